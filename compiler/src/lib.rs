@@ -1,3 +1,222 @@
 //! wasm2thumb: a WebAssembly → Thumb-2 (ARMv7-M) compiler that writes ELF images.
+//!
+//! Pipeline: [`frontend`] (validate, WebAssembly → [`ir`]) → [`lower`] (pool register allocation
+//! with Belady eviction, IR → [`thumb`] instructions) → [`thumb::Assembler`] (encoding, branch
+//! relaxation) → [`elf`] (ELF32 ARM EABI5 image).
 
+pub mod elf;
+pub mod frontend;
+pub mod ir;
+pub mod lower;
 pub mod thumb;
+pub mod trap;
+
+use thumb::{Assembler, Inst, Label, Reg};
+pub use trap::TrapCode;
+
+/// Where the image's `.text` is loaded: inside the ARMv7-M code region (0x0–0x1FFF_FFFF).
+pub const TEXT_BASE: u32 = 0x0001_0000;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CompileError {
+    #[error("invalid module: {0}")]
+    Invalid(String),
+    #[error("function `{function}`: unsupported {what}")]
+    Unsupported { function: String, what: String },
+    #[error("internal compiler error in `{function}`: {what}")]
+    Internal { function: String, what: String },
+}
+
+impl CompileError {
+    fn unsupported_module(what: &str) -> CompileError {
+        CompileError::Unsupported { function: "<module>".into(), what: what.into() }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FunctionStats {
+    /// Most values (live locals and operand-stack temporaries) live at one point.
+    pub max_live: u32,
+    /// Stores of a value evicted from the pool.
+    pub spills: u32,
+    /// Loads of a value that was not in a register at its use.
+    pub reloads: u32,
+    /// Code bytes of the function.
+    pub code_bytes: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cpu {
+    CortexM3,
+    CortexM4,
+    CortexM7,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// Pool registers (R4 upwards), 1..=5.
+    pub pool_size: usize,
+    pub cpu: Cpu,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions { pool_size: 5, cpu: Cpu::CortexM4 }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CompiledFunction {
+    pub index: u32,
+    /// Export name, or `func[N]`.
+    pub name: String,
+    pub exported: bool,
+    pub params: u32,
+    pub has_result: bool,
+    /// Address of the first instruction (without the Thumb bit).
+    pub addr: u32,
+    pub stats: FunctionStats,
+    /// Disassembly: address and UAL text of every instruction.
+    pub listing: Vec<(u32, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CompiledModule {
+    pub text: Vec<u8>,
+    pub text_addr: u32,
+    pub functions: Vec<CompiledFunction>,
+    /// Functions that could not be compiled, with the reason.
+    pub declined: Vec<CompileError>,
+}
+
+impl CompiledModule {
+    pub fn function(&self, name: &str) -> Option<&CompiledFunction> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+
+    pub fn to_elf(&self) -> Vec<u8> {
+        elf::write_image(self)
+    }
+}
+
+/// Reads `.wat` text or `.wasm` binary.
+pub fn parse_input(bytes: &[u8]) -> Result<Vec<u8>, CompileError> {
+    wat::parse_bytes(bytes)
+        .map(|b| b.into_owned())
+        .map_err(|e| CompileError::Invalid(e.to_string().lines().next().unwrap_or("").to_string()))
+}
+
+/// Compiles every function it can; the others are listed in `declined`.
+pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, CompileError> {
+    if !(1..=5).contains(&opts.pool_size) {
+        return Err(CompileError::Invalid(format!("pool size {} (must be 1..=5)", opts.pool_size)));
+    }
+    let module = frontend::translate_module(wasm)?;
+    let mut asm = Assembler::new();
+    let mut declined = Vec::new();
+    let mut pending = Vec::new();
+    // One assembler for the module (so later calls can branch between functions); each
+    // function's local labels are shifted into a range of their own.
+    for func in module.functions {
+        let ir = match func.ir {
+            Ok(ir) => ir,
+            Err(e) => {
+                declined.push(e);
+                continue;
+            }
+        };
+        let lowered = match lower::lower(&ir, opts.pool_size) {
+            Ok(l) => l,
+            Err(e) => {
+                declined.push(e);
+                continue;
+            }
+        };
+        let start = asm.new_label();
+        asm.bind(start);
+        let base = label_base(&mut asm, &lowered.code);
+        for e in &lowered.code {
+            match e {
+                lower::Emit::Inst(i) => asm.emit(relabel(*i, base)),
+                lower::Emit::Bind(l) => asm.bind(Label(l.0 + base)),
+                lower::Emit::FrameSetup => frame_adjust(&mut asm, true, lowered.frame_bytes),
+                lower::Emit::FrameTeardown => frame_adjust(&mut asm, false, lowered.frame_bytes),
+            }
+        }
+        pending.push((func.index, func.export, ir, lowered.stats, start));
+    }
+    let assembled = asm.finish().map_err(|e| CompileError::Internal { function: "<module>".into(), what: e.to_string() })?;
+    let mut functions = Vec::new();
+    for (index, export, ir, stats, start) in pending {
+        let begin = assembled.labels[start.0 as usize].expect("bound");
+        let name = export.clone().unwrap_or_else(|| format!("func[{index}]"));
+        functions.push(CompiledFunction {
+            index,
+            name,
+            exported: export.is_some(),
+            params: ir.params,
+            has_result: ir.has_result,
+            addr: TEXT_BASE + begin,
+            stats,
+            listing: Vec::new(),
+        });
+    }
+    // Function extents: each function runs to the next one's start (or the end of `.text`).
+    let mut starts: Vec<u32> = functions.iter().map(|f| f.addr - TEXT_BASE).collect();
+    starts.push(assembled.bytes.len() as u32);
+    starts.sort();
+    for f in &mut functions {
+        let begin = f.addr - TEXT_BASE;
+        let end = *starts.iter().find(|s| **s > begin).unwrap_or(&(assembled.bytes.len() as u32));
+        f.stats.code_bytes = end - begin;
+        f.listing = assembled
+            .insts
+            .iter()
+            .filter(|p| p.offset >= begin && p.offset < end)
+            .map(|p| (TEXT_BASE + p.offset, p.asm_text()))
+            .collect();
+    }
+    Ok(CompiledModule { text: assembled.bytes, text_addr: TEXT_BASE, functions, declined })
+}
+
+/// Reserves fresh assembler labels for one function's local labels and returns their base.
+fn label_base(asm: &mut Assembler, code: &[lower::Emit]) -> u32 {
+    let max = code
+        .iter()
+        .filter_map(|e| match e {
+            lower::Emit::Bind(l) => Some(l.0),
+            lower::Emit::Inst(Inst::B { target, .. }) | lower::Emit::Inst(Inst::Bl { target }) => Some(target.0),
+            _ => None,
+        })
+        .max();
+    let Some(max) = max else { return 0 };
+    let base = asm.new_label().0;
+    for _ in 0..max {
+        asm.new_label();
+    }
+    base
+}
+
+fn relabel(i: Inst, base: u32) -> Inst {
+    match i {
+        Inst::B { cond, target } => Inst::B { cond, target: Label(target.0 + base) },
+        Inst::Bl { target } => Inst::Bl { target: Label(target.0 + base) },
+        other => other,
+    }
+}
+
+fn frame_adjust(asm: &mut Assembler, setup: bool, bytes: u32) {
+    if bytes == 0 {
+        return;
+    }
+    if bytes <= 508 {
+        asm.emit(Inst::AdjustSp { sub: setup, imm: bytes as u16 });
+    } else {
+        let imm = thumb::Imm12::new(bytes).expect("frame size checked by lower");
+        asm.emit(if setup {
+            Inst::SubW { rd: Reg::Sp, rn: Reg::Sp, imm }
+        } else {
+            Inst::AddW { rd: Reg::Sp, rn: Reg::Sp, imm }
+        });
+    }
+}

@@ -1,1 +1,184 @@
-fn main() {}
+//! `emu-harness`: compile WebAssembly for Cortex-M, and run it differentially against wasmtime.
+
+use clap::{Parser, Subcommand};
+use emu_harness::report::{function_line, mismatch_details, summary_line, write_atomically, Report};
+use emu_harness::run::{collect_inputs, RunConfig, Runner, Status};
+use emu_harness::exit;
+use std::path::PathBuf;
+use wasm2thumb::{compile, parse_input, CompileOptions, Cpu};
+
+#[derive(Parser)]
+#[command(name = "emu-harness", version, about = "WebAssembly → Cortex-M compiler, checked in unicorn against wasmtime")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct CompileFlags {
+    /// Registers in the value pool (R4 upwards), 1..=5.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pool_size: u8,
+    /// Target CPU.
+    #[arg(long, default_value = "m4", value_parser = ["m3", "m4", "m7"])]
+    cpu: String,
+}
+
+impl CompileFlags {
+    fn options(&self) -> CompileOptions {
+        let cpu = match self.cpu.as_str() {
+            "m3" => Cpu::CortexM3,
+            "m7" => Cpu::CortexM7,
+            _ => Cpu::CortexM4,
+        };
+        CompileOptions { pool_size: self.pool_size as usize, cpu }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a `.wat` / `.wasm` module to an ELF image.
+    Compile {
+        input: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Print each function's disassembly and statistics.
+        #[arg(long)]
+        disasm: bool,
+        #[command(flatten)]
+        flags: CompileFlags,
+    },
+    /// Run every exported function differentially (default input: the bundled corpus).
+    Run {
+        paths: Vec<PathBuf>,
+        /// Vectors per function (boundary combinations first, then seeded random values).
+        #[arg(long, default_value_t = 1000)]
+        vectors: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Only this function.
+        #[arg(long)]
+        function: Option<String>,
+        /// Print the report as JSON (schema in ARCHITECTURE.md) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also write the JSON report to this file (atomically).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        #[command(flatten)]
+        flags: CompileFlags,
+    },
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    std::process::exit(match cli.command {
+        Command::Compile { input, output, disasm, flags } => compile_cmd(&input, &output, disasm, &flags),
+        Command::Run { paths, vectors, seed, function, json, report, flags } => {
+            let config = RunConfig { vectors, seed, function, compile: flags.options(), ..RunConfig::default() };
+            run_cmd(paths, config, json, report)
+        }
+    });
+}
+
+fn compile_cmd(input: &PathBuf, output: &PathBuf, disasm: bool, flags: &CompileFlags) -> i32 {
+    let fail = |msg: String| {
+        eprintln!("error: {}: {msg}", input.display());
+        exit::BAD_INPUT
+    };
+    let bytes = match std::fs::read(input) {
+        Ok(b) => b,
+        Err(e) => return fail(e.to_string()),
+    };
+    let wasm = match parse_input(&bytes) {
+        Ok(w) => w,
+        Err(e) => return fail(e.to_string()),
+    };
+    let module = match compile(&wasm, &flags.options()) {
+        Ok(m) => m,
+        Err(e) => return fail(e.to_string()),
+    };
+    if let Some(d) = module.declined.first() {
+        return fail(d.to_string());
+    }
+    if let Err(e) = write_atomically(output, &module.to_elf()) {
+        eprintln!("error: {}: {e}", output.display());
+        return exit::BAD_INPUT;
+    }
+    for f in &module.functions {
+        let s = f.stats;
+        println!(
+            "{}: {} bytes, max_live={} spills={} reloads={}",
+            f.name, s.code_bytes, s.max_live, s.spills, s.reloads
+        );
+        if disasm {
+            for (addr, text) in &f.listing {
+                println!("  {addr:08x}  {text}");
+            }
+        }
+    }
+    exit::OK
+}
+
+fn run_cmd(paths: Vec<PathBuf>, config: RunConfig, json: bool, report_path: Option<PathBuf>) -> i32 {
+    let paths = if paths.is_empty() { vec![default_corpus()] } else { paths };
+    let inputs = match collect_inputs(&paths) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let mut runner = match Runner::new(config.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the emulator: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let mut files = Vec::new();
+    for input in &inputs {
+        let file = runner.run_file(input);
+        if !json {
+            if let Some(e) = &file.error {
+                eprintln!("error: {}: {e}", file.file);
+            }
+            for f in &file.functions {
+                println!("{}", function_line(f));
+                if f.status == Status::Mismatch {
+                    print!("{}", mismatch_details(f, &config));
+                }
+            }
+        }
+        files.push(file);
+    }
+    let report = Report::new(&config, files);
+    if json {
+        println!("{}", report.to_json());
+    } else {
+        println!("{}", summary_line(&report));
+    }
+    if let Some(p) = report_path {
+        if let Err(e) = write_atomically(&p, report.to_json().as_bytes()) {
+            eprintln!("error: {}: {e}", p.display());
+            return exit::BAD_INPUT;
+        }
+    }
+    report.exit_code()
+}
+
+/// `corpus/` of the workspace this binary was built from, or of the current directory.
+fn default_corpus() -> PathBuf {
+    let here = PathBuf::from("corpus");
+    if here.is_dir() {
+        return here;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus")
+}

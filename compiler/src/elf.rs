@@ -1,0 +1,111 @@
+//! ELF32 ARM EABI5 executable image: one `PT_LOAD` segment holding `.text` at [`TEXT_BASE`],
+//! a global `STT_FUNC` symbol per export (address with the Thumb bit set) and a `$t` mapping
+//! symbol marking the start of Thumb code, so `llvm-objdump -d` disassembles it as Thumb.
+
+use crate::CompiledModule;
+use object::elf;
+use object::write::elf::{FileHeader, ProgramHeader, SectionHeader, Sym, Writer};
+use object::Endianness;
+
+pub fn write_image(module: &CompiledModule) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let mut w = Writer::new(Endianness::Little, false, &mut buf);
+    // Section indices first (they fix no file offsets), then the file layout in write order.
+    let text_name = w.add_section_name(b".text");
+    let text_index = w.reserve_section_index();
+    w.reserve_symtab_section_index();
+    w.reserve_strtab_section_index();
+    w.reserve_shstrtab_section_index();
+    w.reserve_file_header();
+    w.reserve_program_headers(1);
+    let text_offset = w.reserve(module.text.len() as u64, 4);
+
+    let names: Vec<Vec<u8>> = module
+        .functions
+        .iter()
+        .map(|f| if f.exported { f.name.clone().into_bytes() } else { format!("__wasm_func_{}", f.index).into_bytes() })
+        .collect();
+    w.reserve_null_symbol_index();
+    let mapping_name = w.add_string(b"$t");
+    w.reserve_symbol_index(Some(text_index));
+    // Local symbols (the mapping symbol, non-exported functions) must precede global ones.
+    let mut order: Vec<usize> = (0..module.functions.len()).collect();
+    order.sort_by_key(|i| module.functions[*i].exported);
+    let string_ids: Vec<_> = order.iter().map(|i| w.add_string(&names[*i])).collect();
+    for _ in &order {
+        w.reserve_symbol_index(Some(text_index));
+    }
+    let num_local = 2 + order.iter().filter(|i| !module.functions[**i].exported).count() as u32;
+    w.reserve_symtab();
+    w.reserve_strtab().expect("string table fits");
+    w.reserve_shstrtab().expect("section name table fits");
+    w.reserve_section_headers();
+
+    let entry = module.functions.first().map_or(module.text_addr, |f| f.addr | 1);
+    w.write_file_header(&FileHeader {
+        os_abi: elf::ELFOSABI_NONE,
+        abi_version: 0,
+        e_type: elf::ET_EXEC,
+        e_machine: elf::EM_ARM,
+        e_entry: entry as u64,
+        e_flags: elf::EF_ARM_EABI_VER5,
+    })
+    .expect("writing to a Vec cannot fail");
+    w.write_align_program_headers();
+    w.write_program_header(&ProgramHeader {
+        p_type: elf::PT_LOAD,
+        p_flags: elf::PF_R | elf::PF_X,
+        p_offset: text_offset,
+        p_vaddr: module.text_addr as u64,
+        p_paddr: module.text_addr as u64,
+        p_filesz: module.text.len() as u64,
+        p_memsz: module.text.len() as u64,
+        p_align: 4,
+    });
+    w.write_align(4);
+    w.write(&module.text);
+
+    w.write_null_symbol();
+    let local = |t| elf::SymbolInfo::new(elf::STB_LOCAL, t);
+    w.write_symbol(&Sym {
+        section: Some(text_index.0),
+        st_name: w.string_offset(Some(mapping_name)),
+        st_info: local(elf::STT_NOTYPE),
+        st_other: elf::STV_DEFAULT.into(),
+        st_shndx: elf::SymbolSection(0),
+        st_value: module.text_addr as u64,
+        st_size: 0,
+    });
+    for (k, i) in order.iter().enumerate() {
+        let f = &module.functions[*i];
+        let bind = if f.exported { elf::STB_GLOBAL } else { elf::STB_LOCAL };
+        w.write_symbol(&Sym {
+            section: Some(text_index.0),
+            st_name: w.string_offset(Some(string_ids[k])),
+            st_info: elf::SymbolInfo::new(bind, elf::STT_FUNC),
+            st_other: elf::STV_DEFAULT.into(),
+            st_shndx: elf::SymbolSection(0),
+            st_value: (f.addr | 1) as u64,
+            st_size: f.stats.code_bytes as u64,
+        });
+    }
+    w.write_strtab();
+    w.write_shstrtab();
+    w.write_null_section_header();
+    w.write_section_header(&SectionHeader {
+        sh_name: w.section_name_offset(Some(text_name)),
+        sh_type: elf::SHT_PROGBITS,
+        sh_flags: elf::SHF_ALLOC | elf::SHF_EXECINSTR,
+        sh_addr: module.text_addr as u64,
+        sh_offset: text_offset,
+        sh_size: module.text.len() as u64,
+        sh_link: 0,
+        sh_info: 0,
+        sh_addralign: 4,
+        sh_entsize: 0,
+    });
+    w.write_symtab_section_header(num_local);
+    w.write_strtab_section_header();
+    w.write_shstrtab_section_header();
+    buf
+}

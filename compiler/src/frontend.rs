@@ -1,0 +1,520 @@
+//! WebAssembly → IR. Validates with wasmparser, then walks each function body once, simulating
+//! the operand stack: stack entries are constants, temporaries, or (lazily) locals, so
+//! `local.get` costs nothing until the local is overwritten.
+
+use crate::ir::*;
+use crate::trap::TrapCode;
+use crate::CompileError;
+use wasmparser::{BlockType, FunctionBody, Operator, Parser, Payload, ValType, Validator};
+
+/// Everything the backend needs from a module.
+pub struct ModuleInfo {
+    pub functions: Vec<FuncSource>,
+}
+
+pub struct FuncSource {
+    pub index: u32,
+    /// The export name, if exported (the first one if exported several times).
+    pub export: Option<String>,
+    pub ir: Result<IrFunction, CompileError>,
+}
+
+/// Most parameters the AAPCS register convention carries (R0–R3) in this scope.
+pub const MAX_PARAMS: usize = 4;
+
+pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
+    Validator::new()
+        .validate_all(wasm)
+        .map_err(|e| CompileError::Invalid(e.to_string()))?;
+    let mut types: Vec<wasmparser::FuncType> = Vec::new();
+    let mut func_types: Vec<u32> = Vec::new();
+    let mut exports: Vec<(u32, String)> = Vec::new();
+    let mut bodies: Vec<FunctionBody> = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(|e| CompileError::Invalid(e.to_string()))?;
+        match payload {
+            Payload::TypeSection(r) => {
+                for ty in r.into_iter_err_on_gc_types() {
+                    types.push(ty.map_err(|e| CompileError::Invalid(e.to_string()))?);
+                }
+            }
+            Payload::ImportSection(r) => {
+                if r.count() > 0 {
+                    return Err(CompileError::unsupported_module("imports"));
+                }
+            }
+            Payload::FunctionSection(r) => {
+                for t in r {
+                    func_types.push(t.map_err(|e| CompileError::Invalid(e.to_string()))?);
+                }
+            }
+            Payload::ExportSection(r) => {
+                for e in r {
+                    let e = e.map_err(|e| CompileError::Invalid(e.to_string()))?;
+                    if e.kind == wasmparser::ExternalKind::Func {
+                        exports.push((e.index, e.name.to_string()));
+                    }
+                }
+            }
+            Payload::StartSection { .. } => return Err(CompileError::unsupported_module("a start function")),
+            Payload::CodeSectionEntry(body) => bodies.push(body),
+            _ => {}
+        }
+    }
+    let functions = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let index = i as u32;
+            let export = exports.iter().find(|(f, _)| *f == index).map(|(_, n)| n.clone());
+            let name = export.clone().unwrap_or_else(|| format!("func[{index}]"));
+            let ty = &types[func_types[i] as usize];
+            let ir = translate_function(&name, ty, &body);
+            FuncSource { index, export, ir }
+        })
+        .collect();
+    Ok(ModuleInfo { functions })
+}
+
+fn translate_function(name: &str, ty: &wasmparser::FuncType, body: &FunctionBody) -> Result<IrFunction, CompileError> {
+    let unsupported = |what: String| CompileError::Unsupported { function: name.to_string(), what };
+    if ty.params().len() > MAX_PARAMS {
+        return Err(unsupported(format!("{} parameters (at most {MAX_PARAMS})", ty.params().len())));
+    }
+    if let Some(t) = ty.params().iter().chain(ty.results()).find(|t| **t != ValType::I32) {
+        return Err(unsupported(format!("value type {t}")));
+    }
+    if ty.results().len() > 1 {
+        return Err(unsupported("multiple results".into()));
+    }
+    let mut t = Translator {
+        name,
+        vars: Vec::new(),
+        insts: Vec::new(),
+        stack: Vec::new(),
+        frames: Vec::new(),
+        labels: 0,
+        skipping: None,
+    };
+    let params = ty.params().len() as u32;
+    for i in 0..params {
+        t.vars.push(VarKind::Local(i));
+    }
+    let locals = body.get_locals_reader().map_err(|e| CompileError::Invalid(e.to_string()))?;
+    for local in locals {
+        let (count, vt) = local.map_err(|e| CompileError::Invalid(e.to_string()))?;
+        if vt != ValType::I32 {
+            return Err(unsupported(format!("local of type {vt}")));
+        }
+        if t.vars.len() as u64 + count as u64 > 50_000 {
+            return Err(unsupported("more than 50000 locals".into()));
+        }
+        for _ in 0..count {
+            let idx = t.vars.len() as u32;
+            t.vars.push(VarKind::Local(idx));
+        }
+    }
+    let num_locals = t.vars.len() as u32;
+    let func_label = t.new_label();
+    t.frames.push(Frame {
+        kind: FrameKind::Func,
+        label: func_label,
+        has_result: !ty.results().is_empty(),
+        result: None,
+        end_targeted: false,
+        height: 0,
+    });
+    let mut reader = body.get_operators_reader().map_err(|e| CompileError::Invalid(e.to_string()))?;
+    while !reader.eof() {
+        let op = reader.read().map_err(|e| CompileError::Invalid(e.to_string()))?;
+        t.operator(op)?;
+    }
+    Ok(IrFunction {
+        name: name.to_string(),
+        params,
+        has_result: !ty.results().is_empty(),
+        vars: t.vars,
+        num_locals,
+        num_labels: t.labels,
+        insts: t.insts,
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FrameKind {
+    Func,
+    Block,
+    Loop,
+    If { else_label: LabelId },
+    Else,
+}
+
+struct Frame {
+    kind: FrameKind,
+    /// Branch target: the end for blocks/ifs, the head for loops.
+    label: LabelId,
+    has_result: bool,
+    /// Where branches to this frame's end leave the result (created on first use).
+    result: Option<Var>,
+    end_targeted: bool,
+    height: usize,
+}
+
+struct Translator<'a> {
+    name: &'a str,
+    vars: Vec<VarKind>,
+    insts: Vec<IrInst>,
+    stack: Vec<Operand>,
+    frames: Vec<Frame>,
+    labels: u32,
+    /// `Some(depth)` while skipping dead code: `depth` counts blocks opened inside the dead region.
+    skipping: Option<u32>,
+}
+
+impl Translator<'_> {
+    fn new_label(&mut self) -> LabelId {
+        self.labels += 1;
+        LabelId(self.labels - 1)
+    }
+
+    fn temp(&mut self) -> Var {
+        self.vars.push(VarKind::Temp);
+        Var(self.vars.len() as u32 - 1)
+    }
+
+    fn pop(&mut self) -> Operand {
+        self.stack.pop().expect("validated: operand stack underflow cannot happen")
+    }
+
+    fn emit(&mut self, inst: IrInst) {
+        self.insts.push(inst);
+    }
+
+    fn is_local(&self, v: Var) -> bool {
+        matches!(self.vars[v.0 as usize], VarKind::Local(_))
+    }
+
+    /// Replaces stack entries that lazily refer to a local with copies (all locals if `only` is
+    /// `None`), so a later write to the local — or control flow — cannot change them.
+    fn materialize_locals(&mut self, only: Option<Var>) {
+        for i in 0..self.stack.len() {
+            if let Operand::Var(v) = self.stack[i] {
+                if self.is_local(v) && only.is_none_or(|o| o == v) {
+                    let t = self.temp();
+                    self.emit(IrInst::Copy { dst: t, src: Operand::Var(v) });
+                    self.stack[i] = Operand::Var(t);
+                }
+            }
+        }
+    }
+
+    fn result_var(&mut self, depth: u32) -> Var {
+        let f = self.frames.len() - 1 - depth as usize;
+        match self.frames[f].result {
+            Some(v) => v,
+            None => {
+                let v = self.temp();
+                self.frames[f].result = Some(v);
+                v
+            }
+        }
+    }
+
+    fn local_set(&mut self, local: u32, value: Operand) {
+        let local = Var(local);
+        self.materialize_locals(Some(local));
+        // Retarget the instruction that just produced a temporary instead of copying it.
+        if let Operand::Var(v) = value {
+            if !self.is_local(v) {
+                if let Some(last) = self.insts.last_mut() {
+                    if last.def() == Some(v) && !self.stack.contains(&value) {
+                        match last {
+                            IrInst::Bin { dst, .. }
+                            | IrInst::Un { dst, .. }
+                            | IrInst::Copy { dst, .. }
+                            | IrInst::Select { dst, .. } => *dst = local,
+                            _ => unreachable!("def() is Some only for these"),
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+        self.emit(IrInst::Copy { dst: local, src: value });
+    }
+
+    fn block_type(&self, bt: BlockType, op: &str) -> Result<bool, CompileError> {
+        match bt {
+            BlockType::Empty => Ok(false),
+            BlockType::Type(ValType::I32) => Ok(true),
+            BlockType::Type(t) => Err(CompileError::Unsupported {
+                function: self.name.to_string(),
+                what: format!("{op} with result type {t}"),
+            }),
+            BlockType::FuncType(_) => Err(CompileError::Unsupported {
+                function: self.name.to_string(),
+                what: format!("{op} with a multi-value block type"),
+            }),
+        }
+    }
+
+    /// Handles a branch to `depth`: carries the value (if any) and jumps, or returns when the
+    /// target is the function itself.
+    fn branch_to(&mut self, depth: u32, cond: Option<Operand>) {
+        let f = self.frames.len() - 1 - depth as usize;
+        let frame = &self.frames[f];
+        if frame.kind == FrameKind::Func {
+            let value = frame.has_result.then(|| *self.stack.last().expect("validated"));
+            match cond {
+                None => self.emit(IrInst::Return(value)),
+                Some(c) => {
+                    // Conditional return: branch around an inline return.
+                    let skip = self.new_label();
+                    self.emit(IrInst::Branch { cond: c, if_zero: true, target: skip });
+                    self.emit(IrInst::Return(value));
+                    self.emit(IrInst::Label(skip));
+                }
+            }
+            return;
+        }
+        let target = frame.label;
+        let carries = frame.kind != FrameKind::Loop && frame.has_result;
+        self.frames[f].end_targeted |= frame.kind != FrameKind::Loop;
+        if carries {
+            let r = self.result_var(depth);
+            let v = *self.stack.last().expect("validated");
+            self.emit(IrInst::Copy { dst: r, src: v });
+        }
+        match cond {
+            None => self.emit(IrInst::Jump(target)),
+            Some(c) => self.emit(IrInst::Branch { cond: c, if_zero: false, target }),
+        }
+    }
+
+    fn enter_dead_code(&mut self) {
+        self.skipping = Some(0);
+    }
+
+    fn push_frame(&mut self, kind: FrameKind, label: LabelId, has_result: bool) {
+        let height = self.stack.len();
+        self.frames.push(Frame { kind, label, has_result, result: None, end_targeted: false, height });
+    }
+
+    /// The `end` (or `else`) of the innermost frame; `fall` says whether its end is reached by
+    /// falling through.
+    fn end_frame(&mut self, fall: bool) {
+        let frame = self.frames.pop().expect("validated: end matches a frame");
+        let value = if fall && frame.has_result { Some(self.pop()) } else { None };
+        self.stack.truncate(frame.height);
+        if let FrameKind::If { else_label } = frame.kind {
+            // `if` without `else`: the false edge lands here, so the end is always reachable.
+            self.emit(IrInst::Label(else_label));
+            self.frame_join(frame, value, true);
+            return;
+        }
+        if frame.kind == FrameKind::Func {
+            if fall {
+                self.emit(IrInst::Return(value));
+            }
+            return;
+        }
+        self.frame_join(frame, value, fall);
+    }
+
+    /// Joins the fall-through edge (with `value`) and the branches to the end of `frame`.
+    fn frame_join(&mut self, frame: Frame, value: Option<Operand>, fall: bool) {
+        let targeted = frame.end_targeted && frame.kind != FrameKind::Loop;
+        if targeted {
+            let r = frame.result;
+            if let (Some(r), Some(v)) = (r, value) {
+                self.emit(IrInst::Copy { dst: r, src: v });
+            }
+            self.emit(IrInst::Label(frame.label));
+            if frame.has_result {
+                self.stack.push(Operand::Var(r.expect("a targeted frame with a result has a result var")));
+            }
+        } else if fall {
+            if let Some(v) = value {
+                self.stack.push(v);
+            }
+        } else {
+            self.enter_dead_code();
+        }
+    }
+
+    fn bin(&mut self, op: BinOp) {
+        let b = self.pop();
+        let a = self.pop();
+        let dst = self.temp();
+        self.emit(IrInst::Bin { op, dst, a, b });
+        self.stack.push(Operand::Var(dst));
+    }
+
+    fn un(&mut self, op: UnOp) {
+        let a = self.pop();
+        let dst = self.temp();
+        self.emit(IrInst::Un { op, dst, a });
+        self.stack.push(Operand::Var(dst));
+    }
+
+    fn operator(&mut self, op: Operator) -> Result<(), CompileError> {
+        if let Some(depth) = self.skipping {
+            match op {
+                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                    self.skipping = Some(depth + 1)
+                }
+                Operator::End if depth > 0 => self.skipping = Some(depth - 1),
+                Operator::End => {
+                    self.skipping = None;
+                    self.end_frame(false);
+                }
+                Operator::Else if depth == 0 => {
+                    self.skipping = None;
+                    self.else_(false);
+                }
+                _ => {}
+            }
+            return Ok(());
+        }
+        match op {
+            Operator::Nop => {}
+            Operator::Unreachable => {
+                self.emit(IrInst::Trap(TrapCode::Unreachable));
+                self.enter_dead_code();
+            }
+            Operator::Block { blockty } => {
+                let r = self.block_type(blockty, "block")?;
+                self.materialize_locals(None);
+                let l = self.new_label();
+                self.push_frame(FrameKind::Block, l, r);
+            }
+            Operator::Loop { blockty } => {
+                let r = self.block_type(blockty, "loop")?;
+                self.materialize_locals(None);
+                let l = self.new_label();
+                self.emit(IrInst::Label(l));
+                self.push_frame(FrameKind::Loop, l, r);
+            }
+            Operator::If { blockty } => {
+                let r = self.block_type(blockty, "if")?;
+                let cond = self.pop();
+                self.materialize_locals(None);
+                let (else_label, end) = (self.new_label(), self.new_label());
+                self.emit(IrInst::Branch { cond, if_zero: true, target: else_label });
+                self.push_frame(FrameKind::If { else_label }, end, r);
+            }
+            Operator::Else => self.else_(true),
+            Operator::End => self.end_frame(true),
+            Operator::Br { relative_depth } => {
+                self.branch_to(relative_depth, None);
+                self.enter_dead_code();
+            }
+            Operator::BrIf { relative_depth } => {
+                let cond = self.pop();
+                self.branch_to(relative_depth, Some(cond));
+            }
+            Operator::Return => {
+                let depth = self.frames.len() as u32 - 1;
+                self.branch_to(depth, None);
+                self.enter_dead_code();
+            }
+            Operator::Drop => {
+                self.pop();
+            }
+            Operator::Select | Operator::TypedSelect { ty: ValType::I32 } => {
+                let cond = self.pop();
+                let b = self.pop();
+                let a = self.pop();
+                let dst = self.temp();
+                self.emit(IrInst::Select { dst, a, b, cond });
+                self.stack.push(Operand::Var(dst));
+            }
+            Operator::LocalGet { local_index } => self.stack.push(Operand::Var(Var(local_index))),
+            Operator::LocalSet { local_index } => {
+                let v = self.pop();
+                self.local_set(local_index, v);
+            }
+            Operator::LocalTee { local_index } => {
+                let v = self.pop();
+                self.local_set(local_index, v);
+                self.stack.push(Operand::Var(Var(local_index)));
+            }
+            Operator::I32Const { value } => self.stack.push(Operand::Imm(value)),
+            Operator::I32Add => self.bin(BinOp::Add),
+            Operator::I32Sub => self.bin(BinOp::Sub),
+            Operator::I32Mul => self.bin(BinOp::Mul),
+            Operator::I32DivS => self.bin(BinOp::DivS),
+            Operator::I32DivU => self.bin(BinOp::DivU),
+            Operator::I32RemS => self.bin(BinOp::RemS),
+            Operator::I32RemU => self.bin(BinOp::RemU),
+            Operator::I32And => self.bin(BinOp::And),
+            Operator::I32Or => self.bin(BinOp::Or),
+            Operator::I32Xor => self.bin(BinOp::Xor),
+            Operator::I32Shl => self.bin(BinOp::Shl),
+            Operator::I32ShrS => self.bin(BinOp::ShrS),
+            Operator::I32ShrU => self.bin(BinOp::ShrU),
+            Operator::I32Rotl => self.bin(BinOp::Rotl),
+            Operator::I32Rotr => self.bin(BinOp::Rotr),
+            Operator::I32Eq => self.bin(BinOp::Eq),
+            Operator::I32Ne => self.bin(BinOp::Ne),
+            Operator::I32LtS => self.bin(BinOp::LtS),
+            Operator::I32LtU => self.bin(BinOp::LtU),
+            Operator::I32GtS => self.bin(BinOp::GtS),
+            Operator::I32GtU => self.bin(BinOp::GtU),
+            Operator::I32LeS => self.bin(BinOp::LeS),
+            Operator::I32LeU => self.bin(BinOp::LeU),
+            Operator::I32GeS => self.bin(BinOp::GeS),
+            Operator::I32GeU => self.bin(BinOp::GeU),
+            Operator::I32Clz => self.un(UnOp::Clz),
+            Operator::I32Ctz => self.un(UnOp::Ctz),
+            Operator::I32Popcnt => self.un(UnOp::Popcnt),
+            Operator::I32Eqz => self.un(UnOp::Eqz),
+            other => {
+                return Err(CompileError::Unsupported {
+                    function: self.name.to_string(),
+                    what: format!("operator {}", operator_name(&other)),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    /// `else`: close the then-arm (reached by fall-through if `fall`), open the else-arm.
+    fn else_(&mut self, fall: bool) {
+        let frame = self.frames.last_mut().expect("validated");
+        let FrameKind::If { else_label } = frame.kind else {
+            unreachable!("validated: else only inside if")
+        };
+        frame.kind = FrameKind::Else;
+        let (label, height, has_result) = (frame.label, frame.height, frame.has_result);
+        if fall {
+            if has_result {
+                let v = self.pop();
+                let r = self.result_var(0);
+                self.emit(IrInst::Copy { dst: r, src: v });
+            }
+            self.frames.last_mut().expect("validated").end_targeted = true;
+            self.emit(IrInst::Jump(label));
+        }
+        self.stack.truncate(height);
+        self.emit(IrInst::Label(else_label));
+    }
+}
+
+/// `I32WrapI64` → `i32.wrap_i64`, `MemoryGrow` → `memory.grow`: the text-format name.
+pub fn operator_name(op: &Operator) -> String {
+    let debug = format!("{op:?}");
+    let head: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
+    let mut snake = String::new();
+    for (i, c) in head.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.push(c.to_ascii_lowercase());
+    }
+    // The first separator after the type or family prefix is a dot in the text format.
+    match snake.find('_') {
+        Some(i) => format!("{}.{}", &snake[..i], &snake[i + 1..]),
+        None => snake,
+    }
+}

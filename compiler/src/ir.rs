@@ -1,0 +1,123 @@
+//! The compiler's intermediate form: WebAssembly's operand stack made explicit. Each stack value
+//! is a temporary [`Var`]; locals are `Var`s too. Control flow is labels and branches, so the
+//! allocator sees one linear instruction list.
+
+use crate::trap::TrapCode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Var(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LabelId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operand {
+    Var(Var),
+    Imm(i32),
+}
+
+impl Operand {
+    pub fn var(self) -> Option<Var> {
+        match self {
+            Operand::Var(v) => Some(v),
+            Operand::Imm(_) => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VarKind {
+    /// A WebAssembly local (parameters first): lives across the whole function, has a home slot.
+    Local(u32),
+    /// An operand-stack value or a block result: dies after its last use.
+    Temp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    DivS,
+    DivU,
+    RemS,
+    RemU,
+    And,
+    Or,
+    Xor,
+    Shl,
+    ShrS,
+    ShrU,
+    Rotl,
+    Rotr,
+    Eq,
+    Ne,
+    LtS,
+    LtU,
+    GtS,
+    GtU,
+    LeS,
+    LeU,
+    GeS,
+    GeU,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Clz,
+    Ctz,
+    Popcnt,
+    Eqz,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IrInst {
+    Bin { op: BinOp, dst: Var, a: Operand, b: Operand },
+    Un { op: UnOp, dst: Var, a: Operand },
+    Copy { dst: Var, src: Operand },
+    /// `dst = if cond != 0 { a } else { b }`.
+    Select { dst: Var, a: Operand, b: Operand, cond: Operand },
+    Label(LabelId),
+    Jump(LabelId),
+    /// Branch to `target` when `cond != 0` (or `== 0` if `if_zero`).
+    Branch { cond: Operand, if_zero: bool, target: LabelId },
+    Return(Option<Operand>),
+    Trap(TrapCode),
+}
+
+impl IrInst {
+    pub fn uses(&self) -> Vec<Var> {
+        let ops: Vec<Operand> = match self {
+            IrInst::Bin { a, b, .. } => vec![*a, *b],
+            IrInst::Un { a, .. } => vec![*a],
+            IrInst::Copy { src, .. } => vec![*src],
+            IrInst::Select { a, b, cond, .. } => vec![*a, *b, *cond],
+            IrInst::Branch { cond, .. } => vec![*cond],
+            IrInst::Return(Some(v)) => vec![*v],
+            _ => vec![],
+        };
+        ops.into_iter().filter_map(Operand::var).collect()
+    }
+
+    pub fn def(&self) -> Option<Var> {
+        match self {
+            IrInst::Bin { dst, .. }
+            | IrInst::Un { dst, .. }
+            | IrInst::Copy { dst, .. }
+            | IrInst::Select { dst, .. } => Some(*dst),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct IrFunction {
+    pub name: String,
+    pub params: u32,
+    pub has_result: bool,
+    /// Kind of every variable, indexed by `Var.0`. Locals come first.
+    pub vars: Vec<VarKind>,
+    pub num_locals: u32,
+    pub num_labels: u32,
+    pub insts: Vec<IrInst>,
+}

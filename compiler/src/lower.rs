@@ -1,0 +1,701 @@
+//! IR → Thumb-2, with the pool allocator: values live in the pool registers (R4–R8 by default);
+//! when a value needs a register and the pool is full, the resident value whose next use is
+//! farthest away is evicted (Belady's rule) — stored to its frame slot if memory does not already
+//! hold it — and reloaded at its next use.
+//!
+//! Invariants the code relies on:
+//! - Values live only in pool registers. R0–R3, R12 and LR are scratch for a single IR
+//!   instruction's expansion, so an expansion can never clobber a value.
+//! - Every expansion reads all its operands before it writes its destination, so the destination
+//!   may reuse an operand's register (even one just evicted: eviction stores before the
+//!   instruction runs).
+//! - At every label the state is defined: the pool is empty and every live value is in memory
+//!   (locals in their home slot, temporaries in their spill slot). Branches store dirty values
+//!   before they jump; this is also what keeps values correct across loop back-edges.
+
+use crate::ir::*;
+use crate::thumb::{Cond, DpOp, Imm12, Inst, ItPattern, Label, LoadKind, MemOffset, ModImm, Reg, RegList, ShiftAmount, ShiftOp, StoreKind};
+use crate::trap::TrapCode;
+use crate::{CompileError, FunctionStats};
+
+/// Scratch registers (never hold values across IR instructions).
+const SCRATCH_A: Reg = Reg::R2;
+const SCRATCH_B: Reg = Reg::R3;
+const SCRATCH_C: Reg = Reg::R1;
+const EXPANSION: Reg = Reg::R12;
+const POOL_ALL: [Reg; 5] = [Reg::R4, Reg::R5, Reg::R6, Reg::R7, Reg::R8];
+/// Callee-saved registers every function saves (the whole pool, whatever its size) plus LR.
+const SAVED: [Reg; 6] = [Reg::R4, Reg::R5, Reg::R6, Reg::R7, Reg::R8, Reg::Lr];
+/// Largest frame the SP-relative 12-bit offsets reach.
+const MAX_FRAME: u32 = 4092;
+
+/// Pseudo-instructions resolved once the frame size is known.
+#[derive(Clone, Debug)]
+pub enum Emit {
+    Inst(Inst),
+    Bind(Label),
+    FrameSetup,
+    FrameTeardown,
+}
+
+pub struct Lowered {
+    pub code: Vec<Emit>,
+    pub frame_bytes: u32,
+    pub stats: FunctionStats,
+}
+
+#[derive(Clone, Copy, Default)]
+struct VarState {
+    /// Pool index holding the value, if resident.
+    reg: Option<usize>,
+    /// Whether the frame slot holds the current value.
+    in_memory: bool,
+    slot: Option<u32>,
+}
+
+struct Liveness {
+    /// Sorted positions of every use, per variable.
+    uses: Vec<Vec<u32>>,
+    /// Temporaries that die at each position (after their last use, or at a dead definition).
+    dies_at: Vec<Vec<Var>>,
+    max_live: u32,
+}
+
+impl Liveness {
+    fn compute(f: &IrFunction) -> Liveness {
+        let n = f.vars.len();
+        let mut uses: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut first_def: Vec<Option<u32>> = vec![None; n];
+        for (pos, inst) in f.insts.iter().enumerate() {
+            for v in inst.uses() {
+                uses[v.0 as usize].push(pos as u32);
+            }
+            if let Some(d) = inst.def() {
+                first_def[d.0 as usize].get_or_insert(pos as u32);
+            }
+        }
+        let mut dies_at = vec![Vec::new(); f.insts.len() + 1];
+        let mut delta = vec![0i64; f.insts.len() + 2];
+        for (i, kind) in f.vars.iter().enumerate() {
+            let last = uses[i].last().copied();
+            match kind {
+                VarKind::Temp => {
+                    if let Some(d) = first_def[i] {
+                        let end = last.unwrap_or(d).max(d);
+                        dies_at[end as usize].push(Var(i as u32));
+                        delta[d as usize] += 1;
+                        delta[end as usize + 1] -= 1;
+                    }
+                }
+                VarKind::Local(_) => {
+                    if let Some(end) = last {
+                        delta[0] += 1;
+                        delta[end as usize + 1] -= 1;
+                    }
+                }
+            }
+        }
+        let mut live = 0i64;
+        let mut max_live = 0i64;
+        for d in &delta {
+            live += d;
+            max_live = max_live.max(live);
+        }
+        Liveness { uses, dies_at, max_live: max_live as u32 }
+    }
+
+    fn next_use(&self, v: Var, from: u32) -> u32 {
+        let u = &self.uses[v.0 as usize];
+        let i = u.partition_point(|p| *p < from);
+        u.get(i).copied().unwrap_or(u32::MAX)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Values in the register pool, Belady eviction.
+    Pool,
+}
+
+pub struct Lowerer<'a> {
+    f: &'a IrFunction,
+    live: Liveness,
+    pool: Vec<Reg>,
+    regs: Vec<Option<Var>>,
+    vars: Vec<VarState>,
+    free_slots: Vec<u32>,
+    next_slot: u32,
+    code: Vec<Emit>,
+    labels: Vec<Label>,
+    next_label: u32,
+    stats: FunctionStats,
+}
+
+pub fn lower(f: &IrFunction, pool_size: usize) -> Result<Lowered, CompileError> {
+    assert!((1..=5).contains(&pool_size), "pool size is validated by CompileOptions");
+    let live = Liveness::compute(f);
+    let labels = (0..f.num_labels).map(Label).collect();
+    let mut l = Lowerer {
+        f,
+        pool: POOL_ALL[..pool_size].to_vec(),
+        regs: vec![None; pool_size],
+        vars: vec![VarState::default(); f.vars.len()],
+        free_slots: Vec::new(),
+        next_slot: f.num_locals,
+        code: Vec::new(),
+        labels,
+        next_label: f.num_labels,
+        stats: FunctionStats { max_live: live.max_live, ..Default::default() },
+        live,
+    };
+    l.prologue();
+    for pos in 0..f.insts.len() {
+        l.inst(pos as u32);
+    }
+    let frame_bytes = (l.next_slot * 4).next_multiple_of(8);
+    if frame_bytes > MAX_FRAME {
+        return Err(CompileError::Unsupported {
+            function: f.name.clone(),
+            what: format!("a frame of {frame_bytes} bytes (at most {MAX_FRAME})"),
+        });
+    }
+    Ok(Lowered { code: l.code, frame_bytes, stats: l.stats })
+}
+
+fn sp_offset(slot: u32) -> MemOffset {
+    MemOffset::new(slot as i32 * 4).expect("frame size is checked against MAX_FRAME")
+}
+
+/// Instructions that put `value` in `rd`.
+pub fn mov_imm(rd: Reg, value: u32) -> Vec<Inst> {
+    if let Some(imm) = ModImm::new(value) {
+        vec![Inst::MovImm { s: false, rd, imm }]
+    } else if let Some(imm) = ModImm::new(!value) {
+        vec![Inst::MvnImm { s: false, rd, imm }]
+    } else {
+        let mut v = vec![Inst::Movw { rd, imm: value as u16 }];
+        if value >> 16 != 0 {
+            v.push(Inst::Movt { rd, imm: (value >> 16) as u16 });
+        }
+        v
+    }
+}
+
+impl Lowerer<'_> {
+    fn emit(&mut self, i: Inst) {
+        self.code.push(Emit::Inst(i));
+    }
+
+    fn new_label(&mut self) -> Label {
+        self.next_label += 1;
+        Label(self.next_label - 1)
+    }
+
+    fn is_temp(&self, v: Var) -> bool {
+        self.f.vars[v.0 as usize] == VarKind::Temp
+    }
+
+    fn slot_of(&mut self, v: Var) -> u32 {
+        if let VarKind::Local(i) = self.f.vars[v.0 as usize] {
+            return i;
+        }
+        if let Some(s) = self.vars[v.0 as usize].slot {
+            return s;
+        }
+        let s = self.free_slots.pop().unwrap_or_else(|| {
+            self.next_slot += 1;
+            self.next_slot - 1
+        });
+        self.vars[v.0 as usize].slot = Some(s);
+        s
+    }
+
+    fn prologue(&mut self) {
+        self.emit(Inst::Push(RegList::new(&SAVED)));
+        self.code.push(Emit::FrameSetup);
+        let params = [Reg::R0, Reg::R1, Reg::R2, Reg::R3];
+        for i in 0..self.f.params {
+            let v = Var(i);
+            let src = params[i as usize];
+            if (i as usize) < self.pool.len() {
+                let r = self.pool[i as usize];
+                self.emit(Inst::Mov { rd: r, rm: src });
+                self.regs[i as usize] = Some(v);
+                self.vars[i as usize] = VarState { reg: Some(i as usize), in_memory: false, slot: None };
+            } else {
+                self.emit(Inst::Store { kind: StoreKind::Word, rt: src, rn: Reg::Sp, offset: sp_offset(i) });
+                self.vars[i as usize].in_memory = true;
+            }
+        }
+        if self.f.num_locals > self.f.params {
+            self.emit(Inst::MovImm { s: false, rd: EXPANSION, imm: ModImm::new(0).unwrap() });
+            for i in self.f.params..self.f.num_locals {
+                self.emit(Inst::Store { kind: StoreKind::Word, rt: EXPANSION, rn: Reg::Sp, offset: sp_offset(i) });
+                self.vars[i as usize].in_memory = true;
+            }
+        }
+    }
+
+    /// Makes `v` not resident, storing it first if memory does not hold it.
+    fn evict(&mut self, idx: usize, count_as_spill: bool) {
+        let v = self.regs[idx].take().expect("evicting an occupied register");
+        if !self.vars[v.0 as usize].in_memory {
+            let slot = self.slot_of(v);
+            self.emit(Inst::Store { kind: StoreKind::Word, rt: self.pool[idx], rn: Reg::Sp, offset: sp_offset(slot) });
+            self.vars[v.0 as usize].in_memory = true;
+            if count_as_spill {
+                self.stats.spills += 1;
+            }
+        }
+        self.vars[v.0 as usize].reg = None;
+    }
+
+    /// A free pool register, evicting by Belady's rule (farthest next use from `from`) if none is
+    /// free. Registers in `pinned` are not evicted. Ties prefer a value already in memory (no
+    /// store), then the lowest register.
+    fn alloc(&mut self, pinned: &[usize], from: u32) -> usize {
+        if let Some(i) = (0..self.regs.len()).find(|i| self.regs[*i].is_none() && !pinned.contains(i)) {
+            return i;
+        }
+        let victim = (0..self.regs.len())
+            .filter(|i| !pinned.contains(i))
+            .max_by_key(|&i| {
+                let v = self.regs[i].expect("pool is full");
+                let st = &self.vars[v.0 as usize];
+                (self.live.next_use(v, from), st.in_memory, std::cmp::Reverse(i))
+            })
+            .expect("an instruction pins at most 3 registers and the pool has at least 1 free after pinning");
+        self.evict(victim, true);
+        victim
+    }
+
+    /// Puts an operand in a register: a resident value's pool register, a reloaded value, or a
+    /// constant materialized into `scratch`.
+    fn use_operand(&mut self, op: Operand, pinned: &mut Vec<usize>, pos: u32, scratch: Reg) -> Reg {
+        match op {
+            Operand::Imm(k) => {
+                for i in mov_imm(scratch, k as u32) {
+                    self.emit(i);
+                }
+                scratch
+            }
+            Operand::Var(v) => {
+                if let Some(idx) = self.vars[v.0 as usize].reg {
+                    pinned.push(idx);
+                    return self.pool[idx];
+                }
+                // Pool exhausted by this instruction's own operands: read straight from memory
+                // into the scratch register instead of evicting an operand.
+                let slot = self.slot_of(v);
+                debug_assert!(self.vars[v.0 as usize].in_memory, "non-resident value must be in memory");
+                self.stats.reloads += 1;
+                if pinned.len() >= self.regs.len() {
+                    self.emit(Inst::Load { kind: LoadKind::Word, rt: scratch, rn: Reg::Sp, offset: sp_offset(slot) });
+                    return scratch;
+                }
+                let idx = self.alloc(pinned, pos);
+                let r = self.pool[idx];
+                self.emit(Inst::Load { kind: LoadKind::Word, rt: r, rn: Reg::Sp, offset: sp_offset(slot) });
+                self.regs[idx] = Some(v);
+                self.vars[v.0 as usize].reg = Some(idx);
+                pinned.push(idx);
+                r
+            }
+        }
+    }
+
+    /// Releases temporaries whose last use is `pos` (their registers and slots).
+    fn free_dead(&mut self, pos: u32) {
+        for k in 0..self.live.dies_at[pos as usize].len() {
+            let v = self.live.dies_at[pos as usize][k];
+            let st = &mut self.vars[v.0 as usize];
+            if let Some(idx) = st.reg.take() {
+                self.regs[idx] = None;
+            }
+            st.in_memory = false;
+            if let Some(s) = st.slot.take() {
+                self.free_slots.push(s);
+            }
+        }
+    }
+
+    /// The register `dst` is written to: its current register if resident (overwritten in place),
+    /// otherwise a free or evicted pool register. Memory no longer holds `dst` afterwards.
+    fn def(&mut self, dst: Var, pos: u32) -> Reg {
+        let idx = match self.vars[dst.0 as usize].reg {
+            Some(idx) => idx,
+            None => {
+                let idx = self.alloc(&[], pos + 1);
+                self.regs[idx] = Some(dst);
+                self.vars[dst.0 as usize].reg = Some(idx);
+                idx
+            }
+        };
+        self.vars[dst.0 as usize].in_memory = false;
+        self.pool[idx]
+    }
+
+    /// Stores every resident value that memory does not hold and that is still needed.
+    fn sync(&mut self, pos: u32) {
+        for idx in 0..self.regs.len() {
+            let Some(v) = self.regs[idx] else { continue };
+            let needed = !self.is_temp(v) || self.live.next_use(v, pos + 1) != u32::MAX;
+            if needed && !self.vars[v.0 as usize].in_memory {
+                let slot = self.slot_of(v);
+                self.emit(Inst::Store { kind: StoreKind::Word, rt: self.pool[idx], rn: Reg::Sp, offset: sp_offset(slot) });
+                self.vars[v.0 as usize].in_memory = true;
+            }
+        }
+    }
+
+    /// Forgets every register (after a label or an unconditional transfer).
+    fn clear(&mut self) {
+        for idx in 0..self.regs.len() {
+            if let Some(v) = self.regs[idx].take() {
+                self.vars[v.0 as usize].reg = None;
+            }
+        }
+    }
+
+    fn trap_unless(&mut self, cond: Cond, code: TrapCode) {
+        let ok = self.new_label();
+        self.emit(Inst::B { cond: Some(cond), target: ok });
+        self.emit(Inst::Udf { imm: code.udf_imm() });
+        self.code.push(Emit::Bind(ok));
+    }
+
+    fn inst(&mut self, pos: u32) {
+        let inst = self.f.insts[pos as usize].clone();
+        match inst {
+            IrInst::Bin { op, dst, a, b } => self.bin(pos, op, dst, a, b),
+            IrInst::Un { op, dst, a } => {
+                let mut pinned = Vec::new();
+                let ra = self.use_operand(a, &mut pinned, pos, SCRATCH_A);
+                self.free_dead(pos);
+                let rd = self.def(dst, pos);
+                match op {
+                    UnOp::Clz => self.emit(Inst::Clz { rd, rm: ra }),
+                    UnOp::Ctz => {
+                        self.emit(Inst::Rbit { rd: EXPANSION, rm: ra });
+                        self.emit(Inst::Clz { rd, rm: EXPANSION });
+                    }
+                    UnOp::Popcnt => self.popcnt(rd, ra),
+                    UnOp::Eqz => {
+                        self.emit(Inst::CmpImm { rn: ra, imm: ModImm::new(0).unwrap() });
+                        self.set_bool(rd, Cond::Eq);
+                    }
+                }
+                self.after_def(dst, pos);
+            }
+            IrInst::Copy { dst, src } => {
+                let mut pinned = Vec::new();
+                let rs = self.use_operand(src, &mut pinned, pos, SCRATCH_A);
+                // A temporary dying here is renamed instead of copied.
+                if let Operand::Var(s) = src {
+                    let dies = self.is_temp(s) && self.live.next_use(s, pos + 1) == u32::MAX;
+                    if dies && self.vars[dst.0 as usize].reg.is_none() && self.vars[s.0 as usize].reg.is_some() {
+                        let idx = self.vars[s.0 as usize].reg.take().unwrap();
+                        self.free_dead(pos);
+                        self.regs[idx] = Some(dst);
+                        self.vars[dst.0 as usize].reg = Some(idx);
+                        self.vars[dst.0 as usize].in_memory = false;
+                        self.after_def(dst, pos);
+                        return;
+                    }
+                }
+                self.free_dead(pos);
+                let rd = self.def(dst, pos);
+                if rd != rs {
+                    self.emit(Inst::Mov { rd, rm: rs });
+                }
+                self.after_def(dst, pos);
+            }
+            IrInst::Select { dst, a, b, cond } => {
+                let mut pinned = Vec::new();
+                let ra = self.use_operand(a, &mut pinned, pos, SCRATCH_A);
+                let rb = self.use_operand(b, &mut pinned, pos, SCRATCH_B);
+                let rc = self.use_operand(cond, &mut pinned, pos, SCRATCH_C);
+                self.free_dead(pos);
+                let rd = self.def(dst, pos);
+                self.emit(Inst::CmpImm { rn: rc, imm: ModImm::new(0).unwrap() });
+                self.emit(Inst::It { first: Cond::Ne, pattern: ItPattern::te() });
+                self.emit(Inst::Mov { rd, rm: ra });
+                self.emit(Inst::Mov { rd, rm: rb });
+                self.after_def(dst, pos);
+            }
+            IrInst::Label(l) => {
+                self.sync(pos);
+                self.clear();
+                self.code.push(Emit::Bind(self.labels[l.0 as usize]));
+            }
+            IrInst::Jump(l) => {
+                self.sync(pos);
+                self.emit(Inst::B { cond: None, target: self.labels[l.0 as usize] });
+                self.clear();
+            }
+            IrInst::Branch { cond, if_zero, target } => {
+                let target = self.labels[target.0 as usize];
+                match cond {
+                    Operand::Imm(k) => {
+                        if (k != 0) != if_zero {
+                            self.sync(pos);
+                            self.emit(Inst::B { cond: None, target });
+                        }
+                    }
+                    Operand::Var(_) => {
+                        let mut pinned = Vec::new();
+                        let rc = self.use_operand(cond, &mut pinned, pos, SCRATCH_A);
+                        self.free_dead(pos);
+                        self.sync(pos);
+                        self.emit(Inst::CmpImm { rn: rc, imm: ModImm::new(0).unwrap() });
+                        let c = if if_zero { Cond::Eq } else { Cond::Ne };
+                        self.emit(Inst::B { cond: Some(c), target });
+                    }
+                }
+            }
+            IrInst::Return(value) => {
+                if let Some(v) = value {
+                    match v {
+                        Operand::Imm(k) => {
+                            for i in mov_imm(Reg::R0, k as u32) {
+                                self.emit(i);
+                            }
+                        }
+                        Operand::Var(v) => match self.vars[v.0 as usize].reg {
+                            Some(idx) => self.emit(Inst::Mov { rd: Reg::R0, rm: self.pool[idx] }),
+                            None => {
+                                let slot = self.slot_of(v);
+                                self.stats.reloads += 1;
+                                self.emit(Inst::Load { kind: LoadKind::Word, rt: Reg::R0, rn: Reg::Sp, offset: sp_offset(slot) });
+                            }
+                        },
+                    }
+                }
+                self.code.push(Emit::FrameTeardown);
+                let mut pop = SAVED;
+                pop[5] = Reg::Pc;
+                self.emit(Inst::Pop(RegList::new(&pop)));
+                self.free_dead(pos);
+                self.clear();
+            }
+            IrInst::Trap(code) => {
+                self.emit(Inst::Udf { imm: code.udf_imm() });
+                self.free_dead(pos);
+                self.clear();
+            }
+        }
+    }
+
+    /// Frees a definition nobody reads.
+    fn after_def(&mut self, dst: Var, pos: u32) {
+        if self.is_temp(dst) && self.live.next_use(dst, pos + 1) == u32::MAX {
+            if let Some(idx) = self.vars[dst.0 as usize].reg.take() {
+                self.regs[idx] = None;
+            }
+        }
+    }
+
+    /// `rd = cond ? 1 : 0` after a compare.
+    fn set_bool(&mut self, rd: Reg, cond: Cond) {
+        self.emit(Inst::It { first: cond, pattern: ItPattern::te() });
+        self.emit(Inst::MovImm { s: false, rd, imm: ModImm::new(1).unwrap() });
+        self.emit(Inst::MovImm { s: false, rd, imm: ModImm::new(0).unwrap() });
+    }
+
+    fn popcnt(&mut self, rd: Reg, ra: Reg) {
+        let (t0, t1) = (Reg::R0, Reg::R1);
+        let m = |v| ModImm::new(v).unwrap();
+        let sh = |v| ShiftAmount::new(v).unwrap();
+        // x - ((x >> 1) & 0x55555555)
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: false, rd: t0, rm: ra, amount: sh(1) });
+        self.emit(Inst::DpImm { op: DpOp::And, s: false, rd: t0, rn: t0, imm: m(0x5555_5555) });
+        self.emit(Inst::Dp { op: DpOp::Sub, s: false, rd: t0, rn: ra, rm: t0 });
+        // (x & 0x33333333) + ((x >> 2) & 0x33333333)
+        self.emit(Inst::DpImm { op: DpOp::And, s: false, rd: t1, rn: t0, imm: m(0x3333_3333) });
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: false, rd: t0, rm: t0, amount: sh(2) });
+        self.emit(Inst::DpImm { op: DpOp::And, s: false, rd: t0, rn: t0, imm: m(0x3333_3333) });
+        self.emit(Inst::Dp { op: DpOp::Add, s: false, rd: t0, rn: t0, rm: t1 });
+        // (x + (x >> 4)) & 0x0F0F0F0F
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: false, rd: t1, rm: t0, amount: sh(4) });
+        self.emit(Inst::Dp { op: DpOp::Add, s: false, rd: t0, rn: t0, rm: t1 });
+        self.emit(Inst::DpImm { op: DpOp::And, s: false, rd: t0, rn: t0, imm: m(0x0F0F_0F0F) });
+        // (x * 0x01010101) >> 24
+        self.emit(Inst::MovImm { s: false, rd: t1, imm: m(0x0101_0101) });
+        self.emit(Inst::Mul { rd: t0, rn: t0, rm: t1 });
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: false, rd, rm: t0, amount: sh(24) });
+    }
+
+    fn bin(&mut self, pos: u32, op: BinOp, dst: Var, a: Operand, b: Operand) {
+        use BinOp::*;
+        // Immediate forms first: they need only `a` in a register.
+        if let (Operand::Imm(k), Some(form)) = (b, ImmForm::choose(op, b_imm(b))) {
+            let _ = k;
+            let mut pinned = Vec::new();
+            let ra = self.use_operand(a, &mut pinned, pos, SCRATCH_A);
+            self.free_dead(pos);
+            let rd = self.def(dst, pos);
+            self.emit_imm_form(form, rd, ra);
+            self.after_def(dst, pos);
+            return;
+        }
+        let mut pinned = Vec::new();
+        let ra = self.use_operand(a, &mut pinned, pos, SCRATCH_A);
+        let rb = self.use_operand(b, &mut pinned, pos, SCRATCH_B);
+        self.free_dead(pos);
+        let rd = self.def(dst, pos);
+        let dp = |op| Inst::Dp { op, s: false, rd, rn: ra, rm: rb };
+        match op {
+            Add => self.emit(dp(DpOp::Add)),
+            Sub => self.emit(dp(DpOp::Sub)),
+            And => self.emit(dp(DpOp::And)),
+            Or => self.emit(dp(DpOp::Orr)),
+            Xor => self.emit(dp(DpOp::Eor)),
+            Mul => self.emit(Inst::Mul { rd, rn: ra, rm: rb }),
+            Shl | ShrS | ShrU => {
+                let sop = match op {
+                    Shl => ShiftOp::Lsl,
+                    ShrS => ShiftOp::Asr,
+                    _ => ShiftOp::Lsr,
+                };
+                // Register shifts use the amount's low byte; WebAssembly takes it mod 32.
+                self.emit(Inst::DpImm { op: DpOp::And, s: false, rd: EXPANSION, rn: rb, imm: ModImm::new(31).unwrap() });
+                self.emit(Inst::ShiftReg { op: sop, s: false, rd, rn: ra, rm: EXPANSION });
+            }
+            Rotr => self.emit(Inst::ShiftReg { op: ShiftOp::Ror, s: false, rd, rn: ra, rm: rb }),
+            Rotl => {
+                // rotl(x, n) = ror(x, 32 - n); ROR takes its amount mod 32 (low byte, 256 ≡ 0).
+                self.emit(Inst::DpImm { op: DpOp::Rsb, s: false, rd: EXPANSION, rn: rb, imm: ModImm::new(32).unwrap() });
+                self.emit(Inst::ShiftReg { op: ShiftOp::Ror, s: false, rd, rn: ra, rm: EXPANSION });
+            }
+            DivU | RemU | DivS | RemS => {
+                self.emit(Inst::CmpImm { rn: rb, imm: ModImm::new(0).unwrap() });
+                self.trap_unless(Cond::Ne, TrapCode::IntegerDivideByZero);
+                if op == DivS {
+                    // MIN / -1 overflows: trap unless b != -1 || a != MIN.
+                    let ok = self.new_label();
+                    self.emit(Inst::CmnImm { rn: rb, imm: ModImm::new(1).unwrap() });
+                    self.emit(Inst::B { cond: Some(Cond::Ne), target: ok });
+                    self.emit(Inst::CmpImm { rn: ra, imm: ModImm::new(0x8000_0000).unwrap() });
+                    self.emit(Inst::B { cond: Some(Cond::Ne), target: ok });
+                    self.emit(Inst::Udf { imm: TrapCode::IntegerOverflow.udf_imm() });
+                    self.code.push(Emit::Bind(ok));
+                }
+                let signed = matches!(op, DivS | RemS);
+                let div = |rd, rn, rm| if signed { Inst::Sdiv { rd, rn, rm } } else { Inst::Udiv { rd, rn, rm } };
+                if matches!(op, DivS | DivU) {
+                    self.emit(div(rd, ra, rb));
+                } else {
+                    // a - (a / b) * b; for MIN rem -1 SDIV wraps to MIN and this gives 0.
+                    self.emit(div(EXPANSION, ra, rb));
+                    self.emit(Inst::Mls { rd, rn: EXPANSION, rm: rb, ra });
+                }
+            }
+            Eq | Ne | LtS | LtU | GtS | GtU | LeS | LeU | GeS | GeU => {
+                self.emit(Inst::Cmp { rn: ra, rm: rb });
+                self.set_bool(rd, compare_cond(op));
+            }
+        }
+        self.after_def(dst, pos);
+    }
+
+    fn emit_imm_form(&mut self, form: ImmForm, rd: Reg, ra: Reg) {
+        match form {
+            ImmForm::Dp(op, imm) => self.emit(Inst::DpImm { op, s: false, rd, rn: ra, imm }),
+            ImmForm::AddW(imm) => self.emit(Inst::AddW { rd, rn: ra, imm }),
+            ImmForm::SubW(imm) => self.emit(Inst::SubW { rd, rn: ra, imm }),
+            ImmForm::Shift(op, amount) => match amount {
+                Some(amount) => self.emit(Inst::ShiftImm { op, s: false, rd, rm: ra, amount }),
+                None => {
+                    if rd != ra {
+                        self.emit(Inst::Mov { rd, rm: ra })
+                    }
+                }
+            },
+            ImmForm::Cmp(cmp, cond) => {
+                self.emit(match cmp {
+                    CmpImm::Cmp(imm) => Inst::CmpImm { rn: ra, imm },
+                    CmpImm::Cmn(imm) => Inst::CmnImm { rn: ra, imm },
+                });
+                self.set_bool(rd, cond);
+            }
+        }
+    }
+}
+
+fn b_imm(b: Operand) -> i32 {
+    match b {
+        Operand::Imm(k) => k,
+        Operand::Var(_) => 0,
+    }
+}
+
+fn compare_cond(op: BinOp) -> Cond {
+    match op {
+        BinOp::Eq => Cond::Eq,
+        BinOp::Ne => Cond::Ne,
+        BinOp::LtS => Cond::Lt,
+        BinOp::LtU => Cond::Lo,
+        BinOp::GtS => Cond::Gt,
+        BinOp::GtU => Cond::Hi,
+        BinOp::LeS => Cond::Le,
+        BinOp::LeU => Cond::Ls,
+        BinOp::GeS => Cond::Ge,
+        BinOp::GeU => Cond::Hs,
+        _ => unreachable!("not a comparison"),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum CmpImm {
+    Cmp(ModImm),
+    Cmn(ModImm),
+}
+
+/// An instruction form that takes the second operand as an immediate.
+#[derive(Clone, Copy)]
+enum ImmForm {
+    Dp(DpOp, ModImm),
+    AddW(Imm12),
+    SubW(Imm12),
+    /// `None`: shift by 0, a move.
+    Shift(ShiftOp, Option<ShiftAmount>),
+    Cmp(CmpImm, Cond),
+}
+
+impl ImmForm {
+    fn choose(op: BinOp, k: i32) -> Option<ImmForm> {
+        use BinOp::*;
+        let u = k as u32;
+        let m = ModImm::new;
+        let neg = u.wrapping_neg();
+        match op {
+            Add | Sub => {
+                let (pos, negv) = if op == Add { (u, neg) } else { (neg, u) };
+                // `pos` is what gets added.
+                m(pos)
+                    .map(|i| ImmForm::Dp(DpOp::Add, i))
+                    .or_else(|| m(negv).map(|i| ImmForm::Dp(DpOp::Sub, i)))
+                    .or_else(|| Imm12::new(pos).map(ImmForm::AddW))
+                    .or_else(|| Imm12::new(negv).map(ImmForm::SubW))
+            }
+            And => m(u).map(|i| ImmForm::Dp(DpOp::And, i)).or_else(|| m(!u).map(|i| ImmForm::Dp(DpOp::Bic, i))),
+            Or => m(u).map(|i| ImmForm::Dp(DpOp::Orr, i)).or_else(|| m(!u).map(|i| ImmForm::Dp(DpOp::Orn, i))),
+            Xor => m(u).map(|i| ImmForm::Dp(DpOp::Eor, i)),
+            Shl | ShrS | ShrU | Rotr | Rotl => {
+                let amount = if op == Rotl { (32 - (u & 31)) & 31 } else { u & 31 };
+                let sop = match op {
+                    Shl => ShiftOp::Lsl,
+                    ShrS => ShiftOp::Asr,
+                    ShrU => ShiftOp::Lsr,
+                    _ => ShiftOp::Ror,
+                };
+                Some(ImmForm::Shift(sop, ShiftAmount::new(amount)))
+            }
+            Eq | Ne | LtS | LtU | GtS | GtU | LeS | LeU | GeS | GeU => {
+                let c = m(u).map(CmpImm::Cmp).or_else(|| m(neg).map(CmpImm::Cmn))?;
+                Some(ImmForm::Cmp(c, compare_cond(op)))
+            }
+            Mul | DivS | DivU | RemS | RemU => None,
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The unicorn side: one Cortex-M engine, created once and reused for every call.
+//!
+//! Memory map (all inside the ARMv7-M executable code region, see `shared/notes/unicorn.md`):
+//! - `SENTINEL_PAGE`: a `wfi` the callee returns to (LR = sentinel | 1); reaching it ends the run.
+//! - `TEXT_BASE`: the image's `.text`, up to `CODE_SIZE` bytes.
+//! - `STACK_BASE`..`STACK_TOP`: the stack (SRAM region).
+//!
+//! Before each call R4–R11 get canary values and SP a known top; after return both are checked.
+
+use crate::outcome::{AbiViolation, Outcome, TrapKind};
+use unicorn_engine::unicorn_const::{Arch, Mode, Prot};
+use unicorn_engine::{uc_error, ArmCpuModel, RegisterARM, Unicorn};
+use wasm2thumb::{Cpu, TrapCode, TEXT_BASE};
+
+const SENTINEL_PAGE: u64 = 0x0000_1000;
+const SENTINEL: u64 = SENTINEL_PAGE;
+pub const CODE_SIZE: u64 = 0x0010_0000;
+const STACK_BASE: u64 = 0x2000_0000;
+const STACK_SIZE: u64 = 0x0001_0000;
+pub const STACK_TOP: u32 = (STACK_BASE + STACK_SIZE - 0x100) as u32;
+
+const CALLEE_SAVED: [RegisterARM; 8] = [
+    RegisterARM::R4,
+    RegisterARM::R5,
+    RegisterARM::R6,
+    RegisterARM::R7,
+    RegisterARM::R8,
+    RegisterARM::R9,
+    RegisterARM::R10,
+    RegisterARM::R11,
+];
+const ARGS: [RegisterARM; 4] = [RegisterARM::R0, RegisterARM::R1, RegisterARM::R2, RegisterARM::R3];
+
+pub struct Emulator {
+    uc: Unicorn<'static, ()>,
+    loaded_len: u64,
+    calls: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmuSetupError {
+    #[error("unicorn: {0:?}")]
+    Unicorn(uc_error),
+    #[error("code of {0} bytes does not fit the {CODE_SIZE}-byte code region")]
+    TooLarge(usize),
+}
+
+impl From<uc_error> for EmuSetupError {
+    fn from(e: uc_error) -> Self {
+        EmuSetupError::Unicorn(e)
+    }
+}
+
+impl Emulator {
+    pub fn new(cpu: Cpu) -> Result<Emulator, EmuSetupError> {
+        let mut uc = Unicorn::new(Arch::ARM, Mode::THUMB)?;
+        // Mode::MCLASS would silently pick a Cortex-M33; set the model explicitly, first.
+        let model = match cpu {
+            Cpu::CortexM3 => ArmCpuModel::CORTEX_M3,
+            Cpu::CortexM4 => ArmCpuModel::CORTEX_M4,
+            Cpu::CortexM7 => ArmCpuModel::CORTEX_M7,
+        };
+        uc.ctl_set_cpu_model(model as i32)?;
+        uc.mem_map(SENTINEL_PAGE, 0x1000, Prot::READ | Prot::EXEC)?;
+        uc.mem_write(SENTINEL, &[0x30, 0xBF])?; // wfi
+        uc.mem_map(TEXT_BASE as u64, CODE_SIZE, Prot::READ | Prot::EXEC)?;
+        uc.mem_map(STACK_BASE, STACK_SIZE, Prot::READ | Prot::WRITE)?;
+        Ok(Emulator { uc, loaded_len: 0, calls: 0 })
+    }
+
+    /// Loads `.text` at `TEXT_BASE`, replacing what was there (and its translated blocks).
+    pub fn load(&mut self, text: &[u8]) -> Result<(), EmuSetupError> {
+        if text.len() as u64 > CODE_SIZE {
+            return Err(EmuSetupError::TooLarge(text.len()));
+        }
+        let old = self.loaded_len.max(text.len() as u64);
+        // Clear the previous image (stale bytes past a shorter new image must not run) and drop
+        // translations: `mem_write` alone does not invalidate translated blocks.
+        self.uc.mem_write(TEXT_BASE as u64, &vec![0; old as usize])?;
+        self.uc.mem_write(TEXT_BASE as u64, text)?;
+        self.uc.ctl_remove_cache(TEXT_BASE as u64, TEXT_BASE as u64 + old.max(2))?;
+        self.loaded_len = text.len() as u64;
+        Ok(())
+    }
+
+    /// Calls the function at `addr` with `args` in R0–R3, within `budget` instructions.
+    pub fn call(&mut self, addr: u32, args: &[u32], has_result: bool, budget: u64) -> Outcome {
+        self.calls += 1;
+        let uc = &mut self.uc;
+        let mut canaries = [0u32; 8];
+        for (i, r) in CALLEE_SAVED.iter().enumerate() {
+            // Distinct per register and per call, so a value copied between registers or left
+            // over from an earlier call is caught.
+            canaries[i] = 0xC0DE_0000 ^ (i as u32) << 12 ^ (self.calls as u32).wrapping_mul(0x9E37_79B9) & 0xFFF0_0FFF;
+            let _ = uc.reg_write(*r, canaries[i] as u64);
+        }
+        for (i, r) in ARGS.iter().enumerate() {
+            let _ = uc.reg_write(*r, args.get(i).copied().unwrap_or(0xDEAD_0000 | i as u32) as u64);
+        }
+        let _ = uc.reg_write(RegisterARM::R12, 0xDEAD_000C);
+        let _ = uc.reg_write(RegisterARM::SP, STACK_TOP as u64);
+        let _ = uc.reg_write(RegisterARM::LR, SENTINEL | 1);
+        let result = uc.emu_start(addr as u64 | 1, 0, 0, budget as usize);
+        let pc = uc.pc_read().unwrap_or(0) as u32;
+        match result {
+            Ok(()) if pc as u64 == SENTINEL + 2 => {}
+            Ok(()) => return Outcome::BudgetExhausted { budget },
+            Err(uc_error::INSN_INVALID) => return classify_undefined(uc, pc),
+            Err(e) => {
+                let access = match e {
+                    uc_error::READ_UNMAPPED => "read unmapped",
+                    uc_error::WRITE_UNMAPPED => "write unmapped",
+                    uc_error::FETCH_UNMAPPED => "fetch unmapped",
+                    uc_error::READ_PROT => "read protected",
+                    uc_error::WRITE_PROT => "write protected",
+                    uc_error::FETCH_PROT => "fetch protected",
+                    uc_error::READ_UNALIGNED => "read unaligned",
+                    uc_error::WRITE_UNALIGNED => "write unaligned",
+                    uc_error::FETCH_UNALIGNED => "fetch unaligned",
+                    uc_error::EXCEPTION => return Outcome::EmulatorError { message: "cpu exception" },
+                    _ => return Outcome::EmulatorError { message: "unclassified unicorn error" },
+                };
+                return Outcome::MemoryFault { access, pc };
+            }
+        }
+        for (i, r) in CALLEE_SAVED.iter().enumerate() {
+            let found = uc.reg_read(*r).unwrap_or(0) as u32;
+            if found != canaries[i] {
+                return Outcome::AbiViolation {
+                    what: AbiViolation::CalleeSaved { reg: 4 + i as u8, expected: canaries[i], found },
+                };
+            }
+        }
+        let sp = uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;
+        if sp != STACK_TOP {
+            return Outcome::AbiViolation { what: AbiViolation::StackPointer { expected: STACK_TOP, found: sp } };
+        }
+        let value = has_result.then(|| uc.reg_read(RegisterARM::R0).unwrap_or(0) as u32);
+        Outcome::Returned { value }
+    }
+}
+
+/// An undefined instruction at `pc`: one of our `UDF #code` traps, or a real invalid instruction.
+fn classify_undefined(uc: &Unicorn<'static, ()>, pc: u32) -> Outcome {
+    let mut b = [0u8; 4];
+    if uc.mem_read(pc as u64, &mut b).is_err() {
+        return Outcome::InvalidInstruction { pc };
+    }
+    let h1 = u16::from_le_bytes([b[0], b[1]]);
+    let h2 = u16::from_le_bytes([b[2], b[3]]);
+    let imm = if h1 & 0xFF00 == 0xDE00 {
+        Some(h1 & 0xFF)
+    } else if h1 & 0xFFF0 == 0xF7F0 && h2 & 0xF000 == 0xA000 {
+        Some((h1 & 0xF) << 12 | (h2 & 0xFFF))
+    } else {
+        None
+    };
+    match imm.and_then(TrapCode::from_udf) {
+        Some(code) => Outcome::Trapped { trap: TrapKind::from_code(code) },
+        None => Outcome::InvalidInstruction { pc },
+    }
+}

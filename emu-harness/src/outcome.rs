@@ -1,0 +1,120 @@
+//! How a call ended, and what makes two endings agree.
+
+use serde::Serialize;
+use std::fmt;
+use wasm2thumb::TrapCode;
+
+/// WebAssembly trap kinds, as both sides report them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrapKind {
+    Unreachable,
+    IntegerDivideByZero,
+    IntegerOverflow,
+    MemoryOutOfBounds,
+    TableOutOfBounds,
+    IndirectCallToNull,
+    BadSignature,
+    StackOverflow,
+    /// A wasmtime trap this harness has no mapping for.
+    Other,
+}
+
+impl TrapKind {
+    pub fn from_code(code: TrapCode) -> TrapKind {
+        match code {
+            TrapCode::Unreachable => TrapKind::Unreachable,
+            TrapCode::IntegerDivideByZero => TrapKind::IntegerDivideByZero,
+            TrapCode::IntegerOverflow => TrapKind::IntegerOverflow,
+            TrapCode::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+            TrapCode::TableOutOfBounds => TrapKind::TableOutOfBounds,
+            TrapCode::IndirectCallToNull => TrapKind::IndirectCallToNull,
+            TrapCode::BadSignature => TrapKind::BadSignature,
+            TrapCode::StackOverflow => TrapKind::StackOverflow,
+        }
+    }
+
+    /// Whether a `.wast` trap message names this kind.
+    pub fn matches_message(self, message: &str) -> bool {
+        let expected = match self {
+            TrapKind::Unreachable => "unreachable",
+            TrapKind::IntegerDivideByZero => "integer divide by zero",
+            TrapKind::IntegerOverflow => "integer overflow",
+            TrapKind::MemoryOutOfBounds => "out of bounds memory access",
+            TrapKind::TableOutOfBounds => "undefined element",
+            TrapKind::IndirectCallToNull => "uninitialized element",
+            TrapKind::BadSignature => "indirect call type mismatch",
+            TrapKind::StackOverflow => "call stack exhausted",
+            TrapKind::Other => return false,
+        };
+        message.contains(expected)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Outcome {
+    /// Returned; the result bits if the function has a result.
+    Returned { value: Option<u32> },
+    Trapped { trap: TrapKind },
+    /// Ran out of its instruction budget (emulator) or fuel (reference).
+    BudgetExhausted { budget: u64 },
+    /// Emulator only: a memory access fault.
+    MemoryFault { access: &'static str, pc: u32 },
+    /// Emulator only: an undefined instruction that is not one of our trap codes.
+    InvalidInstruction { pc: u32 },
+    /// Emulator only: the calling convention was broken on return.
+    AbiViolation { what: AbiViolation },
+    /// Emulator only: unicorn reported an error this harness does not classify.
+    EmulatorError { message: &'static str },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "register")]
+pub enum AbiViolation {
+    /// A callee-saved register (R4–R11) differs from its value at the call.
+    CalleeSaved { reg: u8, expected: u32, found: u32 },
+    /// SP after return differs from SP at the call.
+    StackPointer { expected: u32, found: u32 },
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Returned { value: Some(v) } => write!(f, "returned {v:#010x} ({})", *v as i32),
+            Outcome::Returned { value: None } => write!(f, "returned"),
+            Outcome::Trapped { trap } => write!(f, "trap {trap:?}"),
+            Outcome::BudgetExhausted { budget } => write!(f, "budget of {budget} exhausted"),
+            Outcome::MemoryFault { access, pc } => write!(f, "memory fault ({access}) at pc {pc:#x}"),
+            Outcome::InvalidInstruction { pc } => write!(f, "invalid instruction at pc {pc:#x}"),
+            Outcome::AbiViolation { what: AbiViolation::CalleeSaved { reg, expected, found } } => {
+                write!(f, "returned with r{reg} clobbered ({expected:#010x} -> {found:#010x})")
+            }
+            Outcome::AbiViolation { what: AbiViolation::StackPointer { expected, found } } => {
+                write!(f, "returned with SP {found:#010x} instead of {expected:#010x}")
+            }
+            Outcome::EmulatorError { message } => write!(f, "emulator error: {message}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Match,
+    Mismatch,
+    /// The reference ran out of fuel: nothing can be concluded.
+    Inconclusive,
+}
+
+/// Compares the emulated outcome with the reference's.
+pub fn judge(reference: &Outcome, emulated: &Outcome) -> Verdict {
+    match (reference, emulated) {
+        // The reference did not finish: whatever the emulator did cannot be judged.
+        (Outcome::BudgetExhausted { .. }, _) => Verdict::Inconclusive,
+        // The emulator's budget is sized so correct code always finishes within it when the
+        // reference finishes within its fuel: running out here is a hang in compiled code.
+        (a, b) if a == b => Verdict::Match,
+        _ => Verdict::Mismatch,
+    }
+}

@@ -1,0 +1,302 @@
+//! The differential run: every exported function of every input, on generated vectors and on
+//! the input's own assertions, compiled code in the emulator against the reference.
+
+use crate::emu::Emulator;
+use crate::outcome::{judge, Outcome, Verdict};
+use crate::reference::{Reference, ReferenceInstance};
+use crate::vectors::{function_seed, vectors};
+use crate::wast::{parse_script, Assertion, Expect, ScriptModule};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use wasm2thumb::{compile, parse_input, CompileOptions, CompiledFunction, FunctionStats};
+
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// Vectors per function (at least; the boundary combinations may exceed it).
+    pub vectors: usize,
+    pub seed: u64,
+    /// Reference fuel per call.
+    pub fuel: u64,
+    pub compile: CompileOptions,
+    /// Only run functions with this name.
+    pub function: Option<String>,
+}
+
+impl RunConfig {
+    /// The emulator's instruction budget: generous enough that code which finishes in the
+    /// reference within `fuel` always finishes here (no expansion of one WebAssembly operator
+    /// is longer than a few dozen instructions), so running out is a hang, not slowness.
+    pub fn emulator_budget(&self) -> u64 {
+        self.fuel.saturating_mul(100).saturating_add(10_000)
+    }
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig { vectors: 1000, seed: 0, fuel: 200_000, compile: CompileOptions::default(), function: None }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Match,
+    Mismatch,
+    Declined,
+    Inconclusive,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Mismatch {
+    /// `vector` or `assertion at line N`.
+    pub source: String,
+    pub args: Vec<u32>,
+    /// What was expected: the reference's outcome or the assertion's.
+    pub expected: String,
+    pub emulated: Outcome,
+    pub reference: Outcome,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FunctionReport {
+    pub file: String,
+    pub function: String,
+    pub status: Status,
+    pub vectors: usize,
+    pub assertions: usize,
+    pub mismatches: usize,
+    pub inconclusive: usize,
+    pub code_bytes: u32,
+    pub max_live: u32,
+    pub spills: u32,
+    pub reloads: u32,
+    /// Why the compiler declined, for `declined`.
+    pub decline: Option<String>,
+    /// The first few mismatches.
+    pub examples: Vec<Mismatch>,
+    /// Disassembly, kept for mismatches.
+    pub disassembly: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    /// The whole input could not be used (unreadable, invalid, unsupported module).
+    pub error: Option<String>,
+    pub functions: Vec<FunctionReport>,
+}
+
+const MAX_EXAMPLES: usize = 3;
+
+pub struct Runner {
+    emu: Emulator,
+    reference: Reference,
+    pub config: RunConfig,
+}
+
+impl Runner {
+    pub fn new(config: RunConfig) -> Result<Runner, String> {
+        let emu = Emulator::new(config.compile.cpu).map_err(|e| e.to_string())?;
+        Ok(Runner { emu, reference: Reference::new(), config })
+    }
+
+    pub fn run_file(&mut self, path: &Path) -> FileReport {
+        let file = path.display().to_string();
+        let fail = |error: String| FileReport { file: file.clone(), error: Some(error), functions: Vec::new() };
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => return fail(format!("cannot read: {e}")),
+        };
+        let modules = if path.extension().is_some_and(|e| e == "wast") {
+            let text = match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(_) => return fail("not UTF-8 text".into()),
+            };
+            match parse_script(&text) {
+                Ok(m) => m,
+                Err(e) => return fail(e),
+            }
+        } else {
+            match parse_input(&bytes) {
+                Ok(wasm) => vec![ScriptModule { wasm, assertions: Vec::new() }],
+                Err(e) => return fail(e.to_string()),
+            }
+        };
+        let mut functions = Vec::new();
+        for module in &modules {
+            match self.run_module(&file, module) {
+                Ok(mut f) => functions.append(&mut f),
+                Err(e) => return fail(e),
+            }
+        }
+        FileReport { file, error: None, functions }
+    }
+
+    fn run_module(&mut self, file: &str, module: &ScriptModule) -> Result<Vec<FunctionReport>, String> {
+        let compiled = compile(&module.wasm, &self.config.compile).map_err(|e| e.to_string())?;
+        let mut reference = self.reference.instantiate(&module.wasm)?;
+        self.emu.load(&compiled.text).map_err(|e| e.to_string())?;
+        let mut reports = Vec::new();
+        for d in &compiled.declined {
+            let name = match d {
+                wasm2thumb::CompileError::Unsupported { function, .. } => function.clone(),
+                _ => "<module>".into(),
+            };
+            if self.config.function.as_ref().is_some_and(|f| *f != name) {
+                continue;
+            }
+            reports.push(FunctionReport {
+                file: file.to_string(),
+                function: name,
+                status: Status::Declined,
+                decline: Some(d.to_string()),
+                ..empty_report()
+            });
+        }
+        for func in compiled.functions.iter().filter(|f| f.exported) {
+            if self.config.function.as_ref().is_some_and(|f| *f != func.name) {
+                continue;
+            }
+            let asserts: Vec<&Assertion> = module.assertions.iter().filter(|a| a.function == func.name).collect();
+            reports.push(self.run_function(file, func, &asserts, &mut reference));
+        }
+        Ok(reports)
+    }
+
+    fn run_function(
+        &mut self,
+        file: &str,
+        func: &CompiledFunction,
+        assertions: &[&Assertion],
+        reference: &mut ReferenceInstance,
+    ) -> FunctionReport {
+        let FunctionStats { max_live, spills, reloads, code_bytes } = func.stats;
+        let mut report = FunctionReport {
+            file: file.to_string(),
+            function: func.name.clone(),
+            code_bytes,
+            max_live,
+            spills,
+            reloads,
+            ..empty_report()
+        };
+        let fuel = self.config.fuel;
+        let budget = self.config.emulator_budget();
+        let seed = function_seed(self.config.seed, file, &func.name);
+        for args in vectors(func.params as usize, self.config.vectors, seed) {
+            let expected = reference.call(&func.name, &args, func.has_result, fuel);
+            let emulated = self.emu.call(func.addr, &args, func.has_result, budget);
+            report.vectors += 1;
+            record(&mut report, judge(&expected, &emulated), || Mismatch {
+                source: "vector".into(),
+                args: args.clone(),
+                expected: expected.to_string(),
+                emulated,
+                reference: expected,
+            });
+        }
+        for a in assertions {
+            let expected = reference.call(&func.name, &a.args, func.has_result, fuel);
+            let emulated = self.emu.call(func.addr, &a.args, func.has_result, budget);
+            report.assertions += 1;
+            let verdict = match &a.expect {
+                Expect::Nothing => judge(&expected, &emulated),
+                expect => {
+                    // Both sides must satisfy the assertion (a reference failure means the
+                    // fixture itself is wrong, which must not pass unnoticed either).
+                    if satisfies(&emulated, expect) && satisfies(&expected, expect) {
+                        Verdict::Match
+                    } else {
+                        Verdict::Mismatch
+                    }
+                }
+            };
+            let wanted = match &a.expect {
+                Expect::Nothing => expected.to_string(),
+                Expect::Return(Some(v)) => format!("assertion: returns {v:#010x} ({})", *v as i32),
+                Expect::Return(None) => "assertion: returns".into(),
+                Expect::Trap(m) => format!("assertion: traps \"{m}\""),
+            };
+            record(&mut report, verdict, || Mismatch {
+                source: format!("assertion at line {}", a.line),
+                args: a.args.clone(),
+                expected: wanted,
+                emulated,
+                reference: expected,
+            });
+        }
+        report.status = if report.mismatches > 0 {
+            Status::Mismatch
+        } else if report.inconclusive > 0 {
+            Status::Inconclusive
+        } else {
+            Status::Match
+        };
+        if report.status == Status::Mismatch {
+            report.disassembly = func.listing.iter().map(|(addr, text)| format!("{addr:08x}  {text}")).collect();
+        }
+        report
+    }
+}
+
+fn satisfies(outcome: &Outcome, expect: &Expect) -> bool {
+    match (expect, outcome) {
+        (Expect::Return(v), Outcome::Returned { value }) => v == value,
+        (Expect::Trap(msg), Outcome::Trapped { trap }) => trap.matches_message(msg),
+        _ => false,
+    }
+}
+
+fn record(report: &mut FunctionReport, verdict: Verdict, detail: impl FnOnce() -> Mismatch) {
+    match verdict {
+        Verdict::Match => {}
+        Verdict::Inconclusive => report.inconclusive += 1,
+        Verdict::Mismatch => {
+            report.mismatches += 1;
+            if report.examples.len() < MAX_EXAMPLES {
+                report.examples.push(detail());
+            }
+        }
+    }
+}
+
+fn empty_report() -> FunctionReport {
+    FunctionReport {
+        file: String::new(),
+        function: String::new(),
+        status: Status::Match,
+        vectors: 0,
+        assertions: 0,
+        mismatches: 0,
+        inconclusive: 0,
+        code_bytes: 0,
+        max_live: 0,
+        spills: 0,
+        reloads: 0,
+        decline: None,
+        examples: Vec::new(),
+        disassembly: Vec::new(),
+    }
+}
+
+/// Expands directories (recursively, sorted) into `.wat`, `.wasm` and `.wast` files.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| format!("{}: {e}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            entries.sort();
+            let (dirs, files): (Vec<PathBuf>, Vec<PathBuf>) = entries.into_iter().partition(|e| e.is_dir());
+            out.extend(files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "wat" || e == "wasm" || e == "wast")));
+            out.extend(collect_inputs(&dirs)?);
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    Ok(out)
+}
