@@ -2,7 +2,7 @@
 //! a global `STT_FUNC` symbol per export (address with the Thumb bit set) and a `$t` mapping
 //! symbol marking the start of Thumb code, so `llvm-objdump -d` disassembles it as Thumb.
 
-use crate::CompiledModule;
+use crate::{CompiledModule, Cpu};
 use object::elf;
 use object::write::elf::{FileHeader, ProgramHeader, SectionHeader, Sym, Writer};
 use object::Endianness;
@@ -13,12 +13,16 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     // Section indices first (they fix no file offsets), then the file layout in write order.
     let text_name = w.add_section_name(b".text");
     let text_index = w.reserve_section_index();
+    let attributes = arm_attributes(module.cpu);
+    let attributes_name = w.add_section_name(b".ARM.attributes");
+    w.reserve_section_index();
     w.reserve_symtab_section_index();
     w.reserve_strtab_section_index();
     w.reserve_shstrtab_section_index();
     w.reserve_file_header();
     w.reserve_program_headers(1);
     let text_offset = w.reserve(module.text.len() as u64, 4);
+    let attributes_offset = w.reserve(attributes.len() as u64, 1);
 
     let names: Vec<Vec<u8>> = module
         .functions
@@ -64,6 +68,7 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     });
     w.write_align(4);
     w.write(&module.text);
+    w.write(&attributes);
 
     w.write_null_symbol();
     let local = |t| elf::SymbolInfo::new(elf::STB_LOCAL, t);
@@ -104,8 +109,43 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
         sh_addralign: 4,
         sh_entsize: 0,
     });
+    w.write_section_header(&SectionHeader {
+        sh_name: w.section_name_offset(Some(attributes_name)),
+        sh_type: elf::SHT_ARM_ATTRIBUTES,
+        sh_flags: elf::SectionFlags(0),
+        sh_addr: 0,
+        sh_offset: attributes_offset,
+        sh_size: attributes.len() as u64,
+        sh_link: 0,
+        sh_info: 0,
+        sh_addralign: 1,
+        sh_entsize: 0,
+    });
     w.write_symtab_section_header(num_local);
     w.write_strtab_section_header();
     w.write_shstrtab_section_header();
     buf
+}
+
+/// The `.ARM.attributes` section: the CPU, M profile and Thumb-2 only. Disassemblers read it to
+/// pick the Thumb instruction set (`llvm-objdump -d` needs no `--triple`).
+fn arm_attributes(cpu: Cpu) -> Vec<u8> {
+    let (name, arch): (&[u8], u8) = match cpu {
+        Cpu::CortexM3 => (b"cortex-m3", 10), // ARMv7-M
+        Cpu::CortexM4 => (b"cortex-m4", 13), // ARMv7E-M
+        Cpu::CortexM7 => (b"cortex-m7", 13),
+    };
+    // Tag_CPU_name, Tag_CPU_arch, Tag_CPU_arch_profile 'M', Tag_ARM_ISA_use none, Tag_THUMB_ISA_use Thumb-2.
+    let mut tags = vec![5u8];
+    tags.extend_from_slice(name);
+    tags.push(0);
+    tags.extend_from_slice(&[6, arch, 7, b'M', 8, 0, 9, 2]);
+    let mut file = vec![1u8];
+    file.extend_from_slice(&(5 + tags.len() as u32).to_le_bytes());
+    file.extend_from_slice(&tags);
+    let mut out = vec![b'A'];
+    out.extend_from_slice(&(4 + 6 + file.len() as u32).to_le_bytes());
+    out.extend_from_slice(b"aeabi\0");
+    out.extend_from_slice(&file);
+    out
 }

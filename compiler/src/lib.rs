@@ -82,6 +82,7 @@ pub struct CompiledFunction {
 
 #[derive(Clone, Debug)]
 pub struct CompiledModule {
+    pub cpu: Cpu,
     pub text: Vec<u8>,
     pub text_addr: u32,
     pub functions: Vec<CompiledFunction>,
@@ -176,7 +177,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             .map(|p| (TEXT_BASE + p.offset, p.asm_text()))
             .collect();
     }
-    Ok(CompiledModule { text: assembled.bytes, text_addr: TEXT_BASE, functions, declined })
+    Ok(CompiledModule { cpu: opts.cpu, text: assembled.bytes, text_addr: TEXT_BASE, functions, declined })
 }
 
 /// Reserves fresh assembler labels for one function's local labels and returns their base.

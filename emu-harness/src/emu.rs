@@ -35,7 +35,12 @@ pub struct Emulator {
     uc: Unicorn<'static, ()>,
     loaded_len: u64,
     calls: u64,
+    /// Pseudo-random bytes; a different window of it is written below SP before every call.
+    garbage: Vec<u8>,
 }
+
+/// Bytes below SP overwritten with garbage before each call (covers frames up to this size).
+const STACK_GARBAGE: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmuSetupError {
@@ -65,7 +70,16 @@ impl Emulator {
         uc.mem_write(SENTINEL, &[0x30, 0xBF])?; // wfi
         uc.mem_map(TEXT_BASE as u64, CODE_SIZE, Prot::READ | Prot::EXEC)?;
         uc.mem_map(STACK_BASE, STACK_SIZE, Prot::READ | Prot::WRITE)?;
-        Ok(Emulator { uc, loaded_len: 0, calls: 0 })
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let garbage = (0..2 * STACK_GARBAGE)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        Ok(Emulator { uc, loaded_len: 0, calls: 0, garbage })
     }
 
     /// Loads `.text` at `TEXT_BASE`, replacing what was there (and its translated blocks).
@@ -94,10 +108,15 @@ impl Emulator {
             canaries[i] = 0xC0DE_0000 ^ (i as u32) << 12 ^ (self.calls as u32).wrapping_mul(0x9E37_79B9) & 0xFFF0_0FFF;
             let _ = uc.reg_write(*r, canaries[i] as u64);
         }
+        // Unused argument registers, R12 and the stack below SP hold per-call garbage, so code
+        // that reads state it never wrote gives different answers on different calls.
+        let noise = (self.calls as u32).wrapping_mul(0x2C1B_3C6D);
         for (i, r) in ARGS.iter().enumerate() {
-            let _ = uc.reg_write(*r, args.get(i).copied().unwrap_or(0xDEAD_0000 | i as u32) as u64);
+            let _ = uc.reg_write(*r, args.get(i).copied().unwrap_or(noise ^ 0xDEAD_0000 ^ i as u32) as u64);
         }
-        let _ = uc.reg_write(RegisterARM::R12, 0xDEAD_000C);
+        let _ = uc.reg_write(RegisterARM::R12, (noise ^ 0xDEAD_000C) as u64);
+        let start = (self.calls as usize * 4) % STACK_GARBAGE;
+        let _ = uc.mem_write(STACK_TOP as u64 - STACK_GARBAGE as u64, &self.garbage[start..start + STACK_GARBAGE]);
         let _ = uc.reg_write(RegisterARM::SP, STACK_TOP as u64);
         let _ = uc.reg_write(RegisterARM::LR, SENTINEL | 1);
         let result = uc.emu_start(addr as u64 | 1, 0, 0, budget as usize);

@@ -8,7 +8,7 @@ use crate::vectors::{function_seed, vectors};
 use crate::wast::{parse_script, Assertion, Expect, ScriptModule};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use wasm2thumb::{compile, parse_input, CompileOptions, CompiledFunction, FunctionStats};
+use wasm2thumb::{compile, parse_input, CompileOptions, CompiledFunction, CompiledModule, FunctionStats};
 
 #[derive(Clone, Debug)]
 pub struct RunConfig {
@@ -134,6 +134,17 @@ impl Runner {
 
     fn run_module(&mut self, file: &str, module: &ScriptModule) -> Result<Vec<FunctionReport>, String> {
         let compiled = compile(&module.wasm, &self.config.compile).map_err(|e| e.to_string())?;
+        self.run_compiled(file, module, &compiled)
+    }
+
+    /// Runs an already compiled module against the reference. Public so tests can hand it a
+    /// deliberately broken image and check that the harness notices.
+    pub fn run_compiled(
+        &mut self,
+        file: &str,
+        module: &ScriptModule,
+        compiled: &CompiledModule,
+    ) -> Result<Vec<FunctionReport>, String> {
         let mut reference = self.reference.instantiate(&module.wasm)?;
         self.emu.load(&compiled.text).map_err(|e| e.to_string())?;
         let mut reports = Vec::new();

@@ -1,0 +1,59 @@
+//! The bundled corpus, run differentially as the README's main command runs it: every function
+//! matches on at least 1,000 vectors, none is declined, and the pressure fixtures really spill.
+
+use emu_harness::run::{collect_inputs, FileReport, RunConfig, Runner, Status};
+use std::path::PathBuf;
+use wasm2thumb::CompileOptions;
+
+fn corpus() -> Vec<PathBuf> {
+    collect_inputs(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus")]).unwrap()
+}
+
+fn run_corpus(pool_size: usize) -> Vec<FileReport> {
+    let config = RunConfig {
+        vectors: 1000,
+        seed: 0,
+        compile: CompileOptions { pool_size, ..CompileOptions::default() },
+        ..RunConfig::default()
+    };
+    let mut runner = Runner::new(config).unwrap();
+    corpus().iter().map(|p| runner.run_file(p)).collect()
+}
+
+fn assert_all_match(files: &[FileReport]) -> (usize, usize) {
+    let (mut functions, mut vectors) = (0, 0);
+    for f in files {
+        assert!(f.error.is_none(), "{}: {:?}", f.file, f.error);
+        assert!(!f.functions.is_empty(), "{}: no functions", f.file);
+        for func in &f.functions {
+            assert_eq!(func.status, Status::Match, "{} :: {}: {:#?}", f.file, func.function, func.examples);
+            assert!(func.vectors >= 1000, "{} :: {}: only {} vectors", f.file, func.function, func.vectors);
+            functions += 1;
+            vectors += func.vectors + func.assertions;
+        }
+    }
+    (functions, vectors)
+}
+
+#[test]
+fn corpus_matches_with_the_full_pool() {
+    let files = run_corpus(5);
+    assert!(files.len() >= 12, "at least 12 fixtures");
+    let (functions, vectors) = assert_all_match(&files);
+    println!("pool 5: {functions} functions, {vectors} calls, all match");
+    let hp = files.iter().find(|f| f.file.ends_with("hp10.wast")).expect("the 10-live fixture");
+    for f in &hp.functions {
+        assert!(f.max_live >= 10, "{}: max_live {}", f.function, f.max_live);
+        assert!(f.spills > 0, "{}: the 10-live fixture must spill", f.function);
+    }
+    for (name, live) in [("live16.wast", 16), ("live32.wast", 32)] {
+        let file = files.iter().find(|f| f.file.ends_with(name)).unwrap();
+        assert!(file.functions.iter().any(|f| f.max_live >= live && f.spills > 0), "{name}");
+    }
+}
+
+#[test]
+fn corpus_matches_with_one_pool_register() {
+    let (functions, vectors) = assert_all_match(&run_corpus(1));
+    println!("pool 1: {functions} functions, {vectors} calls, all match");
+}
