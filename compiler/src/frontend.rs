@@ -38,10 +38,8 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
                     types.push(ty.map_err(|e| CompileError::Invalid(e.to_string()))?);
                 }
             }
-            Payload::ImportSection(r) => {
-                if r.count() > 0 {
-                    return Err(CompileError::unsupported_module("imports"));
-                }
+            Payload::ImportSection(r) if r.count() > 0 => {
+                return Err(CompileError::unsupported_module("imports"));
             }
             Payload::FunctionSection(r) => {
                 for t in r {
@@ -56,7 +54,9 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
                     }
                 }
             }
-            Payload::StartSection { .. } => return Err(CompileError::unsupported_module("a start function")),
+            Payload::StartSection { .. } => {
+                return Err(CompileError::unsupported_module("a start function"))
+            }
             Payload::CodeSectionEntry(body) => bodies.push(body),
             _ => {}
         }
@@ -66,7 +66,10 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
         .enumerate()
         .map(|(i, body)| {
             let index = i as u32;
-            let export = exports.iter().find(|(f, _)| *f == index).map(|(_, n)| n.clone());
+            let export = exports
+                .iter()
+                .find(|(f, _)| *f == index)
+                .map(|(_, n)| n.clone());
             let name = export.clone().unwrap_or_else(|| format!("func[{index}]"));
             let ty = &types[func_types[i] as usize];
             let ir = translate_function(&name, ty, &body);
@@ -76,12 +79,27 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
     Ok(ModuleInfo { functions })
 }
 
-fn translate_function(name: &str, ty: &wasmparser::FuncType, body: &FunctionBody) -> Result<IrFunction, CompileError> {
-    let unsupported = |what: String| CompileError::Unsupported { function: name.to_string(), what };
+fn translate_function(
+    name: &str,
+    ty: &wasmparser::FuncType,
+    body: &FunctionBody,
+) -> Result<IrFunction, CompileError> {
+    let unsupported = |what: String| CompileError::Unsupported {
+        function: name.to_string(),
+        what,
+    };
     if ty.params().len() > MAX_PARAMS {
-        return Err(unsupported(format!("{} parameters (at most {MAX_PARAMS})", ty.params().len())));
+        return Err(unsupported(format!(
+            "{} parameters (at most {MAX_PARAMS})",
+            ty.params().len()
+        )));
     }
-    if let Some(t) = ty.params().iter().chain(ty.results()).find(|t| **t != ValType::I32) {
+    if let Some(t) = ty
+        .params()
+        .iter()
+        .chain(ty.results())
+        .find(|t| **t != ValType::I32)
+    {
         return Err(unsupported(format!("value type {t}")));
     }
     if ty.results().len() > 1 {
@@ -100,7 +118,9 @@ fn translate_function(name: &str, ty: &wasmparser::FuncType, body: &FunctionBody
     for i in 0..params {
         t.vars.push(VarKind::Local(i));
     }
-    let locals = body.get_locals_reader().map_err(|e| CompileError::Invalid(e.to_string()))?;
+    let locals = body
+        .get_locals_reader()
+        .map_err(|e| CompileError::Invalid(e.to_string()))?;
     for local in locals {
         let (count, vt) = local.map_err(|e| CompileError::Invalid(e.to_string()))?;
         if vt != ValType::I32 {
@@ -124,9 +144,13 @@ fn translate_function(name: &str, ty: &wasmparser::FuncType, body: &FunctionBody
         end_targeted: false,
         height: 0,
     });
-    let mut reader = body.get_operators_reader().map_err(|e| CompileError::Invalid(e.to_string()))?;
+    let mut reader = body
+        .get_operators_reader()
+        .map_err(|e| CompileError::Invalid(e.to_string()))?;
     while !reader.eof() {
-        let op = reader.read().map_err(|e| CompileError::Invalid(e.to_string()))?;
+        let op = reader
+            .read()
+            .map_err(|e| CompileError::Invalid(e.to_string()))?;
         t.operator(op)?;
     }
     Ok(IrFunction {
@@ -183,7 +207,9 @@ impl Translator<'_> {
     }
 
     fn pop(&mut self) -> Operand {
-        self.stack.pop().expect("validated: operand stack underflow cannot happen")
+        self.stack
+            .pop()
+            .expect("validated: operand stack underflow cannot happen")
     }
 
     fn emit(&mut self, inst: IrInst) {
@@ -201,7 +227,10 @@ impl Translator<'_> {
             if let Operand::Var(v) = self.stack[i] {
                 if self.is_local(v) && only.is_none_or(|o| o == v) {
                     let t = self.temp();
-                    self.emit(IrInst::Copy { dst: t, src: Operand::Var(v) });
+                    self.emit(IrInst::Copy {
+                        dst: t,
+                        src: Operand::Var(v),
+                    });
                     self.stack[i] = Operand::Var(t);
                 }
             }
@@ -240,7 +269,10 @@ impl Translator<'_> {
                 }
             }
         }
-        self.emit(IrInst::Copy { dst: local, src: value });
+        self.emit(IrInst::Copy {
+            dst: local,
+            src: value,
+        });
     }
 
     fn block_type(&self, bt: BlockType, op: &str) -> Result<bool, CompileError> {
@@ -264,13 +296,19 @@ impl Translator<'_> {
         let f = self.frames.len() - 1 - depth as usize;
         let frame = &self.frames[f];
         if frame.kind == FrameKind::Func {
-            let value = frame.has_result.then(|| *self.stack.last().expect("validated"));
+            let value = frame
+                .has_result
+                .then(|| *self.stack.last().expect("validated"));
             match cond {
                 None => self.emit(IrInst::Return(value)),
                 Some(c) => {
                     // Conditional return: branch around an inline return.
                     let skip = self.new_label();
-                    self.emit(IrInst::Branch { cond: c, if_zero: true, target: skip });
+                    self.emit(IrInst::Branch {
+                        cond: c,
+                        if_zero: true,
+                        target: skip,
+                    });
                     self.emit(IrInst::Return(value));
                     self.emit(IrInst::Label(skip));
                 }
@@ -287,7 +325,11 @@ impl Translator<'_> {
         }
         match cond {
             None => self.emit(IrInst::Jump(target)),
-            Some(c) => self.emit(IrInst::Branch { cond: c, if_zero: false, target }),
+            Some(c) => self.emit(IrInst::Branch {
+                cond: c,
+                if_zero: false,
+                target,
+            }),
         }
     }
 
@@ -297,14 +339,25 @@ impl Translator<'_> {
 
     fn push_frame(&mut self, kind: FrameKind, label: LabelId, has_result: bool) {
         let height = self.stack.len();
-        self.frames.push(Frame { kind, label, has_result, result: None, end_targeted: false, height });
+        self.frames.push(Frame {
+            kind,
+            label,
+            has_result,
+            result: None,
+            end_targeted: false,
+            height,
+        });
     }
 
     /// The `end` (or `else`) of the innermost frame; `fall` says whether its end is reached by
     /// falling through.
     fn end_frame(&mut self, fall: bool) {
         let frame = self.frames.pop().expect("validated: end matches a frame");
-        let value = if fall && frame.has_result { Some(self.pop()) } else { None };
+        let value = if fall && frame.has_result {
+            Some(self.pop())
+        } else {
+            None
+        };
         self.stack.truncate(frame.height);
         if let FrameKind::If { else_label } = frame.kind {
             // `if` without `else`: the false edge lands here, so the end is always reachable.
@@ -331,7 +384,9 @@ impl Translator<'_> {
             }
             self.emit(IrInst::Label(frame.label));
             if frame.has_result {
-                self.stack.push(Operand::Var(r.expect("a targeted frame with a result has a result var")));
+                self.stack.push(Operand::Var(
+                    r.expect("a targeted frame with a result has a result var"),
+                ));
             }
         } else if fall {
             if let Some(v) = value {
@@ -400,7 +455,11 @@ impl Translator<'_> {
                 let cond = self.pop();
                 self.materialize_locals(None);
                 let (else_label, end) = (self.new_label(), self.new_label());
-                self.emit(IrInst::Branch { cond, if_zero: true, target: else_label });
+                self.emit(IrInst::Branch {
+                    cond,
+                    if_zero: true,
+                    target: else_label,
+                });
                 self.push_frame(FrameKind::If { else_label }, end, r);
             }
             Operator::Else => self.else_(true),

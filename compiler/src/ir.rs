@@ -72,15 +72,36 @@ pub enum UnOp {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IrInst {
-    Bin { op: BinOp, dst: Var, a: Operand, b: Operand },
-    Un { op: UnOp, dst: Var, a: Operand },
-    Copy { dst: Var, src: Operand },
+    Bin {
+        op: BinOp,
+        dst: Var,
+        a: Operand,
+        b: Operand,
+    },
+    Un {
+        op: UnOp,
+        dst: Var,
+        a: Operand,
+    },
+    Copy {
+        dst: Var,
+        src: Operand,
+    },
     /// `dst = if cond != 0 { a } else { b }`.
-    Select { dst: Var, a: Operand, b: Operand, cond: Operand },
+    Select {
+        dst: Var,
+        a: Operand,
+        b: Operand,
+        cond: Operand,
+    },
     Label(LabelId),
     Jump(LabelId),
     /// Branch to `target` when `cond != 0` (or `== 0` if `if_zero`).
-    Branch { cond: Operand, if_zero: bool, target: LabelId },
+    Branch {
+        cond: Operand,
+        if_zero: bool,
+        target: LabelId,
+    },
     Return(Option<Operand>),
     Trap(TrapCode),
 }

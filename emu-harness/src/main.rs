@@ -1,14 +1,20 @@
 //! `emu-harness`: compile WebAssembly for Cortex-M, and run it differentially against wasmtime.
 
 use clap::{Parser, Subcommand};
-use emu_harness::report::{function_line, mismatch_details, summary_line, write_atomically, Report};
-use emu_harness::run::{collect_inputs, RunConfig, Runner, Status};
 use emu_harness::exit;
-use std::path::PathBuf;
+use emu_harness::report::{
+    function_line, mismatch_details, summary_line, write_atomically, Report,
+};
+use emu_harness::run::{collect_inputs, RunConfig, Runner, Status};
+use std::path::{Path, PathBuf};
 use wasm2thumb::{compile, parse_input, CompileOptions, Cpu};
 
 #[derive(Parser)]
-#[command(name = "emu-harness", version, about = "WebAssembly → Cortex-M compiler, checked in unicorn against wasmtime")]
+#[command(
+    name = "emu-harness",
+    version,
+    about = "WebAssembly → Cortex-M compiler, checked in unicorn against wasmtime"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,7 +37,10 @@ impl CompileFlags {
             "m7" => Cpu::CortexM7,
             _ => Cpu::CortexM4,
         };
-        CompileOptions { pool_size: self.pool_size as usize, cpu }
+        CompileOptions {
+            pool_size: self.pool_size as usize,
+            cpu,
+        }
     }
 }
 
@@ -74,21 +83,44 @@ fn main() {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             std::process::exit(code);
         }
     };
     std::process::exit(match cli.command {
-        Command::Compile { input, output, disasm, flags } => compile_cmd(&input, &output, disasm, &flags),
-        Command::Run { paths, vectors, seed, function, json, report, flags } => {
-            let config = RunConfig { vectors, seed, function, compile: flags.options(), ..RunConfig::default() };
+        Command::Compile {
+            input,
+            output,
+            disasm,
+            flags,
+        } => compile_cmd(&input, &output, disasm, &flags),
+        Command::Run {
+            paths,
+            vectors,
+            seed,
+            function,
+            json,
+            report,
+            flags,
+        } => {
+            let config = RunConfig {
+                vectors,
+                seed,
+                function,
+                compile: flags.options(),
+                ..RunConfig::default()
+            };
             run_cmd(paths, config, json, report)
         }
     });
 }
 
-fn compile_cmd(input: &PathBuf, output: &PathBuf, disasm: bool, flags: &CompileFlags) -> i32 {
+fn compile_cmd(input: &Path, output: &Path, disasm: bool, flags: &CompileFlags) -> i32 {
     let fail = |msg: String| {
         eprintln!("error: {}: {msg}", input.display());
         exit::BAD_INPUT
@@ -127,8 +159,17 @@ fn compile_cmd(input: &PathBuf, output: &PathBuf, disasm: bool, flags: &CompileF
     exit::OK
 }
 
-fn run_cmd(paths: Vec<PathBuf>, config: RunConfig, json: bool, report_path: Option<PathBuf>) -> i32 {
-    let paths = if paths.is_empty() { vec![default_corpus()] } else { paths };
+fn run_cmd(
+    paths: Vec<PathBuf>,
+    config: RunConfig,
+    json: bool,
+    report_path: Option<PathBuf>,
+) -> i32 {
+    let paths = if paths.is_empty() {
+        vec![default_corpus()]
+    } else {
+        paths
+    };
     let inputs = match collect_inputs(&paths) {
         Ok(i) => i,
         Err(e) => {

@@ -55,18 +55,33 @@ impl TrapKind {
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Outcome {
     /// Returned; the result bits if the function has a result.
-    Returned { value: Option<u32> },
-    Trapped { trap: TrapKind },
+    Returned {
+        value: Option<u32>,
+    },
+    Trapped {
+        trap: TrapKind,
+    },
     /// Ran out of its instruction budget (emulator) or fuel (reference).
-    BudgetExhausted { budget: u64 },
+    BudgetExhausted {
+        budget: u64,
+    },
     /// Emulator only: a memory access fault.
-    MemoryFault { access: &'static str, pc: u32 },
+    MemoryFault {
+        access: &'static str,
+        pc: u32,
+    },
     /// Emulator only: an undefined instruction that is not one of our trap codes.
-    InvalidInstruction { pc: u32 },
+    InvalidInstruction {
+        pc: u32,
+    },
     /// Emulator only: the calling convention was broken on return.
-    AbiViolation { what: AbiViolation },
+    AbiViolation {
+        what: AbiViolation,
+    },
     /// Emulator only: unicorn reported an error this harness does not classify.
-    EmulatorError { message: &'static str },
+    EmulatorError {
+        message: &'static str,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -85,13 +100,30 @@ impl fmt::Display for Outcome {
             Outcome::Returned { value: None } => write!(f, "returned"),
             Outcome::Trapped { trap } => write!(f, "trap {trap:?}"),
             Outcome::BudgetExhausted { budget } => write!(f, "budget of {budget} exhausted"),
-            Outcome::MemoryFault { access, pc } => write!(f, "memory fault ({access}) at pc {pc:#x}"),
-            Outcome::InvalidInstruction { pc } => write!(f, "invalid instruction at pc {pc:#x}"),
-            Outcome::AbiViolation { what: AbiViolation::CalleeSaved { reg, expected, found } } => {
-                write!(f, "returned with r{reg} clobbered ({expected:#010x} -> {found:#010x})")
+            Outcome::MemoryFault { access, pc } => {
+                write!(f, "memory fault ({access}) at pc {pc:#x}")
             }
-            Outcome::AbiViolation { what: AbiViolation::StackPointer { expected, found } } => {
-                write!(f, "returned with SP {found:#010x} instead of {expected:#010x}")
+            Outcome::InvalidInstruction { pc } => write!(f, "invalid instruction at pc {pc:#x}"),
+            Outcome::AbiViolation {
+                what:
+                    AbiViolation::CalleeSaved {
+                        reg,
+                        expected,
+                        found,
+                    },
+            } => {
+                write!(
+                    f,
+                    "returned with r{reg} clobbered ({expected:#010x} -> {found:#010x})"
+                )
+            }
+            Outcome::AbiViolation {
+                what: AbiViolation::StackPointer { expected, found },
+            } => {
+                write!(
+                    f,
+                    "returned with SP {found:#010x} instead of {expected:#010x}"
+                )
             }
             Outcome::EmulatorError { message } => write!(f, "emulator error: {message}"),
         }

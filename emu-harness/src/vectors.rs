@@ -8,11 +8,11 @@ pub fn boundary_values() -> Vec<u32> {
     let mut v: Vec<u32> = vec![
         0,
         1,
-        u32::MAX,             // -1
-        i32::MIN as u32,      // MIN, also 1 << 31
-        i32::MAX as u32,      // MAX
-        i32::MIN as u32 + 1,  // MIN + 1
-        i32::MAX as u32 - 1,  // MAX - 1
+        u32::MAX,            // -1
+        i32::MIN as u32,     // MIN, also 1 << 31
+        i32::MAX as u32,     // MAX
+        i32::MIN as u32 + 1, // MIN + 1
+        i32::MAX as u32 - 1, // MAX - 1
         0x7F,
         0x80,
         0xFF,
@@ -47,7 +47,16 @@ pub fn boundary_values() -> Vec<u32> {
 }
 
 /// A small set crossed over all parameter positions.
-const CORE: [u32; 8] = [0, 1, u32::MAX, i32::MIN as u32, i32::MAX as u32, 0x80, 31, 32];
+const CORE: [u32; 8] = [
+    0,
+    1,
+    u32::MAX,
+    i32::MIN as u32,
+    i32::MAX as u32,
+    0x80,
+    31,
+    32,
+];
 
 /// At least `count` vectors for a function of `params` parameters: every boundary value in every
 /// position (others from a rotating core), the full cross product of the core set, then random
@@ -89,7 +98,13 @@ pub fn vectors(params: usize, count: usize, seed: u64) -> Vec<Vec<u32>> {
     while out.len() < count {
         out.push(
             (0..params)
-                .map(|_| if rng.random_bool(0.5) { table[rng.random_range(0..table.len())] } else { rng.random() })
+                .map(|_| {
+                    if rng.random_bool(0.5) {
+                        table[rng.random_range(0..table.len())]
+                    } else {
+                        rng.random()
+                    }
+                })
                 .collect(),
         );
     }

@@ -71,9 +71,16 @@ fn invoke_of(exec: WastExecute<'_>, line: usize) -> Result<wast::WastInvoke<'_>,
     }
 }
 
-fn push(modules: &mut [ScriptModule], line: usize, inv: wast::WastInvoke<'_>, expect: Expect) -> Result<(), String> {
+fn push(
+    modules: &mut [ScriptModule],
+    line: usize,
+    inv: wast::WastInvoke<'_>,
+    expect: Expect,
+) -> Result<(), String> {
     if inv.module.is_some() {
-        return Err(format!("line {line}: invoking a named module is not supported"));
+        return Err(format!(
+            "line {line}: invoking a named module is not supported"
+        ));
     }
     let args = inv
         .args
@@ -83,8 +90,15 @@ fn push(modules: &mut [ScriptModule], line: usize, inv: wast::WastInvoke<'_>, ex
             _ => Err(format!("line {line}: only i32 arguments are supported")),
         })
         .collect::<Result<Vec<u32>, String>>()?;
-    let module = modules.last_mut().ok_or(format!("line {line}: directive before any module"))?;
-    module.assertions.push(Assertion { line, function: inv.name.to_string(), args, expect });
+    let module = modules
+        .last_mut()
+        .ok_or(format!("line {line}: directive before any module"))?;
+    module.assertions.push(Assertion {
+        line,
+        function: inv.name.to_string(),
+        args,
+        expect,
+    });
     Ok(())
 }
 

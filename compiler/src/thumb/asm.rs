@@ -3,7 +3,9 @@
 //! while its target is out of reach, until nothing changes (widening only lengthens code, so this
 //! terminates and each narrow branch is in range).
 
-use super::encode::{branch_range, encode, encode_branch, BranchWidth, EncodeError, Encoding, ItState};
+use super::encode::{
+    branch_range, encode, encode_branch, BranchWidth, EncodeError, Encoding, ItState,
+};
 use super::inst::{AsmText, BranchOffset, Inst, Label};
 use super::reg::Cond;
 
@@ -113,7 +115,9 @@ impl Assembler {
                     if state != ItState::Outside {
                         return Err(AsmError::UnterminatedIt);
                     }
-                    pending = (0..pattern.len()).map(|i| pattern.cond_of(first, i)).collect();
+                    pending = (0..pattern.len())
+                        .map(|i| pattern.cond_of(first, i))
+                        .collect();
                 }
                 it_states.push(state);
             }
@@ -190,9 +194,19 @@ impl Assembler {
                     }
                 };
                 encoding.write_to(&mut bytes);
-                placed.push(Placed { offset: offsets[k], inst: *inst, it: it_states[k], encoding, branch });
+                placed.push(Placed {
+                    offset: offsets[k],
+                    inst: *inst,
+                    it: it_states[k],
+                    encoding,
+                    branch,
+                });
             }
-            return Ok(Assembled { bytes, insts: placed, labels });
+            return Ok(Assembled {
+                bytes,
+                insts: placed,
+                labels,
+            });
         }
     }
 

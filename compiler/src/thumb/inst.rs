@@ -183,7 +183,9 @@ pub struct ShiftAmount(u8);
 
 impl ShiftAmount {
     pub fn new(value: u32) -> Option<ShiftAmount> {
-        (1..=31).contains(&value).then_some(ShiftAmount(value as u8))
+        (1..=31)
+            .contains(&value)
+            .then_some(ShiftAmount(value as u8))
     }
     pub fn value(self) -> u32 {
         self.0 as u32
@@ -220,18 +222,30 @@ impl ItPattern {
         if rest.len() > 3 {
             return None;
         }
-        let then_bits = rest.iter().enumerate().fold(0u8, |m, (i, t)| m | (*t as u8) << i);
-        Some(ItPattern { len: rest.len() as u8 + 1, then_bits })
+        let then_bits = rest
+            .iter()
+            .enumerate()
+            .fold(0u8, |m, (i, t)| m | (*t as u8) << i);
+        Some(ItPattern {
+            len: rest.len() as u8 + 1,
+            then_bits,
+        })
     }
 
     /// `it`: one instruction.
     pub fn t() -> ItPattern {
-        ItPattern { len: 1, then_bits: 0 }
+        ItPattern {
+            len: 1,
+            then_bits: 0,
+        }
     }
 
     /// `ite`: then, else.
     pub fn te() -> ItPattern {
-        ItPattern { len: 2, then_bits: 0 }
+        ItPattern {
+            len: 2,
+            then_bits: 0,
+        }
     }
 
     /// Number of instructions the block covers (1..=4).
@@ -258,7 +272,9 @@ impl ItPattern {
     }
 
     pub fn suffix(self) -> String {
-        (1..self.len()).map(|i| if self.is_then(i) { 't' } else { 'e' }).collect()
+        (1..self.len())
+            .map(|i| if self.is_then(i) { 't' } else { 'e' })
+            .collect()
     }
 
     /// The 4-bit `mask` field of the IT encoding.
@@ -280,48 +296,169 @@ pub struct Label(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Inst {
     /// `op{s} rd, rn, rm`.
-    Dp { op: DpOp, s: bool, rd: Reg, rn: Reg, rm: Reg },
+    Dp {
+        op: DpOp,
+        s: bool,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
     /// `op{s} rd, rn, #imm`.
-    DpImm { op: DpOp, s: bool, rd: Reg, rn: Reg, imm: ModImm },
+    DpImm {
+        op: DpOp,
+        s: bool,
+        rd: Reg,
+        rn: Reg,
+        imm: ModImm,
+    },
     /// `addw rd, rn, #imm12` (rn may be SP).
-    AddW { rd: Reg, rn: Reg, imm: Imm12 },
+    AddW {
+        rd: Reg,
+        rn: Reg,
+        imm: Imm12,
+    },
     /// `subw rd, rn, #imm12` (rn may be SP).
-    SubW { rd: Reg, rn: Reg, imm: Imm12 },
+    SubW {
+        rd: Reg,
+        rn: Reg,
+        imm: Imm12,
+    },
     /// `add sp, #imm` / `sub sp, #imm`, 16-bit, `imm` a multiple of 4 up to 508.
-    AdjustSp { sub: bool, imm: u16 },
+    AdjustSp {
+        sub: bool,
+        imm: u16,
+    },
     /// `mov rd, rm` (no flags; any registers but PC).
-    Mov { rd: Reg, rm: Reg },
-    MovImm { s: bool, rd: Reg, imm: ModImm },
-    MvnImm { s: bool, rd: Reg, imm: ModImm },
-    Movw { rd: Reg, imm: u16 },
-    Movt { rd: Reg, imm: u16 },
-    ShiftImm { op: ShiftOp, s: bool, rd: Reg, rm: Reg, amount: ShiftAmount },
+    Mov {
+        rd: Reg,
+        rm: Reg,
+    },
+    MovImm {
+        s: bool,
+        rd: Reg,
+        imm: ModImm,
+    },
+    MvnImm {
+        s: bool,
+        rd: Reg,
+        imm: ModImm,
+    },
+    Movw {
+        rd: Reg,
+        imm: u16,
+    },
+    Movt {
+        rd: Reg,
+        imm: u16,
+    },
+    ShiftImm {
+        op: ShiftOp,
+        s: bool,
+        rd: Reg,
+        rm: Reg,
+        amount: ShiftAmount,
+    },
     /// `op{s} rd, rn, rm`: shift `rn` by the bottom byte of `rm`.
-    ShiftReg { op: ShiftOp, s: bool, rd: Reg, rn: Reg, rm: Reg },
-    Mul { rd: Reg, rn: Reg, rm: Reg },
+    ShiftReg {
+        op: ShiftOp,
+        s: bool,
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
+    Mul {
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
     /// `rd = ra + rn * rm`.
-    Mla { rd: Reg, rn: Reg, rm: Reg, ra: Reg },
+    Mla {
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+        ra: Reg,
+    },
     /// `rd = ra - rn * rm`.
-    Mls { rd: Reg, rn: Reg, rm: Reg, ra: Reg },
-    Sdiv { rd: Reg, rn: Reg, rm: Reg },
-    Udiv { rd: Reg, rn: Reg, rm: Reg },
-    Clz { rd: Reg, rm: Reg },
-    Rbit { rd: Reg, rm: Reg },
-    Cmp { rn: Reg, rm: Reg },
-    CmpImm { rn: Reg, imm: ModImm },
-    CmnImm { rn: Reg, imm: ModImm },
-    Load { kind: LoadKind, rt: Reg, rn: Reg, offset: MemOffset },
-    LoadReg { kind: LoadKind, rt: Reg, rn: Reg, rm: Reg },
-    Store { kind: StoreKind, rt: Reg, rn: Reg, offset: MemOffset },
-    StoreReg { kind: StoreKind, rt: Reg, rn: Reg, rm: Reg },
+    Mls {
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+        ra: Reg,
+    },
+    Sdiv {
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
+    Udiv {
+        rd: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
+    Clz {
+        rd: Reg,
+        rm: Reg,
+    },
+    Rbit {
+        rd: Reg,
+        rm: Reg,
+    },
+    Cmp {
+        rn: Reg,
+        rm: Reg,
+    },
+    CmpImm {
+        rn: Reg,
+        imm: ModImm,
+    },
+    CmnImm {
+        rn: Reg,
+        imm: ModImm,
+    },
+    Load {
+        kind: LoadKind,
+        rt: Reg,
+        rn: Reg,
+        offset: MemOffset,
+    },
+    LoadReg {
+        kind: LoadKind,
+        rt: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
+    Store {
+        kind: StoreKind,
+        rt: Reg,
+        rn: Reg,
+        offset: MemOffset,
+    },
+    StoreReg {
+        kind: StoreKind,
+        rt: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
     Push(RegList),
     Pop(RegList),
     /// Branch to a label; the assembler picks the narrow or wide form.
-    B { cond: Option<Cond>, target: Label },
-    Bl { target: Label },
-    Bx { rm: Reg },
-    It { first: Cond, pattern: ItPattern },
-    Udf { imm: u16 },
+    B {
+        cond: Option<Cond>,
+        target: Label,
+    },
+    Bl {
+        target: Label,
+    },
+    Bx {
+        rm: Reg,
+    },
+    It {
+        first: Cond,
+        pattern: ItPattern,
+    },
+    Udf {
+        imm: u16,
+    },
     Nop,
 }
 
@@ -361,14 +498,40 @@ impl fmt::Display for AsmText<'_> {
         let s = |s: bool| if s { "s" } else { "" };
         let w = if self.wide { ".w" } else { "" };
         match *self.inst {
-            Inst::Dp { op, s: fl, rd, rn, rm } => {
-                let w = if matches!(op, DpOp::Orn | DpOp::Rsb) { "" } else { w };
+            Inst::Dp {
+                op,
+                s: fl,
+                rd,
+                rn,
+                rm,
+            } => {
+                let w = if matches!(op, DpOp::Orn | DpOp::Rsb) {
+                    ""
+                } else {
+                    w
+                };
                 write!(f, "{}{}{c}{w} {rd}, {rn}, {rm}", op.name(), s(fl))
             }
-            Inst::DpImm { op, s: fl, rd, rn, imm } => {
+            Inst::DpImm {
+                op,
+                s: fl,
+                rd,
+                rn,
+                imm,
+            } => {
                 // ADC/SBC have no 16-bit immediate form, and LLVM rejects `.w` on them.
-                let w = if matches!(op, DpOp::Adc | DpOp::Sbc) { "" } else { w };
-                write!(f, "{}{}{c}{w} {rd}, {rn}, #{}", op.name(), s(fl), imm.value())
+                let w = if matches!(op, DpOp::Adc | DpOp::Sbc) {
+                    ""
+                } else {
+                    w
+                };
+                write!(
+                    f,
+                    "{}{}{c}{w} {rd}, {rn}, #{}",
+                    op.name(),
+                    s(fl),
+                    imm.value()
+                )
             }
             Inst::AddW { rd, rn, imm } => write!(f, "addw{c} {rd}, {rn}, #{}", imm.value()),
             Inst::SubW { rd, rn, imm } => write!(f, "subw{c} {rd}, {rn}, #{}", imm.value()),
@@ -376,14 +539,34 @@ impl fmt::Display for AsmText<'_> {
                 write!(f, "{}{c} sp, #{imm}", if sub { "sub" } else { "add" })
             }
             Inst::Mov { rd, rm } => write!(f, "mov{c} {rd}, {rm}"),
-            Inst::MovImm { s: fl, rd, imm } => write!(f, "mov{}{c}{w} {rd}, #{}", s(fl), imm.value()),
+            Inst::MovImm { s: fl, rd, imm } => {
+                write!(f, "mov{}{c}{w} {rd}, #{}", s(fl), imm.value())
+            }
             Inst::MvnImm { s: fl, rd, imm } => write!(f, "mvn{}{c} {rd}, #{}", s(fl), imm.value()),
             Inst::Movw { rd, imm } => write!(f, "movw{c} {rd}, #{imm}"),
             Inst::Movt { rd, imm } => write!(f, "movt{c} {rd}, #{imm}"),
-            Inst::ShiftImm { op, s: fl, rd, rm, amount } => {
-                write!(f, "{}{}{c}{w} {rd}, {rm}, #{}", op.name(), s(fl), amount.value())
+            Inst::ShiftImm {
+                op,
+                s: fl,
+                rd,
+                rm,
+                amount,
+            } => {
+                write!(
+                    f,
+                    "{}{}{c}{w} {rd}, {rm}, #{}",
+                    op.name(),
+                    s(fl),
+                    amount.value()
+                )
             }
-            Inst::ShiftReg { op, s: fl, rd, rn, rm } => {
+            Inst::ShiftReg {
+                op,
+                s: fl,
+                rd,
+                rn,
+                rm,
+            } => {
                 write!(f, "{}{}{c}{w} {rd}, {rn}, {rm}", op.name(), s(fl))
             }
             Inst::Mul { rd, rn, rm } => write!(f, "mul{c} {rd}, {rn}, {rm}"),
@@ -396,17 +579,31 @@ impl fmt::Display for AsmText<'_> {
             Inst::Cmp { rn, rm } => write!(f, "cmp{c}{w} {rn}, {rm}"),
             Inst::CmpImm { rn, imm } => write!(f, "cmp{c}{w} {rn}, #{}", imm.value()),
             Inst::CmnImm { rn, imm } => write!(f, "cmn{c}{w} {rn}, #{}", imm.value()),
-            Inst::Load { kind, rt, rn, offset } => {
+            Inst::Load {
+                kind,
+                rt,
+                rn,
+                offset,
+            } => {
                 // Negative offsets only exist in 32-bit form; LLVM rejects `.w` there.
                 let w = if offset.value() < 0 { "" } else { w };
                 write!(f, "{}{c}{w} {rt}, [{rn}, #{}]", kind.name(), offset.value())
             }
-            Inst::LoadReg { kind, rt, rn, rm } => write!(f, "{}{c}{w} {rt}, [{rn}, {rm}]", kind.name()),
-            Inst::Store { kind, rt, rn, offset } => {
+            Inst::LoadReg { kind, rt, rn, rm } => {
+                write!(f, "{}{c}{w} {rt}, [{rn}, {rm}]", kind.name())
+            }
+            Inst::Store {
+                kind,
+                rt,
+                rn,
+                offset,
+            } => {
                 let w = if offset.value() < 0 { "" } else { w };
                 write!(f, "{}{c}{w} {rt}, [{rn}, #{}]", kind.name(), offset.value())
             }
-            Inst::StoreReg { kind, rt, rn, rm } => write!(f, "{}{c}{w} {rt}, [{rn}, {rm}]", kind.name()),
+            Inst::StoreReg { kind, rt, rn, rm } => {
+                write!(f, "{}{c}{w} {rt}, [{rn}, {rm}]", kind.name())
+            }
             Inst::Push(list) => write!(f, "push{c}{w} {list}"),
             Inst::Pop(list) => write!(f, "pop{c}{w} {list}"),
             Inst::B { cond, target } => {
