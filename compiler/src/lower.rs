@@ -90,9 +90,17 @@ impl Liveness {
                         delta[end as usize + 1] -= 1;
                     }
                 }
-                VarKind::Local(_) => {
+                VarKind::Local(idx) => {
+                    // Parameters are live from entry; other locals from their first write (or
+                    // first read, which then sees the zero they start with).
                     if let Some(end) = last {
-                        delta[0] += 1;
+                        let first_use = uses[i][0];
+                        let start = if *idx < f.params {
+                            0
+                        } else {
+                            first_def[i].map_or(first_use, |d| d.min(first_use))
+                        };
+                        delta[start as usize] += 1;
                         delta[end as usize + 1] -= 1;
                     }
                 }

@@ -40,7 +40,8 @@ fn patch(compiled: &mut CompiledModule, function: &str, prefix: &str, with: &[In
         .position(|(_, t)| t.starts_with(prefix))
         .unwrap_or_else(|| panic!("no `{prefix}` in {:#?}", f.listing));
     let addr = f.listing[idx].0;
-    let len = f.listing.get(idx + 1).map_or(2, |n| n.0 - addr) as usize;
+    let end = f.addr + f.stats.code_bytes;
+    let len = f.listing.get(idx + 1).map_or(end, |n| n.0) as usize - addr as usize;
     let mut bytes = Vec::new();
     for i in with {
         encode(i, ItState::Outside).unwrap().write_to(&mut bytes);
