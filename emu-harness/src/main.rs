@@ -192,6 +192,9 @@ fn run_cmd(
                 eprintln!("error: {}: {e}", file.file);
             }
             for f in &file.functions {
+                if let Some(reason) = &f.decline {
+                    eprintln!("error: {}: {reason}", file.file);
+                }
                 println!("{}", function_line(f));
                 if f.status == Status::Mismatch {
                     print!("{}", mismatch_details(f, &config));
