@@ -196,6 +196,13 @@ struct Translator<'a> {
 }
 
 impl Translator<'_> {
+    fn unsupported(&self, op: &Operator) -> CompileError {
+        CompileError::Unsupported {
+            function: self.name.to_string(),
+            what: format!("operator {}", operator_name(op)),
+        }
+    }
+
     fn new_label(&mut self) -> LabelId {
         self.labels += 1;
         LabelId(self.labels - 1)
@@ -427,6 +434,10 @@ impl Translator<'_> {
                     self.skipping = None;
                     self.else_(false);
                 }
+                Operator::Else => {}
+                // Dead code is still checked against the supported subset: an unsupported
+                // structured operator (`try_table`, ...) would otherwise unbalance the count.
+                other if !is_plain_supported(&other) => return Err(self.unsupported(&other)),
                 _ => {}
             }
             return Ok(());
@@ -528,12 +539,7 @@ impl Translator<'_> {
             Operator::I32Ctz => self.un(UnOp::Ctz),
             Operator::I32Popcnt => self.un(UnOp::Popcnt),
             Operator::I32Eqz => self.un(UnOp::Eqz),
-            other => {
-                return Err(CompileError::Unsupported {
-                    function: self.name.to_string(),
-                    what: format!("operator {}", operator_name(&other)),
-                })
-            }
+            other => return Err(self.unsupported(&other)),
         }
         Ok(())
     }
@@ -560,6 +566,54 @@ impl Translator<'_> {
     }
 }
 
+/// The non-structured operators `operator` translates (checked in dead code too).
+fn is_plain_supported(op: &Operator) -> bool {
+    use Operator::*;
+    matches!(
+        op,
+        Nop | Unreachable
+            | Br { .. }
+            | BrIf { .. }
+            | Return
+            | Drop
+            | Select
+            | TypedSelect { ty: ValType::I32 }
+            | LocalGet { .. }
+            | LocalSet { .. }
+            | LocalTee { .. }
+            | I32Const { .. }
+            | I32Add
+            | I32Sub
+            | I32Mul
+            | I32DivS
+            | I32DivU
+            | I32RemS
+            | I32RemU
+            | I32And
+            | I32Or
+            | I32Xor
+            | I32Shl
+            | I32ShrS
+            | I32ShrU
+            | I32Rotl
+            | I32Rotr
+            | I32Eq
+            | I32Ne
+            | I32LtS
+            | I32LtU
+            | I32GtS
+            | I32GtU
+            | I32LeS
+            | I32LeU
+            | I32GeS
+            | I32GeU
+            | I32Clz
+            | I32Ctz
+            | I32Popcnt
+            | I32Eqz
+    )
+}
+
 /// `I32WrapI64` → `i32.wrap_i64`, `MemoryGrow` → `memory.grow`: the text-format name.
 pub fn operator_name(op: &Operator) -> String {
     let debug = format!("{op:?}");
@@ -571,9 +625,15 @@ pub fn operator_name(op: &Operator) -> String {
         }
         snake.push(c.to_ascii_lowercase());
     }
-    // The first separator after the type or family prefix is a dot in the text format.
+    // After a type or family prefix the text format has a dot: `i32.add`, `local.get`.
+    const PREFIXES: [&str; 13] = [
+        "i32", "i64", "f32", "f64", "v128", "memory", "table", "local", "global", "ref", "data",
+        "elem", "atomic",
+    ];
     match snake.find('_') {
-        Some(i) => format!("{}.{}", &snake[..i], &snake[i + 1..]),
-        None => snake,
+        Some(i) if PREFIXES.contains(&&snake[..i]) => {
+            format!("{}.{}", &snake[..i], &snake[i + 1..])
+        }
+        _ => snake,
     }
 }

@@ -61,6 +61,9 @@ struct Liveness {
     uses: Vec<Vec<u32>>,
     /// Temporaries that die at each position (after their last use, or at a dead definition).
     dies_at: Vec<Vec<Var>>,
+    /// Last position at which each local may still be read: its last use, extended to the end of
+    /// every loop that reads it (the next iteration reads it again). `None`: never read.
+    local_end: Vec<Option<u32>>,
     max_live: u32,
 }
 
@@ -77,6 +80,7 @@ impl Liveness {
                 first_def[d.0 as usize].get_or_insert(pos as u32);
             }
         }
+        let local_end = loop_extended_ends(f, &uses);
         let mut dies_at = vec![Vec::new(); f.insts.len() + 1];
         let mut delta = vec![0i64; f.insts.len() + 2];
         for (i, kind) in f.vars.iter().enumerate() {
@@ -93,7 +97,7 @@ impl Liveness {
                 VarKind::Local(idx) => {
                     // Parameters are live from entry; other locals from their first write (or
                     // first read, which then sees the zero they start with).
-                    if let Some(end) = last {
+                    if let Some(end) = local_end[i] {
                         let first_use = uses[i][0];
                         let start = if *idx < f.params {
                             0
@@ -115,7 +119,16 @@ impl Liveness {
         Liveness {
             uses,
             dies_at,
+            local_end,
             max_live: max_live as u32,
+        }
+    }
+
+    /// Whether `v` may be read at `from` or later (so its value must be kept).
+    fn live_from(&self, v: Var, from: u32) -> bool {
+        match self.local_end.get(v.0 as usize).copied().flatten() {
+            Some(end) => end >= from,
+            None => self.next_use(v, from) != u32::MAX,
         }
     }
 
@@ -126,10 +139,54 @@ impl Liveness {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Strategy {
-    /// Values in the register pool, Belady eviction.
-    Pool,
+/// For each local, its last use, extended over loops: a back-edge from `j` to a loop head at
+/// `h < j` keeps every local read inside `[h, j]` alive past `j`. Iterated to a fixed point
+/// (an extension can make a local readable inside an enclosing loop).
+fn loop_extended_ends(f: &IrFunction, uses: &[Vec<u32>]) -> Vec<Option<u32>> {
+    let mut label_pos = vec![u32::MAX; f.num_labels as usize];
+    for (pos, inst) in f.insts.iter().enumerate() {
+        if let IrInst::Label(l) = inst {
+            label_pos[l.0 as usize] = pos as u32;
+        }
+    }
+    let back_edges: Vec<(u32, u32)> = f
+        .insts
+        .iter()
+        .enumerate()
+        .filter_map(|(pos, inst)| match inst {
+            IrInst::Jump(l) | IrInst::Branch { target: l, .. } => {
+                let h = label_pos[l.0 as usize];
+                (h < pos as u32).then_some((h, pos as u32))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut end: Vec<Option<u32>> = f
+        .vars
+        .iter()
+        .enumerate()
+        .map(|(i, k)| match k {
+            VarKind::Local(_) => uses[i].last().copied(),
+            VarKind::Temp => None,
+        })
+        .collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &(h, j) in &back_edges {
+            for e in end.iter_mut() {
+                if let Some(last) = *e {
+                    // Read inside the loop (possibly only through an earlier extension): the
+                    // value must survive the back-edge itself, so it lives past `j`.
+                    if last >= h && last <= j {
+                        *e = Some(j + 1);
+                        changed = true;
+                    }
+                }
+            }
+        }
+    }
+    end
 }
 
 pub struct Lowerer<'a> {
@@ -144,6 +201,8 @@ pub struct Lowerer<'a> {
     labels: Vec<Label>,
     next_label: u32,
     stats: FunctionStats,
+    /// A spill slot was needed beyond `MAX_FRAME`.
+    frame_overflow: bool,
 }
 
 pub fn lower(f: &IrFunction, pool_size: usize) -> Result<Lowered, CompileError> {
@@ -151,6 +210,13 @@ pub fn lower(f: &IrFunction, pool_size: usize) -> Result<Lowered, CompileError> 
         (1..=5).contains(&pool_size),
         "pool size is validated by CompileOptions"
     );
+    let too_large = |bytes: u64| CompileError::Unsupported {
+        function: f.name.clone(),
+        what: format!("a frame of at least {bytes} bytes (at most {MAX_FRAME})"),
+    };
+    if f.num_locals as u64 * 4 > MAX_FRAME as u64 {
+        return Err(too_large(f.num_locals as u64 * 4));
+    }
     let live = Liveness::compute(f);
     let labels = (0..f.num_labels).map(Label).collect();
     let mut l = Lowerer {
@@ -163,6 +229,7 @@ pub fn lower(f: &IrFunction, pool_size: usize) -> Result<Lowered, CompileError> 
         code: Vec::new(),
         labels,
         next_label: f.num_labels,
+        frame_overflow: false,
         stats: FunctionStats {
             max_live: live.max_live,
             ..Default::default()
@@ -174,11 +241,8 @@ pub fn lower(f: &IrFunction, pool_size: usize) -> Result<Lowered, CompileError> 
         l.inst(pos as u32);
     }
     let frame_bytes = (l.next_slot * 4).next_multiple_of(8);
-    if frame_bytes > MAX_FRAME {
-        return Err(CompileError::Unsupported {
-            function: f.name.clone(),
-            what: format!("a frame of {frame_bytes} bytes (at most {MAX_FRAME})"),
-        });
+    if l.frame_overflow || frame_bytes > MAX_FRAME {
+        return Err(too_large(frame_bytes as u64 + 4 * l.frame_overflow as u64));
     }
     Ok(Lowered {
         code: l.code,
@@ -233,6 +297,11 @@ impl Lowerer<'_> {
         if let Some(s) = self.vars[v.0 as usize].slot {
             return s;
         }
+        if self.free_slots.is_empty() && self.next_slot >= MAX_FRAME / 4 {
+            // Declined by `lower` once lowering ends; slot 0 keeps the encoding valid meanwhile.
+            self.frame_overflow = true;
+            return 0;
+        }
         let s = self.free_slots.pop().unwrap_or_else(|| {
             self.next_slot += 1;
             self.next_slot - 1
@@ -285,12 +354,13 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Makes `v` not resident, storing it first if memory does not hold it.
-    fn evict(&mut self, idx: usize, count_as_spill: bool) {
+    /// Makes `v` not resident, storing it first if memory does not hold it and it may still be
+    /// read at `from` or later.
+    fn evict(&mut self, idx: usize, from: u32) {
         let v = self.regs[idx]
             .take()
             .expect("evicting an occupied register");
-        if !self.vars[v.0 as usize].in_memory {
+        if !self.vars[v.0 as usize].in_memory && self.live.live_from(v, from) {
             let slot = self.slot_of(v);
             self.emit(Inst::Store {
                 kind: StoreKind::Word,
@@ -299,9 +369,7 @@ impl Lowerer<'_> {
                 offset: sp_offset(slot),
             });
             self.vars[v.0 as usize].in_memory = true;
-            if count_as_spill {
-                self.stats.spills += 1;
-            }
+            self.stats.spills += 1;
         }
         self.vars[v.0 as usize].reg = None;
     }
@@ -323,7 +391,7 @@ impl Lowerer<'_> {
                 (self.live.next_use(v, from), st.in_memory, std::cmp::Reverse(i))
             })
             .expect("an instruction pins at most 3 registers and the pool has at least 1 free after pinning");
-        self.evict(victim, true);
+        self.evict(victim, from);
         victim
     }
 
@@ -410,7 +478,7 @@ impl Lowerer<'_> {
     fn sync(&mut self, pos: u32) {
         for idx in 0..self.regs.len() {
             let Some(v) = self.regs[idx] else { continue };
-            let needed = !self.is_temp(v) || self.live.next_use(v, pos + 1) != u32::MAX;
+            let needed = self.live.live_from(v, pos + 1);
             if needed && !self.vars[v.0 as usize].in_memory {
                 let slot = self.slot_of(v);
                 self.emit(Inst::Store {
@@ -522,6 +590,17 @@ impl Lowerer<'_> {
             IrInst::Label(l) => {
                 self.sync(pos);
                 self.clear();
+                // Every edge into a label stored what is live (the fall-through just above, each
+                // branch before it jumped): memory is the truth here, whatever the state before a
+                // preceding `return` or trap said.
+                for v in 0..self.vars.len() {
+                    let var = Var(v as u32);
+                    if self.live.live_from(var, pos)
+                        && (!self.is_temp(var) || self.vars[v].slot.is_some())
+                    {
+                        self.vars[v].in_memory = true;
+                    }
+                }
                 self.code.push(Emit::Bind(self.labels[l.0 as usize]));
             }
             IrInst::Jump(l) => {
