@@ -45,19 +45,13 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     for _ in &order {
         w.reserve_symbol_index(Some(text_index));
     }
-    let num_local = 2 + order
-        .iter()
-        .filter(|i| !module.functions[**i].exported)
-        .count() as u32;
+    let num_local = 2 + order.iter().filter(|i| !module.functions[**i].exported).count() as u32;
     w.reserve_symtab();
     w.reserve_strtab().expect("string table fits");
     w.reserve_shstrtab().expect("section name table fits");
     w.reserve_section_headers();
 
-    let entry = module
-        .functions
-        .first()
-        .map_or(module.text_addr, |f| f.addr | 1);
+    let entry = module.functions.first().map_or(module.text_addr, |f| f.addr | 1);
     w.write_file_header(&FileHeader {
         os_abi: elf::ELFOSABI_NONE,
         abi_version: 0,
@@ -95,11 +89,7 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     });
     for (k, i) in order.iter().enumerate() {
         let f = &module.functions[*i];
-        let bind = if f.exported {
-            elf::STB_GLOBAL
-        } else {
-            elf::STB_LOCAL
-        };
+        let bind = if f.exported { elf::STB_GLOBAL } else { elf::STB_LOCAL };
         w.write_symbol(&Sym {
             section: Some(text_index.0),
             st_name: w.string_offset(Some(string_ids[k])),

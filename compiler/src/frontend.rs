@@ -23,9 +23,7 @@ pub struct FuncSource {
 pub const MAX_PARAMS: usize = 4;
 
 pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
-    Validator::new()
-        .validate_all(wasm)
-        .map_err(|e| CompileError::Invalid(e.to_string()))?;
+    Validator::new().validate_all(wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
     let mut types: Vec<wasmparser::FuncType> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
     let mut exports: Vec<(u32, String)> = Vec::new();
@@ -54,9 +52,7 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
                     }
                 }
             }
-            Payload::StartSection { .. } => {
-                return Err(CompileError::unsupported_module("a start function"))
-            }
+            Payload::StartSection { .. } => return Err(CompileError::unsupported_module("a start function")),
             Payload::CodeSectionEntry(body) => bodies.push(body),
             _ => {}
         }
@@ -66,10 +62,7 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
         .enumerate()
         .map(|(i, body)| {
             let index = i as u32;
-            let export = exports
-                .iter()
-                .find(|(f, _)| *f == index)
-                .map(|(_, n)| n.clone());
+            let export = exports.iter().find(|(f, _)| *f == index).map(|(_, n)| n.clone());
             let name = export.clone().unwrap_or_else(|| format!("func[{index}]"));
             let ty = &types[func_types[i] as usize];
             let ir = translate_function(&name, ty, &body);
@@ -84,22 +77,11 @@ fn translate_function(
     ty: &wasmparser::FuncType,
     body: &FunctionBody,
 ) -> Result<IrFunction, CompileError> {
-    let unsupported = |what: String| CompileError::Unsupported {
-        function: name.to_string(),
-        what,
-    };
+    let unsupported = |what: String| CompileError::Unsupported { function: name.to_string(), what };
     if ty.params().len() > MAX_PARAMS {
-        return Err(unsupported(format!(
-            "{} parameters (at most {MAX_PARAMS})",
-            ty.params().len()
-        )));
+        return Err(unsupported(format!("{} parameters (at most {MAX_PARAMS})", ty.params().len())));
     }
-    if let Some(t) = ty
-        .params()
-        .iter()
-        .chain(ty.results())
-        .find(|t| **t != ValType::I32)
-    {
+    if let Some(t) = ty.params().iter().chain(ty.results()).find(|t| **t != ValType::I32) {
         return Err(unsupported(format!("value type {t}")));
     }
     if ty.results().len() > 1 {
@@ -118,9 +100,7 @@ fn translate_function(
     for i in 0..params {
         t.vars.push(VarKind::Local(i));
     }
-    let locals = body
-        .get_locals_reader()
-        .map_err(|e| CompileError::Invalid(e.to_string()))?;
+    let locals = body.get_locals_reader().map_err(|e| CompileError::Invalid(e.to_string()))?;
     for local in locals {
         let (count, vt) = local.map_err(|e| CompileError::Invalid(e.to_string()))?;
         if vt != ValType::I32 {
@@ -144,13 +124,9 @@ fn translate_function(
         end_targeted: false,
         height: 0,
     });
-    let mut reader = body
-        .get_operators_reader()
-        .map_err(|e| CompileError::Invalid(e.to_string()))?;
+    let mut reader = body.get_operators_reader().map_err(|e| CompileError::Invalid(e.to_string()))?;
     while !reader.eof() {
-        let op = reader
-            .read()
-            .map_err(|e| CompileError::Invalid(e.to_string()))?;
+        let op = reader.read().map_err(|e| CompileError::Invalid(e.to_string()))?;
         t.operator(op)?;
     }
     Ok(IrFunction {
@@ -214,9 +190,7 @@ impl Translator<'_> {
     }
 
     fn pop(&mut self) -> Operand {
-        self.stack
-            .pop()
-            .expect("validated: operand stack underflow cannot happen")
+        self.stack.pop().expect("validated: operand stack underflow cannot happen")
     }
 
     fn emit(&mut self, inst: IrInst) {
@@ -234,10 +208,7 @@ impl Translator<'_> {
             if let Operand::Var(v) = self.stack[i] {
                 if self.is_local(v) && only.is_none_or(|o| o == v) {
                     let t = self.temp();
-                    self.emit(IrInst::Copy {
-                        dst: t,
-                        src: Operand::Var(v),
-                    });
+                    self.emit(IrInst::Copy { dst: t, src: Operand::Var(v) });
                     self.stack[i] = Operand::Var(t);
                 }
             }
@@ -276,10 +247,7 @@ impl Translator<'_> {
                 }
             }
         }
-        self.emit(IrInst::Copy {
-            dst: local,
-            src: value,
-        });
+        self.emit(IrInst::Copy { dst: local, src: value });
     }
 
     fn block_type(&self, bt: BlockType, op: &str) -> Result<bool, CompileError> {
@@ -303,19 +271,13 @@ impl Translator<'_> {
         let f = self.frames.len() - 1 - depth as usize;
         let frame = &self.frames[f];
         if frame.kind == FrameKind::Func {
-            let value = frame
-                .has_result
-                .then(|| *self.stack.last().expect("validated"));
+            let value = frame.has_result.then(|| *self.stack.last().expect("validated"));
             match cond {
                 None => self.emit(IrInst::Return(value)),
                 Some(c) => {
                     // Conditional return: branch around an inline return.
                     let skip = self.new_label();
-                    self.emit(IrInst::Branch {
-                        cond: c,
-                        if_zero: true,
-                        target: skip,
-                    });
+                    self.emit(IrInst::Branch { cond: c, if_zero: true, target: skip });
                     self.emit(IrInst::Return(value));
                     self.emit(IrInst::Label(skip));
                 }
@@ -332,11 +294,7 @@ impl Translator<'_> {
         }
         match cond {
             None => self.emit(IrInst::Jump(target)),
-            Some(c) => self.emit(IrInst::Branch {
-                cond: c,
-                if_zero: false,
-                target,
-            }),
+            Some(c) => self.emit(IrInst::Branch { cond: c, if_zero: false, target }),
         }
     }
 
@@ -346,25 +304,14 @@ impl Translator<'_> {
 
     fn push_frame(&mut self, kind: FrameKind, label: LabelId, has_result: bool) {
         let height = self.stack.len();
-        self.frames.push(Frame {
-            kind,
-            label,
-            has_result,
-            result: None,
-            end_targeted: false,
-            height,
-        });
+        self.frames.push(Frame { kind, label, has_result, result: None, end_targeted: false, height });
     }
 
     /// The `end` (or `else`) of the innermost frame; `fall` says whether its end is reached by
     /// falling through.
     fn end_frame(&mut self, fall: bool) {
         let frame = self.frames.pop().expect("validated: end matches a frame");
-        let value = if fall && frame.has_result {
-            Some(self.pop())
-        } else {
-            None
-        };
+        let value = if fall && frame.has_result { Some(self.pop()) } else { None };
         self.stack.truncate(frame.height);
         if let FrameKind::If { else_label } = frame.kind {
             // `if` without `else`: the false edge lands here, so the end is always reachable.
@@ -391,9 +338,7 @@ impl Translator<'_> {
             }
             self.emit(IrInst::Label(frame.label));
             if frame.has_result {
-                self.stack.push(Operand::Var(
-                    r.expect("a targeted frame with a result has a result var"),
-                ));
+                self.stack.push(Operand::Var(r.expect("a targeted frame with a result has a result var")));
             }
         } else if fall {
             if let Some(v) = value {
@@ -466,11 +411,7 @@ impl Translator<'_> {
                 let cond = self.pop();
                 self.materialize_locals(None);
                 let (else_label, end) = (self.new_label(), self.new_label());
-                self.emit(IrInst::Branch {
-                    cond,
-                    if_zero: true,
-                    target: else_label,
-                });
+                self.emit(IrInst::Branch { cond, if_zero: true, target: else_label });
                 self.push_frame(FrameKind::If { else_label }, end, r);
             }
             Operator::Else => self.else_(true),
@@ -547,9 +488,7 @@ impl Translator<'_> {
     /// `else`: close the then-arm (reached by fall-through if `fall`), open the else-arm.
     fn else_(&mut self, fall: bool) {
         let frame = self.frames.last_mut().expect("validated");
-        let FrameKind::If { else_label } = frame.kind else {
-            unreachable!("validated: else only inside if")
-        };
+        let FrameKind::If { else_label } = frame.kind else { unreachable!("validated: else only inside if") };
         frame.kind = FrameKind::Else;
         let (label, height, has_result) = (frame.label, frame.height, frame.has_result);
         if fall {
@@ -627,8 +566,8 @@ pub fn operator_name(op: &Operator) -> String {
     }
     // After a type or family prefix the text format has a dot: `i32.add`, `local.get`.
     const PREFIXES: [&str; 13] = [
-        "i32", "i64", "f32", "f64", "v128", "memory", "table", "local", "global", "ref", "data",
-        "elem", "atomic",
+        "i32", "i64", "f32", "f64", "v128", "memory", "table", "local", "global", "ref", "data", "elem",
+        "atomic",
     ];
     match snake.find('_') {
         Some(i) if PREFIXES.contains(&&snake[..i]) => {

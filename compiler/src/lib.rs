@@ -29,10 +29,7 @@ pub enum CompileError {
 
 impl CompileError {
     fn unsupported_module(what: &str) -> CompileError {
-        CompileError::Unsupported {
-            function: "<module>".into(),
-            what: what.into(),
-        }
+        CompileError::Unsupported { function: "<module>".into(), what: what.into() }
     }
 }
 
@@ -64,10 +61,7 @@ pub struct CompileOptions {
 
 impl Default for CompileOptions {
     fn default() -> Self {
-        CompileOptions {
-            pool_size: 5,
-            cpu: Cpu::CortexM4,
-        }
+        CompileOptions { pool_size: 5, cpu: Cpu::CortexM4 }
     }
 }
 
@@ -116,10 +110,7 @@ pub fn parse_input(bytes: &[u8]) -> Result<Vec<u8>, CompileError> {
 /// Compiles every function it can; the others are listed in `declined`.
 pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, CompileError> {
     if !(1..=5).contains(&opts.pool_size) {
-        return Err(CompileError::Invalid(format!(
-            "pool size {} (must be 1..=5)",
-            opts.pool_size
-        )));
+        return Err(CompileError::Invalid(format!("pool size {} (must be 1..=5)", opts.pool_size)));
     }
     let module = frontend::translate_module(wasm)?;
     let mut asm = Assembler::new();
@@ -155,10 +146,9 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         }
         pending.push((func.index, func.export, ir, lowered.stats, start));
     }
-    let assembled = asm.finish().map_err(|e| CompileError::Internal {
-        function: "<module>".into(),
-        what: e.to_string(),
-    })?;
+    let assembled = asm
+        .finish()
+        .map_err(|e| CompileError::Internal { function: "<module>".into(), what: e.to_string() })?;
     let mut functions = Vec::new();
     for (index, export, ir, stats, start) in pending {
         let begin = assembled.labels[start.0 as usize].expect("bound");
@@ -180,10 +170,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
     starts.sort();
     for f in &mut functions {
         let begin = f.addr - TEXT_BASE;
-        let end = *starts
-            .iter()
-            .find(|s| **s > begin)
-            .unwrap_or(&(assembled.bytes.len() as u32));
+        let end = *starts.iter().find(|s| **s > begin).unwrap_or(&(assembled.bytes.len() as u32));
         f.stats.code_bytes = end - begin;
         f.listing = assembled
             .insts
@@ -192,26 +179,21 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             .map(|p| (TEXT_BASE + p.offset, p.asm_text()))
             .collect();
     }
-    Ok(CompiledModule {
-        cpu: opts.cpu,
-        text: assembled.bytes,
-        text_addr: TEXT_BASE,
-        functions,
-        declined,
-    })
+    Ok(CompiledModule { cpu: opts.cpu, text: assembled.bytes, text_addr: TEXT_BASE, functions, declined })
 }
 
 /// Reserves fresh assembler labels for one function's local labels and returns their base.
 fn label_base(asm: &mut Assembler, code: &[lower::Emit]) -> u32 {
-    let max =
-        code.iter()
-            .filter_map(|e| match e {
-                lower::Emit::Bind(l) => Some(l.0),
-                lower::Emit::Inst(Inst::B { target, .. })
-                | lower::Emit::Inst(Inst::Bl { target }) => Some(target.0),
-                _ => None,
-            })
-            .max();
+    let max = code
+        .iter()
+        .filter_map(|e| match e {
+            lower::Emit::Bind(l) => Some(l.0),
+            lower::Emit::Inst(Inst::B { target, .. }) | lower::Emit::Inst(Inst::Bl { target }) => {
+                Some(target.0)
+            }
+            _ => None,
+        })
+        .max();
     let Some(max) = max else { return 0 };
     let base = asm.new_label().0;
     for _ in 0..max {
@@ -222,13 +204,8 @@ fn label_base(asm: &mut Assembler, code: &[lower::Emit]) -> u32 {
 
 fn relabel(i: Inst, base: u32) -> Inst {
     match i {
-        Inst::B { cond, target } => Inst::B {
-            cond,
-            target: Label(target.0 + base),
-        },
-        Inst::Bl { target } => Inst::Bl {
-            target: Label(target.0 + base),
-        },
+        Inst::B { cond, target } => Inst::B { cond, target: Label(target.0 + base) },
+        Inst::Bl { target } => Inst::Bl { target: Label(target.0 + base) },
         other => other,
     }
 }
@@ -238,24 +215,13 @@ fn frame_adjust(asm: &mut Assembler, setup: bool, bytes: u32) {
         return;
     }
     if bytes <= 508 {
-        asm.emit(Inst::AdjustSp {
-            sub: setup,
-            imm: bytes as u16,
-        });
+        asm.emit(Inst::AdjustSp { sub: setup, imm: bytes as u16 });
     } else {
         let imm = thumb::Imm12::new(bytes).expect("frame size checked by lower");
         asm.emit(if setup {
-            Inst::SubW {
-                rd: Reg::Sp,
-                rn: Reg::Sp,
-                imm,
-            }
+            Inst::SubW { rd: Reg::Sp, rn: Reg::Sp, imm }
         } else {
-            Inst::AddW {
-                rd: Reg::Sp,
-                rn: Reg::Sp,
-                imm,
-            }
+            Inst::AddW { rd: Reg::Sp, rn: Reg::Sp, imm }
         });
     }
 }

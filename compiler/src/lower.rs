@@ -15,8 +15,8 @@
 
 use crate::ir::*;
 use crate::thumb::{
-    Cond, DpOp, Imm12, Inst, ItPattern, Label, LoadKind, MemOffset, ModImm, Reg, RegList,
-    ShiftAmount, ShiftOp, StoreKind,
+    Cond, DpOp, Imm12, Inst, ItPattern, Label, LoadKind, MemOffset, ModImm, Reg, RegList, ShiftAmount,
+    ShiftOp, StoreKind,
 };
 use crate::trap::TrapCode;
 use crate::{CompileError, FunctionStats};
@@ -116,12 +116,7 @@ impl Liveness {
             live += d;
             max_live = max_live.max(live);
         }
-        Liveness {
-            uses,
-            dies_at,
-            local_end,
-            max_live: max_live as u32,
-        }
+        Liveness { uses, dies_at, local_end, max_live: max_live as u32 }
     }
 
     /// Whether `v` may be read at `from` or later (so its value must be kept).
@@ -206,10 +201,7 @@ pub struct Lowerer<'a> {
 }
 
 pub fn lower(f: &IrFunction, pool_size: usize) -> Result<Lowered, CompileError> {
-    assert!(
-        (1..=5).contains(&pool_size),
-        "pool size is validated by CompileOptions"
-    );
+    assert!((1..=5).contains(&pool_size), "pool size is validated by CompileOptions");
     let too_large = |bytes: u64| CompileError::Unsupported {
         function: f.name.clone(),
         what: format!("a frame of at least {bytes} bytes (at most {MAX_FRAME})"),
@@ -230,10 +222,7 @@ pub fn lower(f: &IrFunction, pool_size: usize) -> Result<Lowered, CompileError> 
         labels,
         next_label: f.num_labels,
         frame_overflow: false,
-        stats: FunctionStats {
-            max_live: live.max_live,
-            ..Default::default()
-        },
+        stats: FunctionStats { max_live: live.max_live, ..Default::default() },
         live,
     };
     l.prologue();
@@ -244,15 +233,16 @@ pub fn lower(f: &IrFunction, pool_size: usize) -> Result<Lowered, CompileError> 
     if l.frame_overflow || frame_bytes > MAX_FRAME {
         return Err(too_large(frame_bytes as u64 + 4 * l.frame_overflow as u64));
     }
-    Ok(Lowered {
-        code: l.code,
-        frame_bytes,
-        stats: l.stats,
-    })
+    Ok(Lowered { code: l.code, frame_bytes, stats: l.stats })
 }
 
 fn sp_offset(slot: u32) -> MemOffset {
     MemOffset::new(slot as i32 * 4).expect("frame size is checked against MAX_FRAME")
+}
+
+/// A constant known to be a modified immediate.
+fn modimm(value: u32) -> ModImm {
+    ModImm::new(value).expect("constant is a modified immediate")
 }
 
 /// Instructions that put `value` in `rd`.
@@ -262,15 +252,9 @@ pub fn mov_imm(rd: Reg, value: u32) -> Vec<Inst> {
     } else if let Some(imm) = ModImm::new(!value) {
         vec![Inst::MvnImm { s: false, rd, imm }]
     } else {
-        let mut v = vec![Inst::Movw {
-            rd,
-            imm: value as u16,
-        }];
+        let mut v = vec![Inst::Movw { rd, imm: value as u16 }];
         if value >> 16 != 0 {
-            v.push(Inst::Movt {
-                rd,
-                imm: (value >> 16) as u16,
-            });
+            v.push(Inst::Movt { rd, imm: (value >> 16) as u16 });
         }
         v
     }
@@ -321,27 +305,14 @@ impl Lowerer<'_> {
                 let r = self.pool[i as usize];
                 self.emit(Inst::Mov { rd: r, rm: src });
                 self.regs[i as usize] = Some(v);
-                self.vars[i as usize] = VarState {
-                    reg: Some(i as usize),
-                    in_memory: false,
-                    slot: None,
-                };
+                self.vars[i as usize] = VarState { reg: Some(i as usize), in_memory: false, slot: None };
             } else {
-                self.emit(Inst::Store {
-                    kind: StoreKind::Word,
-                    rt: src,
-                    rn: Reg::Sp,
-                    offset: sp_offset(i),
-                });
+                self.emit(Inst::Store { kind: StoreKind::Word, rt: src, rn: Reg::Sp, offset: sp_offset(i) });
                 self.vars[i as usize].in_memory = true;
             }
         }
         if self.f.num_locals > self.f.params {
-            self.emit(Inst::MovImm {
-                s: false,
-                rd: EXPANSION,
-                imm: ModImm::new(0).unwrap(),
-            });
+            self.emit(Inst::MovImm { s: false, rd: EXPANSION, imm: modimm(0) });
             for i in self.f.params..self.f.num_locals {
                 self.emit(Inst::Store {
                     kind: StoreKind::Word,
@@ -357,9 +328,7 @@ impl Lowerer<'_> {
     /// Makes `v` not resident, storing it first if memory does not hold it and it may still be
     /// read at `from` or later.
     fn evict(&mut self, idx: usize, from: u32) {
-        let v = self.regs[idx]
-            .take()
-            .expect("evicting an occupied register");
+        let v = self.regs[idx].take().expect("evicting an occupied register");
         if !self.vars[v.0 as usize].in_memory && self.live.live_from(v, from) {
             let slot = self.slot_of(v);
             self.emit(Inst::Store {
@@ -378,9 +347,7 @@ impl Lowerer<'_> {
     /// free. Registers in `pinned` are not evicted. Ties prefer a value already in memory (no
     /// store), then the lowest register.
     fn alloc(&mut self, pinned: &[usize], from: u32) -> usize {
-        if let Some(i) =
-            (0..self.regs.len()).find(|i| self.regs[*i].is_none() && !pinned.contains(i))
-        {
+        if let Some(i) = (0..self.regs.len()).find(|i| self.regs[*i].is_none() && !pinned.contains(i)) {
             return i;
         }
         let victim = (0..self.regs.len())
@@ -413,10 +380,7 @@ impl Lowerer<'_> {
                 // Pool exhausted by this instruction's own operands: read straight from memory
                 // into the scratch register instead of evicting an operand.
                 let slot = self.slot_of(v);
-                debug_assert!(
-                    self.vars[v.0 as usize].in_memory,
-                    "non-resident value must be in memory"
-                );
+                debug_assert!(self.vars[v.0 as usize].in_memory, "non-resident value must be in memory");
                 self.stats.reloads += 1;
                 if pinned.len() >= self.regs.len() {
                     self.emit(Inst::Load {
@@ -429,12 +393,7 @@ impl Lowerer<'_> {
                 }
                 let idx = self.alloc(pinned, pos);
                 let r = self.pool[idx];
-                self.emit(Inst::Load {
-                    kind: LoadKind::Word,
-                    rt: r,
-                    rn: Reg::Sp,
-                    offset: sp_offset(slot),
-                });
+                self.emit(Inst::Load { kind: LoadKind::Word, rt: r, rn: Reg::Sp, offset: sp_offset(slot) });
                 self.regs[idx] = Some(v);
                 self.vars[v.0 as usize].reg = Some(idx);
                 pinned.push(idx);
@@ -503,13 +462,8 @@ impl Lowerer<'_> {
 
     fn trap_unless(&mut self, cond: Cond, code: TrapCode) {
         let ok = self.new_label();
-        self.emit(Inst::B {
-            cond: Some(cond),
-            target: ok,
-        });
-        self.emit(Inst::Udf {
-            imm: code.udf_imm(),
-        });
+        self.emit(Inst::B { cond: Some(cond), target: ok });
+        self.emit(Inst::Udf { imm: code.udf_imm() });
         self.code.push(Emit::Bind(ok));
     }
 
@@ -525,18 +479,12 @@ impl Lowerer<'_> {
                 match op {
                     UnOp::Clz => self.emit(Inst::Clz { rd, rm: ra }),
                     UnOp::Ctz => {
-                        self.emit(Inst::Rbit {
-                            rd: EXPANSION,
-                            rm: ra,
-                        });
+                        self.emit(Inst::Rbit { rd: EXPANSION, rm: ra });
                         self.emit(Inst::Clz { rd, rm: EXPANSION });
                     }
                     UnOp::Popcnt => self.popcnt(rd, ra),
                     UnOp::Eqz => {
-                        self.emit(Inst::CmpImm {
-                            rn: ra,
-                            imm: ModImm::new(0).unwrap(),
-                        });
+                        self.emit(Inst::CmpImm { rn: ra, imm: modimm(0) });
                         self.set_bool(rd, Cond::Eq);
                     }
                 }
@@ -575,14 +523,8 @@ impl Lowerer<'_> {
                 let rc = self.use_operand(cond, &mut pinned, pos, SCRATCH_C);
                 self.free_dead(pos);
                 let rd = self.def(dst, pos);
-                self.emit(Inst::CmpImm {
-                    rn: rc,
-                    imm: ModImm::new(0).unwrap(),
-                });
-                self.emit(Inst::It {
-                    first: Cond::Ne,
-                    pattern: ItPattern::te(),
-                });
+                self.emit(Inst::CmpImm { rn: rc, imm: modimm(0) });
+                self.emit(Inst::It { first: Cond::Ne, pattern: ItPattern::te() });
                 self.emit(Inst::Mov { rd, rm: ra });
                 self.emit(Inst::Mov { rd, rm: rb });
                 self.after_def(dst, pos);
@@ -595,9 +537,7 @@ impl Lowerer<'_> {
                 // preceding `return` or trap said.
                 for v in 0..self.vars.len() {
                     let var = Var(v as u32);
-                    if self.live.live_from(var, pos)
-                        && (!self.is_temp(var) || self.vars[v].slot.is_some())
-                    {
+                    if self.live.live_from(var, pos) && (!self.is_temp(var) || self.vars[v].slot.is_some()) {
                         self.vars[v].in_memory = true;
                     }
                 }
@@ -605,17 +545,10 @@ impl Lowerer<'_> {
             }
             IrInst::Jump(l) => {
                 self.sync(pos);
-                self.emit(Inst::B {
-                    cond: None,
-                    target: self.labels[l.0 as usize],
-                });
+                self.emit(Inst::B { cond: None, target: self.labels[l.0 as usize] });
                 self.clear();
             }
-            IrInst::Branch {
-                cond,
-                if_zero,
-                target,
-            } => {
+            IrInst::Branch { cond, if_zero, target } => {
                 let target = self.labels[target.0 as usize];
                 match cond {
                     Operand::Imm(k) => {
@@ -629,15 +562,9 @@ impl Lowerer<'_> {
                         let rc = self.use_operand(cond, &mut pinned, pos, SCRATCH_A);
                         self.free_dead(pos);
                         self.sync(pos);
-                        self.emit(Inst::CmpImm {
-                            rn: rc,
-                            imm: ModImm::new(0).unwrap(),
-                        });
+                        self.emit(Inst::CmpImm { rn: rc, imm: modimm(0) });
                         let c = if if_zero { Cond::Eq } else { Cond::Ne };
-                        self.emit(Inst::B {
-                            cond: Some(c),
-                            target,
-                        });
+                        self.emit(Inst::B { cond: Some(c), target });
                     }
                 }
             }
@@ -650,10 +577,7 @@ impl Lowerer<'_> {
                             }
                         }
                         Operand::Var(v) => match self.vars[v.0 as usize].reg {
-                            Some(idx) => self.emit(Inst::Mov {
-                                rd: Reg::R0,
-                                rm: self.pool[idx],
-                            }),
+                            Some(idx) => self.emit(Inst::Mov { rd: Reg::R0, rm: self.pool[idx] }),
                             None => {
                                 let slot = self.slot_of(v);
                                 self.stats.reloads += 1;
@@ -675,9 +599,7 @@ impl Lowerer<'_> {
                 self.clear();
             }
             IrInst::Trap(code) => {
-                self.emit(Inst::Udf {
-                    imm: code.udf_imm(),
-                });
+                self.emit(Inst::Udf { imm: code.udf_imm() });
                 self.free_dead(pos);
                 self.clear();
             }
@@ -695,117 +617,31 @@ impl Lowerer<'_> {
 
     /// `rd = cond ? 1 : 0` after a compare.
     fn set_bool(&mut self, rd: Reg, cond: Cond) {
-        self.emit(Inst::It {
-            first: cond,
-            pattern: ItPattern::te(),
-        });
-        self.emit(Inst::MovImm {
-            s: false,
-            rd,
-            imm: ModImm::new(1).unwrap(),
-        });
-        self.emit(Inst::MovImm {
-            s: false,
-            rd,
-            imm: ModImm::new(0).unwrap(),
-        });
+        self.emit(Inst::It { first: cond, pattern: ItPattern::te() });
+        self.emit(Inst::MovImm { s: false, rd, imm: modimm(1) });
+        self.emit(Inst::MovImm { s: false, rd, imm: modimm(0) });
     }
 
     fn popcnt(&mut self, rd: Reg, ra: Reg) {
         let (t0, t1) = (Reg::R0, Reg::R1);
-        let m = |v| ModImm::new(v).unwrap();
         let sh = |v| ShiftAmount::new(v).unwrap();
         // x - ((x >> 1) & 0x55555555)
-        self.emit(Inst::ShiftImm {
-            op: ShiftOp::Lsr,
-            s: false,
-            rd: t0,
-            rm: ra,
-            amount: sh(1),
-        });
-        self.emit(Inst::DpImm {
-            op: DpOp::And,
-            s: false,
-            rd: t0,
-            rn: t0,
-            imm: m(0x5555_5555),
-        });
-        self.emit(Inst::Dp {
-            op: DpOp::Sub,
-            s: false,
-            rd: t0,
-            rn: ra,
-            rm: t0,
-        });
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: false, rd: t0, rm: ra, amount: sh(1) });
+        self.emit(Inst::DpImm { op: DpOp::And, s: false, rd: t0, rn: t0, imm: modimm(0x5555_5555) });
+        self.emit(Inst::Dp { op: DpOp::Sub, s: false, rd: t0, rn: ra, rm: t0 });
         // (x & 0x33333333) + ((x >> 2) & 0x33333333)
-        self.emit(Inst::DpImm {
-            op: DpOp::And,
-            s: false,
-            rd: t1,
-            rn: t0,
-            imm: m(0x3333_3333),
-        });
-        self.emit(Inst::ShiftImm {
-            op: ShiftOp::Lsr,
-            s: false,
-            rd: t0,
-            rm: t0,
-            amount: sh(2),
-        });
-        self.emit(Inst::DpImm {
-            op: DpOp::And,
-            s: false,
-            rd: t0,
-            rn: t0,
-            imm: m(0x3333_3333),
-        });
-        self.emit(Inst::Dp {
-            op: DpOp::Add,
-            s: false,
-            rd: t0,
-            rn: t0,
-            rm: t1,
-        });
+        self.emit(Inst::DpImm { op: DpOp::And, s: false, rd: t1, rn: t0, imm: modimm(0x3333_3333) });
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: false, rd: t0, rm: t0, amount: sh(2) });
+        self.emit(Inst::DpImm { op: DpOp::And, s: false, rd: t0, rn: t0, imm: modimm(0x3333_3333) });
+        self.emit(Inst::Dp { op: DpOp::Add, s: false, rd: t0, rn: t0, rm: t1 });
         // (x + (x >> 4)) & 0x0F0F0F0F
-        self.emit(Inst::ShiftImm {
-            op: ShiftOp::Lsr,
-            s: false,
-            rd: t1,
-            rm: t0,
-            amount: sh(4),
-        });
-        self.emit(Inst::Dp {
-            op: DpOp::Add,
-            s: false,
-            rd: t0,
-            rn: t0,
-            rm: t1,
-        });
-        self.emit(Inst::DpImm {
-            op: DpOp::And,
-            s: false,
-            rd: t0,
-            rn: t0,
-            imm: m(0x0F0F_0F0F),
-        });
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: false, rd: t1, rm: t0, amount: sh(4) });
+        self.emit(Inst::Dp { op: DpOp::Add, s: false, rd: t0, rn: t0, rm: t1 });
+        self.emit(Inst::DpImm { op: DpOp::And, s: false, rd: t0, rn: t0, imm: modimm(0x0F0F_0F0F) });
         // (x * 0x01010101) >> 24
-        self.emit(Inst::MovImm {
-            s: false,
-            rd: t1,
-            imm: m(0x0101_0101),
-        });
-        self.emit(Inst::Mul {
-            rd: t0,
-            rn: t0,
-            rm: t1,
-        });
-        self.emit(Inst::ShiftImm {
-            op: ShiftOp::Lsr,
-            s: false,
-            rd,
-            rm: t0,
-            amount: sh(24),
-        });
+        self.emit(Inst::MovImm { s: false, rd: t1, imm: modimm(0x0101_0101) });
+        self.emit(Inst::Mul { rd: t0, rn: t0, rm: t1 });
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: false, rd, rm: t0, amount: sh(24) });
     }
 
     fn bin(&mut self, pos: u32, op: BinOp, dst: Var, a: Operand, b: Operand) {
@@ -826,13 +662,7 @@ impl Lowerer<'_> {
         let rb = self.use_operand(b, &mut pinned, pos, SCRATCH_B);
         self.free_dead(pos);
         let rd = self.def(dst, pos);
-        let dp = |op| Inst::Dp {
-            op,
-            s: false,
-            rd,
-            rn: ra,
-            rm: rb,
-        };
+        let dp = |op| Inst::Dp { op, s: false, rd, rn: ra, rm: rb };
         match op {
             Add => self.emit(dp(DpOp::Add)),
             Sub => self.emit(dp(DpOp::Sub)),
@@ -847,73 +677,26 @@ impl Lowerer<'_> {
                     _ => ShiftOp::Lsr,
                 };
                 // Register shifts use the amount's low byte; WebAssembly takes it mod 32.
-                self.emit(Inst::DpImm {
-                    op: DpOp::And,
-                    s: false,
-                    rd: EXPANSION,
-                    rn: rb,
-                    imm: ModImm::new(31).unwrap(),
-                });
-                self.emit(Inst::ShiftReg {
-                    op: sop,
-                    s: false,
-                    rd,
-                    rn: ra,
-                    rm: EXPANSION,
-                });
+                self.emit(Inst::DpImm { op: DpOp::And, s: false, rd: EXPANSION, rn: rb, imm: modimm(31) });
+                self.emit(Inst::ShiftReg { op: sop, s: false, rd, rn: ra, rm: EXPANSION });
             }
-            Rotr => self.emit(Inst::ShiftReg {
-                op: ShiftOp::Ror,
-                s: false,
-                rd,
-                rn: ra,
-                rm: rb,
-            }),
+            Rotr => self.emit(Inst::ShiftReg { op: ShiftOp::Ror, s: false, rd, rn: ra, rm: rb }),
             Rotl => {
                 // rotl(x, n) = ror(x, 32 - n); ROR takes its amount mod 32 (low byte, 256 ≡ 0).
-                self.emit(Inst::DpImm {
-                    op: DpOp::Rsb,
-                    s: false,
-                    rd: EXPANSION,
-                    rn: rb,
-                    imm: ModImm::new(32).unwrap(),
-                });
-                self.emit(Inst::ShiftReg {
-                    op: ShiftOp::Ror,
-                    s: false,
-                    rd,
-                    rn: ra,
-                    rm: EXPANSION,
-                });
+                self.emit(Inst::DpImm { op: DpOp::Rsb, s: false, rd: EXPANSION, rn: rb, imm: modimm(32) });
+                self.emit(Inst::ShiftReg { op: ShiftOp::Ror, s: false, rd, rn: ra, rm: EXPANSION });
             }
             DivU | RemU | DivS | RemS => {
-                self.emit(Inst::CmpImm {
-                    rn: rb,
-                    imm: ModImm::new(0).unwrap(),
-                });
+                self.emit(Inst::CmpImm { rn: rb, imm: modimm(0) });
                 self.trap_unless(Cond::Ne, TrapCode::IntegerDivideByZero);
                 if op == DivS {
                     // MIN / -1 overflows: trap unless b != -1 || a != MIN.
                     let ok = self.new_label();
-                    self.emit(Inst::CmnImm {
-                        rn: rb,
-                        imm: ModImm::new(1).unwrap(),
-                    });
-                    self.emit(Inst::B {
-                        cond: Some(Cond::Ne),
-                        target: ok,
-                    });
-                    self.emit(Inst::CmpImm {
-                        rn: ra,
-                        imm: ModImm::new(0x8000_0000).unwrap(),
-                    });
-                    self.emit(Inst::B {
-                        cond: Some(Cond::Ne),
-                        target: ok,
-                    });
-                    self.emit(Inst::Udf {
-                        imm: TrapCode::IntegerOverflow.udf_imm(),
-                    });
+                    self.emit(Inst::CmnImm { rn: rb, imm: modimm(1) });
+                    self.emit(Inst::B { cond: Some(Cond::Ne), target: ok });
+                    self.emit(Inst::CmpImm { rn: ra, imm: modimm(0x8000_0000) });
+                    self.emit(Inst::B { cond: Some(Cond::Ne), target: ok });
+                    self.emit(Inst::Udf { imm: TrapCode::IntegerOverflow.udf_imm() });
                     self.code.push(Emit::Bind(ok));
                 }
                 let signed = matches!(op, DivS | RemS);
@@ -929,12 +712,7 @@ impl Lowerer<'_> {
                 } else {
                     // a - (a / b) * b; for MIN rem -1 SDIV wraps to MIN and this gives 0.
                     self.emit(div(EXPANSION, ra, rb));
-                    self.emit(Inst::Mls {
-                        rd,
-                        rn: EXPANSION,
-                        rm: rb,
-                        ra,
-                    });
+                    self.emit(Inst::Mls { rd, rn: EXPANSION, rm: rb, ra });
                 }
             }
             Eq | Ne | LtS | LtU | GtS | GtU | LeS | LeU | GeS | GeU => {
@@ -947,23 +725,11 @@ impl Lowerer<'_> {
 
     fn emit_imm_form(&mut self, form: ImmForm, rd: Reg, ra: Reg) {
         match form {
-            ImmForm::Dp(op, imm) => self.emit(Inst::DpImm {
-                op,
-                s: false,
-                rd,
-                rn: ra,
-                imm,
-            }),
+            ImmForm::Dp(op, imm) => self.emit(Inst::DpImm { op, s: false, rd, rn: ra, imm }),
             ImmForm::AddW(imm) => self.emit(Inst::AddW { rd, rn: ra, imm }),
             ImmForm::SubW(imm) => self.emit(Inst::SubW { rd, rn: ra, imm }),
             ImmForm::Shift(op, amount) => match amount {
-                Some(amount) => self.emit(Inst::ShiftImm {
-                    op,
-                    s: false,
-                    rd,
-                    rm: ra,
-                    amount,
-                }),
+                Some(amount) => self.emit(Inst::ShiftImm { op, s: false, rd, rm: ra, amount }),
                 None => {
                     if rd != ra {
                         self.emit(Inst::Mov { rd, rm: ra })
@@ -1037,19 +803,15 @@ impl ImmForm {
                     .or_else(|| Imm12::new(pos).map(ImmForm::AddW))
                     .or_else(|| Imm12::new(negv).map(ImmForm::SubW))
             }
-            And => m(u)
-                .map(|i| ImmForm::Dp(DpOp::And, i))
-                .or_else(|| m(!u).map(|i| ImmForm::Dp(DpOp::Bic, i))),
-            Or => m(u)
-                .map(|i| ImmForm::Dp(DpOp::Orr, i))
-                .or_else(|| m(!u).map(|i| ImmForm::Dp(DpOp::Orn, i))),
+            And => {
+                m(u).map(|i| ImmForm::Dp(DpOp::And, i)).or_else(|| m(!u).map(|i| ImmForm::Dp(DpOp::Bic, i)))
+            }
+            Or => {
+                m(u).map(|i| ImmForm::Dp(DpOp::Orr, i)).or_else(|| m(!u).map(|i| ImmForm::Dp(DpOp::Orn, i)))
+            }
             Xor => m(u).map(|i| ImmForm::Dp(DpOp::Eor, i)),
             Shl | ShrS | ShrU | Rotr | Rotl => {
-                let amount = if op == Rotl {
-                    (32 - (u & 31)) & 31
-                } else {
-                    u & 31
-                };
+                let amount = if op == Rotl { (32 - (u & 31)) & 31 } else { u & 31 };
                 let sop = match op {
                     Shl => ShiftOp::Lsl,
                     ShrS => ShiftOp::Asr,

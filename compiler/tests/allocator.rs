@@ -17,23 +17,15 @@ fn eviction_picks_the_farthest_next_use() {
         local.get 3 i32.sub))"#;
     let m = compile(&wat::parse_str(wat).unwrap(), &CompileOptions::default()).unwrap();
     let f = m.function("f").unwrap();
-    let stores: Vec<&str> = f
-        .listing
-        .iter()
-        .map(|(_, t)| t.as_str())
-        .filter(|t| t.starts_with("str"))
-        .collect();
-    assert_eq!(
-        stores.first(),
-        Some(&"str r7, [sp, #12]"),
-        "{:#?}",
-        f.listing
-    );
+    let stores: Vec<&str> =
+        f.listing.iter().map(|(_, t)| t.as_str()).filter(|t| t.starts_with("str")).collect();
+    assert_eq!(stores.first(), Some(&"str r7, [sp, #12]"), "{:#?}", f.listing);
     assert_eq!(f.stats.spills, 1);
     assert_eq!(f.stats.reloads, 1);
-    assert!(f.listing.iter().any(
-        |(_, t)| t == "ldr r7, [sp, #12]" || t.ends_with(", [sp, #12]") && t.starts_with("ldr")
-    ));
+    assert!(f
+        .listing
+        .iter()
+        .any(|(_, t)| t == "ldr r7, [sp, #12]" || t.ends_with(", [sp, #12]") && t.starts_with("ldr")));
 }
 
 #[test]
@@ -51,43 +43,16 @@ fn no_spills_below_the_pressure_edge() {
 
 #[test]
 fn every_pool_size_declines_nothing_and_spills_more_when_smaller() {
-    let wat = include_str!("../../corpus/hp10.wast")
-        .split("\n(assert")
-        .next()
-        .unwrap();
+    let wat = include_str!("../../corpus/hp10.wast").split("\n(assert").next().unwrap();
     let wasm = wat::parse_str(wat).unwrap();
     let mut last = 0;
     for pool_size in (1..=5).rev() {
-        let m = compile(
-            &wasm,
-            &CompileOptions {
-                pool_size,
-                ..CompileOptions::default()
-            },
-        )
-        .unwrap();
+        let m = compile(&wasm, &CompileOptions { pool_size, ..CompileOptions::default() }).unwrap();
         assert!(m.declined.is_empty());
         let spills: u32 = m.functions.iter().map(|f| f.stats.spills).sum();
-        assert!(
-            spills >= last,
-            "pool {pool_size}: {spills} spills, fewer than with a larger pool ({last})"
-        );
+        assert!(spills >= last, "pool {pool_size}: {spills} spills, fewer than with a larger pool ({last})");
         last = spills;
     }
-    assert!(compile(
-        &wasm,
-        &CompileOptions {
-            pool_size: 0,
-            ..CompileOptions::default()
-        }
-    )
-    .is_err());
-    assert!(compile(
-        &wasm,
-        &CompileOptions {
-            pool_size: 6,
-            ..CompileOptions::default()
-        }
-    )
-    .is_err());
+    assert!(compile(&wasm, &CompileOptions { pool_size: 0, ..CompileOptions::default() }).is_err());
+    assert!(compile(&wasm, &CompileOptions { pool_size: 6, ..CompileOptions::default() }).is_err());
 }

@@ -4,31 +4,20 @@
 use wasm2thumb::{compile, CompileError, CompileOptions};
 
 fn declined(wat: &str) -> Vec<CompileError> {
-    compile(&wat::parse_str(wat).unwrap(), &CompileOptions::default())
-        .unwrap()
-        .declined
+    compile(&wat::parse_str(wat).unwrap(), &CompileOptions::default()).unwrap().declined
 }
 
 #[test]
 fn frames_beyond_4_kib_are_declined() {
     let locals = "(local i32) ".repeat(1025);
-    let d = declined(&format!(
-        r#"(module (func (export "f") (result i32) {locals} (i32.const 1)))"#
-    ));
+    let d = declined(&format!(r#"(module (func (export "f") (result i32) {locals} (i32.const 1)))"#));
     assert_eq!(d.len(), 1);
-    assert!(
-        d[0].to_string()
-            .contains("function `f`: unsupported a frame of"),
-        "{}",
-        d[0]
-    );
+    assert!(d[0].to_string().contains("function `f`: unsupported a frame of"), "{}", d[0]);
 }
 
 #[test]
 fn unsupported_structured_operators_in_dead_code_are_declined() {
-    let d = declined(
-        r#"(module (func (export "f") (result i32) (block (br 0) (try_table)) (i32.const 7)))"#,
-    );
+    let d = declined(r#"(module (func (export "f") (result i32) (block (br 0) (try_table)) (i32.const 7)))"#);
     assert_eq!(d.len(), 1);
     assert!(d[0].to_string().contains("operator try_table"), "{}", d[0]);
 }
@@ -36,29 +25,13 @@ fn unsupported_structured_operators_in_dead_code_are_declined() {
 #[test]
 fn unsupported_operators_are_named() {
     for (wat, what) in [
-        (
-            r#"(module (func (export "f") (param i64) (result i64) local.get 0))"#,
-            "value type i64",
-        ),
-        (
-            r#"(module (func (export "f") (result i32) i32.const 1 i32.extend8_s))"#,
-            "operator i32.extend8_s",
-        ),
-        (
-            r#"(module (memory 1) (func (export "f") (result i32) i32.const 0 i32.load))"#,
-            "operator i32.load",
-        ),
-        (
-            r#"(module (func (export "f") (param i32 i32 i32 i32 i32)))"#,
-            "5 parameters",
-        ),
+        (r#"(module (func (export "f") (param i64) (result i64) local.get 0))"#, "value type i64"),
+        (r#"(module (func (export "f") (result i32) i32.const 1 i32.extend8_s))"#, "operator i32.extend8_s"),
+        (r#"(module (memory 1) (func (export "f") (result i32) i32.const 0 i32.load))"#, "operator i32.load"),
+        (r#"(module (func (export "f") (param i32 i32 i32 i32 i32)))"#, "5 parameters"),
     ] {
         let d = declined(wat);
         assert_eq!(d.len(), 1, "{wat}");
-        assert!(
-            d[0].to_string().contains("function `f`") && d[0].to_string().contains(what),
-            "{}",
-            d[0]
-        );
+        assert!(d[0].to_string().contains("function `f`") && d[0].to_string().contains(what), "{}", d[0]);
     }
 }

@@ -25,20 +25,8 @@ impl Cases {
         self.push_encoded(inst, it, enc, None);
     }
 
-    fn push_encoded(
-        &mut self,
-        inst: Inst,
-        it: ItState,
-        enc: Encoding,
-        branch: Option<BranchOffset>,
-    ) {
-        let text = AsmText {
-            inst: &inst,
-            cond: it.cond(),
-            wide: enc.is_wide(),
-            branch,
-        }
-        .to_string();
+    fn push_encoded(&mut self, inst: Inst, it: ItState, enc: Encoding, branch: Option<BranchOffset>) {
+        let text = AsmText { inst: &inst, cond: it.cond(), wide: enc.is_wide(), branch }.to_string();
         let mut bytes = Vec::new();
         enc.write_to(&mut bytes);
         self.0.push(Case { text, bytes });
@@ -46,13 +34,7 @@ impl Cases {
 
     /// `inst` inside a one-instruction IT block on `cond`.
     fn push_in_it(&mut self, cond: Cond, inst: Inst) {
-        self.push(
-            Inst::It {
-                first: cond,
-                pattern: ItPattern::t(),
-            },
-            ItState::Outside,
-        );
+        self.push(Inst::It { first: cond, pattern: ItPattern::t() }, ItState::Outside);
         self.push(inst, ItState::Inside(cond));
     }
 }
@@ -100,28 +82,16 @@ fn check_against_llvm(cases: &Cases) -> usize {
     }
     let out = llvm_mc(&src, &["-show-encoding"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stderr.trim().is_empty(),
-        "llvm-mc rejected our assembly:\n{stderr}"
-    );
+    assert!(out.status.success() && stderr.trim().is_empty(), "llvm-mc rejected our assembly:\n{stderr}");
     let theirs = parse_encodings(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(theirs.len(), cases.0.len(), "one encoding per line");
     let mut diffs = Vec::new();
     for (c, t) in cases.0.iter().zip(&theirs) {
         if &c.bytes != t {
-            diffs.push(format!(
-                "{:<32} ours {:02x?} llvm {:02x?}",
-                c.text, c.bytes, t
-            ));
+            diffs.push(format!("{:<32} ours {:02x?} llvm {:02x?}", c.text, c.bytes, t));
         }
     }
-    assert!(
-        diffs.is_empty(),
-        "{} of {} encodings differ:\n{}",
-        diffs.len(),
-        cases.0.len(),
-        diffs.join("\n")
-    );
+    assert!(diffs.is_empty(), "{} of {} encodings differ:\n{}", diffs.len(), cases.0.len(), diffs.join("\n"));
     cases.0.len()
 }
 
@@ -131,14 +101,8 @@ fn reg_tuples(sets: &[&[Reg]]) -> Vec<Vec<Reg>> {
     let reps = [Reg::R0, Reg::R3, Reg::R7, Reg::R8, Reg::R12, Reg::Lr];
     let mut out: Vec<Vec<Reg>> = Vec::new();
     let defaults: [Vec<Reg>; 2] = [
-        sets.iter()
-            .enumerate()
-            .map(|(i, s)| pick(s, [Reg::R1, Reg::R2, Reg::R3, Reg::R4][i]))
-            .collect(),
-        sets.iter()
-            .enumerate()
-            .map(|(i, s)| pick(s, [Reg::R9, Reg::R10, Reg::R11, Reg::R12][i]))
-            .collect(),
+        sets.iter().enumerate().map(|(i, s)| pick(s, [Reg::R1, Reg::R2, Reg::R3, Reg::R4][i])).collect(),
+        sets.iter().enumerate().map(|(i, s)| pick(s, [Reg::R9, Reg::R10, Reg::R11, Reg::R12][i])).collect(),
     ];
     for d in &defaults {
         for (i, set) in sets.iter().enumerate() {
@@ -178,16 +142,7 @@ fn pick(set: &[Reg], want: Reg) -> Reg {
 }
 
 const GEN: &[Reg] = &Reg::GENERAL;
-const LOW: &[Reg] = &[
-    Reg::R0,
-    Reg::R1,
-    Reg::R2,
-    Reg::R3,
-    Reg::R4,
-    Reg::R5,
-    Reg::R6,
-    Reg::R7,
-];
+const LOW: &[Reg] = &[Reg::R0, Reg::R1, Reg::R2, Reg::R3, Reg::R4, Reg::R5, Reg::R6, Reg::R7];
 
 fn base_regs() -> Vec<Reg> {
     let mut v = Reg::GENERAL.to_vec();
@@ -220,71 +175,29 @@ fn every_encoder_form_matches_llvm_mc() {
     for op in DpOp::ALL {
         for s in [false, true] {
             for t in reg_tuples(&[GEN, GEN, GEN]) {
-                cases.push(
-                    Inst::Dp {
-                        op,
-                        s,
-                        rd: t[0],
-                        rn: t[1],
-                        rm: t[2],
-                    },
-                    out,
-                );
+                cases.push(Inst::Dp { op, s, rd: t[0], rn: t[1], rm: t[2] }, out);
             }
             for t in reg_tuples(&[GEN, GEN]) {
                 for imm in [0, 1, 0xFF, 0x100, 0xFF00_FF00, 0xFFFF_FFFF, 0x8000_0000] {
                     let imm = ModImm::new(imm).unwrap();
-                    cases.push(
-                        Inst::DpImm {
-                            op,
-                            s,
-                            rd: t[0],
-                            rn: t[1],
-                            imm,
-                        },
-                        out,
-                    );
+                    cases.push(Inst::DpImm { op, s, rd: t[0], rn: t[1], imm }, out);
                 }
             }
         }
         for imm in modimm_values() {
             let imm = ModImm::new(imm).unwrap();
-            cases.push(
-                Inst::DpImm {
-                    op,
-                    s: false,
-                    rd: Reg::R2,
-                    rn: Reg::R9,
-                    imm,
-                },
-                out,
-            );
+            cases.push(Inst::DpImm { op, s: false, rd: Reg::R2, rn: Reg::R9, imm }, out);
         }
     }
     // SP forms of ADD/SUB.
     for sub in [false, true] {
         let op = if sub { DpOp::Sub } else { DpOp::Add };
         for rm in GEN {
-            cases.push(
-                Inst::Dp {
-                    op,
-                    s: false,
-                    rd: Reg::Sp,
-                    rn: Reg::Sp,
-                    rm: *rm,
-                },
-                out,
-            );
+            cases.push(Inst::Dp { op, s: false, rd: Reg::Sp, rn: Reg::Sp, rm: *rm }, out);
         }
         for imm in [4, 256, 1024, 0x10000] {
             cases.push(
-                Inst::DpImm {
-                    op,
-                    s: false,
-                    rd: Reg::Sp,
-                    rn: Reg::Sp,
-                    imm: ModImm::new(imm).unwrap(),
-                },
+                Inst::DpImm { op, s: false, rd: Reg::Sp, rn: Reg::Sp, imm: ModImm::new(imm).unwrap() },
                 out,
             );
         }
@@ -295,39 +208,11 @@ fn every_encoder_form_matches_llvm_mc() {
     for imm in [0, 1, 7, 8, 255, 256, 1023, 1024, 2047, 2048, 4094, 4095] {
         let imm = Imm12::new(imm).unwrap();
         for t in reg_tuples(&[GEN, &base_regs()]) {
-            cases.push(
-                Inst::AddW {
-                    rd: t[0],
-                    rn: t[1],
-                    imm,
-                },
-                out,
-            );
-            cases.push(
-                Inst::SubW {
-                    rd: t[0],
-                    rn: t[1],
-                    imm,
-                },
-                out,
-            );
+            cases.push(Inst::AddW { rd: t[0], rn: t[1], imm }, out);
+            cases.push(Inst::SubW { rd: t[0], rn: t[1], imm }, out);
         }
-        cases.push(
-            Inst::AddW {
-                rd: Reg::Sp,
-                rn: Reg::Sp,
-                imm,
-            },
-            out,
-        );
-        cases.push(
-            Inst::SubW {
-                rd: Reg::Sp,
-                rn: Reg::Sp,
-                imm,
-            },
-            out,
-        );
+        cases.push(Inst::AddW { rd: Reg::Sp, rn: Reg::Sp, imm }, out);
+        cases.push(Inst::SubW { rd: Reg::Sp, rn: Reg::Sp, imm }, out);
     }
     for t in reg_tuples(&[&base_regs(), &base_regs()]) {
         cases.push(Inst::Mov { rd: t[0], rm: t[1] }, out);
@@ -340,9 +225,7 @@ fn every_encoder_form_matches_llvm_mc() {
                 cases.push(Inst::MvnImm { s, rd: *rd, imm }, out);
             }
         }
-        for imm in [
-            0, 1, 0xFF, 0x100, 0x7FF, 0x800, 0xFFF, 0x1000, 0x7FFF, 0x8000, 0xABCD, 0xFFFF,
-        ] {
+        for imm in [0, 1, 0xFF, 0x100, 0x7FF, 0x800, 0xFFF, 0x1000, 0x7FFF, 0x8000, 0xABCD, 0xFFFF] {
             cases.push(Inst::Movw { rd: *rd, imm }, out);
             cases.push(Inst::Movt { rd: *rd, imm }, out);
         }
@@ -352,42 +235,15 @@ fn every_encoder_form_matches_llvm_mc() {
             for t in reg_tuples(&[GEN, GEN]) {
                 for a in [1, 2, 3, 4, 5, 16, 30, 31] {
                     let amount = ShiftAmount::new(a).unwrap();
-                    cases.push(
-                        Inst::ShiftImm {
-                            op,
-                            s,
-                            rd: t[0],
-                            rm: t[1],
-                            amount,
-                        },
-                        out,
-                    );
+                    cases.push(Inst::ShiftImm { op, s, rd: t[0], rm: t[1], amount }, out);
                 }
             }
             for a in 1..32 {
                 let amount = ShiftAmount::new(a).unwrap();
-                cases.push(
-                    Inst::ShiftImm {
-                        op,
-                        s,
-                        rd: Reg::R1,
-                        rm: Reg::R2,
-                        amount,
-                    },
-                    out,
-                );
+                cases.push(Inst::ShiftImm { op, s, rd: Reg::R1, rm: Reg::R2, amount }, out);
             }
             for t in reg_tuples(&[GEN, GEN, GEN]) {
-                cases.push(
-                    Inst::ShiftReg {
-                        op,
-                        s,
-                        rd: t[0],
-                        rn: t[1],
-                        rm: t[2],
-                    },
-                    out,
-                );
+                cases.push(Inst::ShiftReg { op, s, rd: t[0], rn: t[1], rm: t[2] }, out);
             }
         }
     }
@@ -398,24 +254,8 @@ fn every_encoder_form_matches_llvm_mc() {
         cases.push(Inst::Udiv { rd, rn, rm }, out);
     }
     for t in reg_tuples(&[GEN, GEN, GEN, GEN]) {
-        cases.push(
-            Inst::Mla {
-                rd: t[0],
-                rn: t[1],
-                rm: t[2],
-                ra: t[3],
-            },
-            out,
-        );
-        cases.push(
-            Inst::Mls {
-                rd: t[0],
-                rn: t[1],
-                rm: t[2],
-                ra: t[3],
-            },
-            out,
-        );
+        cases.push(Inst::Mla { rd: t[0], rn: t[1], rm: t[2], ra: t[3] }, out);
+        cases.push(Inst::Mls { rd: t[0], rn: t[1], rm: t[2], ra: t[3] }, out);
     }
     for t in reg_tuples(&[GEN, GEN]) {
         cases.push(Inst::Clz { rd: t[0], rm: t[1] }, out);
@@ -431,87 +271,37 @@ fn every_encoder_form_matches_llvm_mc() {
         }
     }
     let offsets = [
-        -255, -254, -128, -4, -2, -1, 0, 1, 2, 3, 4, 6, 30, 31, 32, 33, 60, 62, 63, 64, 124, 125,
-        126, 128, 252, 256, 1016, 1020, 1021, 1024, 2048, 4092, 4094, 4095,
+        -255, -254, -128, -4, -2, -1, 0, 1, 2, 3, 4, 6, 30, 31, 32, 33, 60, 62, 63, 64, 124, 125, 126, 128,
+        252, 256, 1016, 1020, 1021, 1024, 2048, 4092, 4094, 4095,
     ];
     let bases = base_regs();
     for t in reg_tuples(&[GEN, &bases]) {
         for off in offsets {
             let offset = MemOffset::new(off).unwrap();
             for kind in LoadKind::ALL {
-                cases.push(
-                    Inst::Load {
-                        kind,
-                        rt: t[0],
-                        rn: t[1],
-                        offset,
-                    },
-                    out,
-                );
+                cases.push(Inst::Load { kind, rt: t[0], rn: t[1], offset }, out);
             }
             for kind in StoreKind::ALL {
-                cases.push(
-                    Inst::Store {
-                        kind,
-                        rt: t[0],
-                        rn: t[1],
-                        offset,
-                    },
-                    out,
-                );
+                cases.push(Inst::Store { kind, rt: t[0], rn: t[1], offset }, out);
             }
         }
     }
     for t in reg_tuples(&[GEN, &bases, GEN]) {
         for kind in LoadKind::ALL {
-            cases.push(
-                Inst::LoadReg {
-                    kind,
-                    rt: t[0],
-                    rn: t[1],
-                    rm: t[2],
-                },
-                out,
-            );
+            cases.push(Inst::LoadReg { kind, rt: t[0], rn: t[1], rm: t[2] }, out);
         }
         for kind in StoreKind::ALL {
-            cases.push(
-                Inst::StoreReg {
-                    kind,
-                    rt: t[0],
-                    rn: t[1],
-                    rm: t[2],
-                },
-                out,
-            );
+            cases.push(Inst::StoreReg { kind, rt: t[0], rn: t[1], rm: t[2] }, out);
         }
     }
     // PUSH/POP: every single low register, LR/PC, and lists mixing low and high registers.
     let mut lists: Vec<Vec<Reg>> = LOW.iter().map(|r| vec![*r]).collect();
     lists.extend([
         vec![Reg::R4, Reg::R5, Reg::R6, Reg::R7, Reg::R8],
-        vec![
-            Reg::R0,
-            Reg::R1,
-            Reg::R2,
-            Reg::R3,
-            Reg::R4,
-            Reg::R5,
-            Reg::R6,
-            Reg::R7,
-        ],
+        vec![Reg::R0, Reg::R1, Reg::R2, Reg::R3, Reg::R4, Reg::R5, Reg::R6, Reg::R7],
         vec![Reg::R4, Reg::R8],
         vec![Reg::R8, Reg::R9],
-        vec![
-            Reg::R4,
-            Reg::R5,
-            Reg::R6,
-            Reg::R7,
-            Reg::R8,
-            Reg::R9,
-            Reg::R10,
-            Reg::R11,
-        ],
+        vec![Reg::R4, Reg::R5, Reg::R6, Reg::R7, Reg::R8, Reg::R9, Reg::R10, Reg::R11],
         vec![Reg::R0, Reg::R12],
         Reg::GENERAL[..13].to_vec(),
     ]);
@@ -539,97 +329,37 @@ fn every_encoder_form_matches_llvm_mc() {
 
     // IT blocks: every condition and pattern, with the instructions the compiler predicates.
     for first in Cond::ALL {
-        for rest in [
-            &[][..],
-            &[false],
-            &[true],
-            &[true, false],
-            &[false, true, true],
-        ] {
+        for rest in [&[][..], &[false], &[true], &[true, false], &[false, true, true]] {
             let pattern = ItPattern::new(rest).unwrap();
             cases.push(Inst::It { first, pattern }, out);
             for i in 0..pattern.len() {
                 let c = pattern.cond_of(first, i);
                 let imm = ModImm::new(i as u32).unwrap();
-                cases.push(
-                    Inst::MovImm {
-                        s: false,
-                        rd: Reg::ALL[4 + i],
-                        imm,
-                    },
-                    ItState::Inside(c),
-                );
+                cases.push(Inst::MovImm { s: false, rd: Reg::ALL[4 + i], imm }, ItState::Inside(c));
             }
         }
         for rd in GEN {
             for imm in [0, 1, 255, 256] {
-                cases.push_in_it(
-                    first,
-                    Inst::MovImm {
-                        s: false,
-                        rd: *rd,
-                        imm: ModImm::new(imm).unwrap(),
-                    },
-                );
+                cases.push_in_it(first, Inst::MovImm { s: false, rd: *rd, imm: ModImm::new(imm).unwrap() });
             }
-            cases.push_in_it(
-                first,
-                Inst::Mov {
-                    rd: *rd,
-                    rm: Reg::R3,
-                },
-            );
+            cases.push_in_it(first, Inst::Mov { rd: *rd, rm: Reg::R3 });
         }
         for t in reg_tuples(&[GEN, GEN, GEN]).into_iter().step_by(7) {
             for op in [DpOp::Add, DpOp::Sub, DpOp::And, DpOp::Eor, DpOp::Orr] {
-                cases.push_in_it(
-                    first,
-                    Inst::Dp {
-                        op,
-                        s: false,
-                        rd: t[0],
-                        rn: t[1],
-                        rm: t[2],
-                    },
-                );
+                cases.push_in_it(first, Inst::Dp { op, s: false, rd: t[0], rn: t[1], rm: t[2] });
             }
             let amount = ShiftAmount::new(3).unwrap();
-            cases.push_in_it(
-                first,
-                Inst::ShiftImm {
-                    op: ShiftOp::Lsl,
-                    s: false,
-                    rd: t[0],
-                    rm: t[1],
-                    amount,
-                },
-            );
+            cases
+                .push_in_it(first, Inst::ShiftImm { op: ShiftOp::Lsl, s: false, rd: t[0], rm: t[1], amount });
         }
     }
 
     // Branches at every range edge, both widths, every condition; printed with `.w` when wide.
     for cond in std::iter::once(None).chain(Cond::ALL.map(Some)) {
-        let b = Inst::B {
-            cond,
-            target: Label(0),
-        };
+        let b = Inst::B { cond, target: Label(0) };
         for width in [BranchWidth::Narrow, BranchWidth::Wide] {
             let (lo, hi) = encode::branch_range(cond, width);
-            for off in [
-                lo,
-                lo + 2,
-                lo + 4,
-                -4,
-                -2,
-                0,
-                2,
-                4,
-                0x7E,
-                0x80,
-                hi - 4,
-                hi - 2,
-                hi,
-            ] {
+            for off in [lo, lo + 2, lo + 4, -4, -2, 0, 2, 4, 0x7E, 0x80, hi - 4, hi - 2, hi] {
                 let enc = encode_branch(&b, off, width).unwrap();
                 cases.push_encoded(b, ItState::Outside, enc, Some(BranchOffset(off)));
             }
@@ -640,20 +370,8 @@ fn every_encoder_form_matches_llvm_mc() {
     }
     let bl = Inst::Bl { target: Label(0) };
     let (lo, hi) = encode::branch_range(None, BranchWidth::Wide);
-    for off in [
-        lo,
-        lo + 2,
-        -(1 << 22) - 2,
-        -(1 << 22),
-        -4,
-        0,
-        2,
-        1 << 22,
-        (1 << 23) - 2,
-        1 << 23,
-        hi - 2,
-        hi,
-    ] {
+    for off in [lo, lo + 2, -(1 << 22) - 2, -(1 << 22), -4, 0, 2, 1 << 22, (1 << 23) - 2, 1 << 23, hi - 2, hi]
+    {
         let enc = encode_branch(&bl, off, BranchWidth::Wide).unwrap();
         cases.push_encoded(bl, ItState::Outside, enc, Some(BranchOffset(off)));
     }
@@ -669,12 +387,7 @@ fn every_encoder_form_matches_llvm_mc() {
 fn modified_immediate_predicate_matches_llvm_mc() {
     let mut values: Vec<u32> = modimm_values();
     for base in modimm_values() {
-        values.extend([
-            base.wrapping_add(1),
-            base.wrapping_sub(1),
-            base ^ 0x8000_0000,
-            base << 1 | 1,
-        ]);
+        values.extend([base.wrapping_add(1), base.wrapping_sub(1), base ^ 0x8000_0000, base << 1 | 1]);
     }
     let mut x = 0x1234_5678u32;
     for _ in 0..2000 {
@@ -747,20 +460,14 @@ fn branch_relaxation_matches_llvm_mc_programs() {
     let mut a = Assembler::new();
     let labels: Vec<Label> = (0..6).map(|_| a.new_label()).collect();
     for (i, l) in labels.iter().enumerate() {
-        a.emit(Inst::B {
-            cond: Some(Cond::ALL[i % 14]),
-            target: *l,
-        });
+        a.emit(Inst::B { cond: Some(Cond::ALL[i % 14]), target: *l });
     }
     for _ in 0..(254 - 12) / 2 - 1 {
         a.emit(Inst::Nop);
     }
     for l in &labels {
         a.bind(*l);
-        a.emit(Inst::Mov {
-            rd: Reg::R0,
-            rm: Reg::R1,
-        });
+        a.emit(Inst::Mov { rd: Reg::R0, rm: Reg::R1 });
     }
     compared_bytes += compare_program(&a);
     programs += 1;
@@ -769,23 +476,14 @@ fn branch_relaxation_matches_llvm_mc_programs() {
     let (f, g) = (a.new_label(), a.new_label());
     a.bind(f);
     a.emit(Inst::Bl { target: g });
-    a.emit(Inst::B {
-        cond: None,
-        target: g,
-    });
+    a.emit(Inst::B { cond: None, target: g });
     for _ in 0..1100 {
         a.emit(Inst::Udf { imm: 300 });
     }
     a.bind(g);
     a.emit(Inst::Bl { target: f });
-    a.emit(Inst::B {
-        cond: Some(Cond::Ne),
-        target: f,
-    });
-    a.emit(Inst::B {
-        cond: None,
-        target: f,
-    });
+    a.emit(Inst::B { cond: Some(Cond::Ne), target: f });
+    a.emit(Inst::B { cond: None, target: f });
     compared_bytes += compare_program(&a);
     programs += 1;
     println!("branch relaxation: {programs} programs, {compared_bytes} bytes identical to llvm-mc");
@@ -807,13 +505,9 @@ fn compare_program(a: &Assembler) -> usize {
         }
         // Branches go to llvm-mc by label so it relaxes them itself.
         let text = match p.inst {
-            Inst::B { .. } | Inst::Bl { .. } => AsmText {
-                inst: &p.inst,
-                cond: p.it.cond(),
-                wide: false,
-                branch: None,
+            Inst::B { .. } | Inst::Bl { .. } => {
+                AsmText { inst: &p.inst, cond: p.it.cond(), wide: false, branch: None }.to_string()
             }
-            .to_string(),
             _ => p.asm_text(),
         };
         src.push_str(&text);
@@ -828,20 +522,11 @@ fn compare_program(a: &Assembler) -> usize {
     std::fs::create_dir_all(&dir).unwrap();
     let obj_path = dir.join(format!("p{}.o", rand_suffix()));
     let out = llvm_mc(&src, &["-filetype=obj", "-o", obj_path.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let data = std::fs::read(&obj_path).unwrap();
     let _ = std::fs::remove_file(&obj_path);
     let file = object::File::parse(&*data).unwrap();
-    let text = file
-        .section_by_name(".text")
-        .unwrap()
-        .data()
-        .unwrap()
-        .to_vec();
+    let text = file.section_by_name(".text").unwrap().data().unwrap().to_vec();
     assert_eq!(ours.bytes.len(), text.len(), "program size differs:\n{src}");
     assert!(ours.bytes == text, "program bytes differ:\n{src}");
     text.len()

@@ -29,12 +29,7 @@ const CALLEE_SAVED: [RegisterARM; 8] = [
     RegisterARM::R10,
     RegisterARM::R11,
 ];
-const ARGS: [RegisterARM; 4] = [
-    RegisterARM::R0,
-    RegisterARM::R1,
-    RegisterARM::R2,
-    RegisterARM::R3,
-];
+const ARGS: [RegisterARM; 4] = [RegisterARM::R0, RegisterARM::R1, RegisterARM::R2, RegisterARM::R3];
 
 pub struct Emulator {
     uc: Unicorn<'static, ()>,
@@ -84,12 +79,7 @@ impl Emulator {
                 x as u8
             })
             .collect();
-        Ok(Emulator {
-            uc,
-            loaded_len: 0,
-            calls: 0,
-            garbage,
-        })
+        Ok(Emulator { uc, loaded_len: 0, calls: 0, garbage })
     }
 
     /// Loads `.text` at `TEXT_BASE`, replacing what was there (and its translated blocks).
@@ -100,11 +90,9 @@ impl Emulator {
         let old = self.loaded_len.max(text.len() as u64);
         // Clear the previous image (stale bytes past a shorter new image must not run) and drop
         // translations: `mem_write` alone does not invalidate translated blocks.
-        self.uc
-            .mem_write(TEXT_BASE as u64, &vec![0; old as usize])?;
+        self.uc.mem_write(TEXT_BASE as u64, &vec![0; old as usize])?;
         self.uc.mem_write(TEXT_BASE as u64, text)?;
-        self.uc
-            .ctl_remove_cache(TEXT_BASE as u64, TEXT_BASE as u64 + old.max(2))?;
+        self.uc.ctl_remove_cache(TEXT_BASE as u64, TEXT_BASE as u64 + old.max(2))?;
         self.loaded_len = text.len() as u64;
         Ok(())
     }
@@ -117,28 +105,20 @@ impl Emulator {
         for (i, r) in CALLEE_SAVED.iter().enumerate() {
             // Distinct per register and per call, so a value copied between registers or left
             // over from an earlier call is caught.
-            canaries[i] = 0xC0DE_0000
-                ^ (i as u32) << 12
-                ^ (self.calls as u32).wrapping_mul(0x9E37_79B9) & 0xFFF0_0FFF;
+            canaries[i] =
+                0xC0DE_0000 ^ (i as u32) << 12 ^ (self.calls as u32).wrapping_mul(0x9E37_79B9) & 0xFFF0_0FFF;
             let _ = uc.reg_write(*r, canaries[i] as u64);
         }
         // Unused argument registers, R12 and the stack below SP hold per-call garbage, so code
         // that reads state it never wrote gives different answers on different calls.
         let noise = (self.calls as u32).wrapping_mul(0x2C1B_3C6D);
         for (i, r) in ARGS.iter().enumerate() {
-            let _ = uc.reg_write(
-                *r,
-                args.get(i)
-                    .copied()
-                    .unwrap_or(noise ^ 0xDEAD_0000 ^ i as u32) as u64,
-            );
+            let _ = uc.reg_write(*r, args.get(i).copied().unwrap_or(noise ^ 0xDEAD_0000 ^ i as u32) as u64);
         }
         let _ = uc.reg_write(RegisterARM::R12, (noise ^ 0xDEAD_000C) as u64);
         let start = (self.calls as usize * 4) % STACK_GARBAGE;
-        let _ = uc.mem_write(
-            STACK_TOP as u64 - STACK_GARBAGE as u64,
-            &self.garbage[start..start + STACK_GARBAGE],
-        );
+        let _ = uc
+            .mem_write(STACK_TOP as u64 - STACK_GARBAGE as u64, &self.garbage[start..start + STACK_GARBAGE]);
         let _ = uc.reg_write(RegisterARM::SP, STACK_TOP as u64);
         let _ = uc.reg_write(RegisterARM::LR, SENTINEL | 1);
         let result = uc.emu_start(addr as u64 | 1, 0, 0, budget as usize);
@@ -158,16 +138,8 @@ impl Emulator {
                     uc_error::READ_UNALIGNED => "read unaligned",
                     uc_error::WRITE_UNALIGNED => "write unaligned",
                     uc_error::FETCH_UNALIGNED => "fetch unaligned",
-                    uc_error::EXCEPTION => {
-                        return Outcome::EmulatorError {
-                            message: "cpu exception",
-                        }
-                    }
-                    _ => {
-                        return Outcome::EmulatorError {
-                            message: "unclassified unicorn error",
-                        }
-                    }
+                    uc_error::EXCEPTION => return Outcome::EmulatorError { message: "cpu exception" },
+                    _ => return Outcome::EmulatorError { message: "unclassified unicorn error" },
                 };
                 return Outcome::MemoryFault { access, pc };
             }
@@ -176,21 +148,14 @@ impl Emulator {
             let found = uc.reg_read(*r).unwrap_or(0) as u32;
             if found != canaries[i] {
                 return Outcome::AbiViolation {
-                    what: AbiViolation::CalleeSaved {
-                        reg: 4 + i as u8,
-                        expected: canaries[i],
-                        found,
-                    },
+                    what: AbiViolation::CalleeSaved { reg: 4 + i as u8, expected: canaries[i], found },
                 };
             }
         }
         let sp = uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;
         if sp != STACK_TOP {
             return Outcome::AbiViolation {
-                what: AbiViolation::StackPointer {
-                    expected: STACK_TOP,
-                    found: sp,
-                },
+                what: AbiViolation::StackPointer { expected: STACK_TOP, found: sp },
             };
         }
         let value = has_result.then(|| uc.reg_read(RegisterARM::R0).unwrap_or(0) as u32);
@@ -214,9 +179,7 @@ fn classify_undefined(uc: &Unicorn<'static, ()>, pc: u32) -> Outcome {
         None
     };
     match imm.and_then(TrapCode::from_udf) {
-        Some(code) => Outcome::Trapped {
-            trap: TrapKind::from_code(code),
-        },
+        Some(code) => Outcome::Trapped { trap: TrapKind::from_code(code) },
         None => Outcome::InvalidInstruction { pc },
     }
 }

@@ -2,9 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use emu_harness::exit;
-use emu_harness::report::{
-    function_line, mismatch_details, summary_line, write_atomically, Report,
-};
+use emu_harness::report::{function_line, mismatch_details, summary_line, write_atomically, Report};
 use emu_harness::run::{collect_inputs, RunConfig, Runner, Status};
 use std::path::{Path, PathBuf};
 use wasm2thumb::{compile, parse_input, CompileOptions, Cpu};
@@ -37,10 +35,7 @@ impl CompileFlags {
             "m7" => Cpu::CortexM7,
             _ => Cpu::CortexM4,
         };
-        CompileOptions {
-            pool_size: self.pool_size as usize,
-            cpu,
-        }
+        CompileOptions { pool_size: self.pool_size as usize, cpu }
     }
 }
 
@@ -83,38 +78,16 @@ fn main() {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit::BAD_INPUT
-            } else {
-                exit::OK
-            };
+            let code = if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
             let _ = e.print();
             std::process::exit(code);
         }
     };
     std::process::exit(match cli.command {
-        Command::Compile {
-            input,
-            output,
-            disasm,
-            flags,
-        } => compile_cmd(&input, &output, disasm, &flags),
-        Command::Run {
-            paths,
-            vectors,
-            seed,
-            function,
-            json,
-            report,
-            flags,
-        } => {
-            let config = RunConfig {
-                vectors,
-                seed,
-                function,
-                compile: flags.options(),
-                ..RunConfig::default()
-            };
+        Command::Compile { input, output, disasm, flags } => compile_cmd(&input, &output, disasm, &flags),
+        Command::Run { paths, vectors, seed, function, json, report, flags } => {
+            let config =
+                RunConfig { vectors, seed, function, compile: flags.options(), ..RunConfig::default() };
             run_cmd(paths, config, json, report)
         }
     });
@@ -159,17 +132,8 @@ fn compile_cmd(input: &Path, output: &Path, disasm: bool, flags: &CompileFlags) 
     exit::OK
 }
 
-fn run_cmd(
-    paths: Vec<PathBuf>,
-    config: RunConfig,
-    json: bool,
-    report_path: Option<PathBuf>,
-) -> i32 {
-    let paths = if paths.is_empty() {
-        vec![default_corpus()]
-    } else {
-        paths
-    };
+fn run_cmd(paths: Vec<PathBuf>, config: RunConfig, json: bool, report_path: Option<PathBuf>) -> i32 {
+    let paths = if paths.is_empty() { vec![default_corpus()] } else { paths };
     let inputs = match collect_inputs(&paths) {
         Ok(i) => i,
         Err(e) => {

@@ -104,26 +104,11 @@ impl fmt::Display for Outcome {
                 write!(f, "memory fault ({access}) at pc {pc:#x}")
             }
             Outcome::InvalidInstruction { pc } => write!(f, "invalid instruction at pc {pc:#x}"),
-            Outcome::AbiViolation {
-                what:
-                    AbiViolation::CalleeSaved {
-                        reg,
-                        expected,
-                        found,
-                    },
-            } => {
-                write!(
-                    f,
-                    "returned with r{reg} clobbered ({expected:#010x} -> {found:#010x})"
-                )
+            Outcome::AbiViolation { what: AbiViolation::CalleeSaved { reg, expected, found } } => {
+                write!(f, "returned with r{reg} clobbered ({expected:#010x} -> {found:#010x})")
             }
-            Outcome::AbiViolation {
-                what: AbiViolation::StackPointer { expected, found },
-            } => {
-                write!(
-                    f,
-                    "returned with SP {found:#010x} instead of {expected:#010x}"
-                )
+            Outcome::AbiViolation { what: AbiViolation::StackPointer { expected, found } } => {
+                write!(f, "returned with SP {found:#010x} instead of {expected:#010x}")
             }
             Outcome::EmulatorError { message } => write!(f, "emulator error: {message}"),
         }

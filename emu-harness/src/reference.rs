@@ -16,17 +16,14 @@ impl Reference {
     pub fn new() -> Reference {
         let mut config = Config::new();
         config.consume_fuel(true);
-        Reference {
-            engine: Engine::new(&config).expect("wasmtime configuration is valid"),
-        }
+        Reference { engine: Engine::new(&config).expect("wasmtime configuration is valid") }
     }
 
     pub fn instantiate(&self, wasm: &[u8]) -> Result<ReferenceInstance, String> {
         let module = Module::new(&self.engine, wasm).map_err(|e| format!("wasmtime: {e}"))?;
         let mut store = Store::new(&self.engine, ());
         store.set_fuel(u64::MAX).map_err(|e| e.to_string())?;
-        let instance =
-            Instance::new(&mut store, &module, &[]).map_err(|e| format!("wasmtime: {e}"))?;
+        let instance = Instance::new(&mut store, &module, &[]).map_err(|e| format!("wasmtime: {e}"))?;
         Ok(ReferenceInstance { store, instance })
     }
 }
@@ -41,25 +38,17 @@ impl ReferenceInstance {
     /// Calls export `name` with i32 arguments and `fuel`.
     pub fn call(&mut self, name: &str, args: &[u32], has_result: bool, fuel: u64) -> Outcome {
         let Some(func) = self.instance.get_func(&mut self.store, name) else {
-            return Outcome::EmulatorError {
-                message: "reference: no such export",
-            };
+            return Outcome::EmulatorError { message: "reference: no such export" };
         };
         self.store.set_fuel(fuel).expect("fuel is enabled");
         let params: Vec<Val> = args.iter().map(|a| Val::I32(*a as i32)).collect();
         let mut results = vec![Val::I32(0); has_result as usize];
         match func.call(&mut self.store, &params, &mut results) {
-            Ok(()) => Outcome::Returned {
-                value: results.first().and_then(|v| v.i32()).map(|v| v as u32),
-            },
+            Ok(()) => Outcome::Returned { value: results.first().and_then(|v| v.i32()).map(|v| v as u32) },
             Err(e) => match e.downcast_ref::<Trap>() {
                 Some(Trap::OutOfFuel) => Outcome::BudgetExhausted { budget: fuel },
-                Some(t) => Outcome::Trapped {
-                    trap: trap_kind(*t),
-                },
-                None => Outcome::Trapped {
-                    trap: TrapKind::Other,
-                },
+                Some(t) => Outcome::Trapped { trap: trap_kind(*t) },
+                None => Outcome::Trapped { trap: TrapKind::Other },
             },
         }
     }

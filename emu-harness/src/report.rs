@@ -34,10 +34,7 @@ pub struct Report {
 
 impl Report {
     pub fn new(config: &RunConfig, files: Vec<FileReport>) -> Report {
-        let mut s = Summary {
-            files: files.len(),
-            ..Default::default()
-        };
+        let mut s = Summary { files: files.len(), ..Default::default() };
         for f in &files {
             s.bad_files += f.error.is_some() as usize;
             for func in &f.functions {
@@ -88,12 +85,7 @@ pub fn function_line(f: &FunctionReport) -> String {
         Status::Inconclusive => "inconclusive",
     };
     if f.status == Status::Declined {
-        return format!(
-            "{status:<12} {} :: {}  {}",
-            f.file,
-            f.function,
-            f.decline.as_deref().unwrap_or("")
-        );
+        return format!("{status:<12} {} :: {}  {}", f.file, f.function, f.decline.as_deref().unwrap_or(""));
     }
     let mut line = format!(
         "{status:<12} {} :: {}  vectors={} asserts={} code={}B max_live={} spills={} reloads={}",
@@ -140,14 +132,8 @@ pub fn summary_line(r: &Report) -> String {
 
 /// Writes `contents` to `path` atomically: a temporary file beside it, then a rename.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(contents)?;

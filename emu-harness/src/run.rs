@@ -8,9 +8,7 @@ use crate::vectors::{function_seed, vectors};
 use crate::wast::{parse_script, Assertion, Expect, ScriptModule};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use wasm2thumb::{
-    compile, parse_input, CompileOptions, CompiledFunction, CompiledModule, FunctionStats,
-};
+use wasm2thumb::{compile, parse_input, CompileOptions, CompiledFunction, CompiledModule, FunctionStats};
 
 #[derive(Clone, Debug)]
 pub struct RunConfig {
@@ -107,20 +105,13 @@ pub struct Runner {
 impl Runner {
     pub fn new(config: RunConfig) -> Result<Runner, String> {
         let emu = Emulator::new(config.compile.cpu).map_err(|e| e.to_string())?;
-        Ok(Runner {
-            emu,
-            reference: Reference::new(),
-            config,
-        })
+        Ok(Runner { emu, reference: Reference::new(), config })
     }
 
     pub fn run_file(&mut self, path: &Path) -> FileReport {
         let file = path.display().to_string();
-        let fail = |error: String| FileReport {
-            file: file.clone(),
-            error: Some(error),
-            functions: Vec::new(),
-        };
+        let fail =
+            |error: String| FileReport { file: file.clone(), error: Some(error), functions: Vec::new() };
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => return fail(format!("cannot read: {e}")),
@@ -136,10 +127,7 @@ impl Runner {
             }
         } else {
             match parse_input(&bytes) {
-                Ok(wasm) => vec![ScriptModule {
-                    wasm,
-                    assertions: Vec::new(),
-                }],
+                Ok(wasm) => vec![ScriptModule { wasm, assertions: Vec::new() }],
                 Err(e) => return fail(e.to_string()),
             }
         };
@@ -150,18 +138,10 @@ impl Runner {
                 Err(e) => return fail(e),
             }
         }
-        FileReport {
-            file,
-            error: None,
-            functions,
-        }
+        FileReport { file, error: None, functions }
     }
 
-    fn run_module(
-        &mut self,
-        file: &str,
-        module: &ScriptModule,
-    ) -> Result<Vec<FunctionReport>, String> {
+    fn run_module(&mut self, file: &str, module: &ScriptModule) -> Result<Vec<FunctionReport>, String> {
         let compiled = compile(&module.wasm, &self.config.compile).map_err(|e| e.to_string())?;
         self.run_compiled(file, module, &compiled)
     }
@@ -194,19 +174,11 @@ impl Runner {
             });
         }
         for func in compiled.functions.iter().filter(|f| f.exported) {
-            if self
-                .config
-                .function
-                .as_ref()
-                .is_some_and(|f| *f != func.name)
-            {
+            if self.config.function.as_ref().is_some_and(|f| *f != func.name) {
                 continue;
             }
-            let asserts: Vec<&Assertion> = module
-                .assertions
-                .iter()
-                .filter(|a| a.function == func.name)
-                .collect();
+            let asserts: Vec<&Assertion> =
+                module.assertions.iter().filter(|a| a.function == func.name).collect();
             reports.push(self.run_function(file, func, &asserts, &mut reference));
         }
         Ok(reports)
@@ -219,12 +191,7 @@ impl Runner {
         assertions: &[&Assertion],
         reference: &mut ReferenceInstance,
     ) -> FunctionReport {
-        let FunctionStats {
-            max_live,
-            spills,
-            reloads,
-            code_bytes,
-        } = func.stats;
+        let FunctionStats { max_live, spills, reloads, code_bytes } = func.stats;
         let mut report = FunctionReport {
             file: file.to_string(),
             function: func.name.clone(),
@@ -243,8 +210,7 @@ impl Runner {
             let emulated = self.emu.call(func.addr, &args, func.has_result, budget);
             report.vectors += 1;
             let verdict = judge(&expected, &emulated);
-            let hang =
-                verdict == Verdict::Mismatch && matches!(emulated, Outcome::BudgetExhausted { .. });
+            let hang = verdict == Verdict::Mismatch && matches!(emulated, Outcome::BudgetExhausted { .. });
             record(&mut report, verdict, || Mismatch {
                 source: "vector".into(),
                 args: args.clone(),
@@ -296,11 +262,8 @@ impl Runner {
             Status::Match
         };
         if report.status == Status::Mismatch {
-            report.disassembly = func
-                .listing
-                .iter()
-                .map(|(addr, text)| format!("{addr:08x}  {text}"))
-                .collect();
+            report.disassembly =
+                func.listing.iter().map(|(addr, text)| format!("{addr:08x}  {text}")).collect();
         }
         report
     }
@@ -356,12 +319,12 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .collect();
             entries.sort();
-            let (dirs, files): (Vec<PathBuf>, Vec<PathBuf>) =
-                entries.into_iter().partition(|e| e.is_dir());
-            out.extend(files.into_iter().filter(|f| {
-                f.extension()
-                    .is_some_and(|e| e == "wat" || e == "wasm" || e == "wast")
-            }));
+            let (dirs, files): (Vec<PathBuf>, Vec<PathBuf>) = entries.into_iter().partition(|e| e.is_dir());
+            out.extend(
+                files
+                    .into_iter()
+                    .filter(|f| f.extension().is_some_and(|e| e == "wat" || e == "wasm" || e == "wast")),
+            );
             out.extend(collect_inputs(&dirs)?);
         } else if p.exists() {
             out.push(p.clone());

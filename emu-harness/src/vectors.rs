@@ -47,16 +47,7 @@ pub fn boundary_values() -> Vec<u32> {
 }
 
 /// A small set crossed over all parameter positions.
-const CORE: [u32; 8] = [
-    0,
-    1,
-    u32::MAX,
-    i32::MIN as u32,
-    i32::MAX as u32,
-    0x80,
-    31,
-    32,
-];
+const CORE: [u32; 8] = [0, 1, u32::MAX, i32::MIN as u32, i32::MAX as u32, 0x80, 31, 32];
 
 /// At least `count` vectors for a function of `params` parameters: every boundary value in every
 /// position (others from a rotating core), the full cross product of the core set, then random

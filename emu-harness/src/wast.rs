@@ -55,7 +55,11 @@ pub fn parse_script(text: &str) -> Result<Vec<ScriptModule>, String> {
                 let inv = invoke_of(exec, line)?;
                 push(&mut modules, line, inv, Expect::Trap(message.to_string()))?;
             }
-            _ => return Err(format!("line {line}: unsupported directive (module, invoke, assert_return, assert_trap only)")),
+            _ => {
+                return Err(format!(
+                    "line {line}: unsupported directive (module, invoke, assert_return, assert_trap only)"
+                ))
+            }
         }
     }
     if modules.is_empty() {
@@ -78,9 +82,7 @@ fn push(
     expect: Expect,
 ) -> Result<(), String> {
     if inv.module.is_some() {
-        return Err(format!(
-            "line {line}: invoking a named module is not supported"
-        ));
+        return Err(format!("line {line}: invoking a named module is not supported"));
     }
     let args = inv
         .args
@@ -90,15 +92,8 @@ fn push(
             _ => Err(format!("line {line}: only i32 arguments are supported")),
         })
         .collect::<Result<Vec<u32>, String>>()?;
-    let module = modules
-        .last_mut()
-        .ok_or(format!("line {line}: directive before any module"))?;
-    module.assertions.push(Assertion {
-        line,
-        function: inv.name.to_string(),
-        args,
-        expect,
-    });
+    let module = modules.last_mut().ok_or(format!("line {line}: directive before any module"))?;
+    module.assertions.push(Assertion { line, function: inv.name.to_string(), args, expect });
     Ok(())
 }
 

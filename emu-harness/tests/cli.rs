@@ -3,10 +3,7 @@
 use std::process::Command;
 
 fn harness(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_emu-harness"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_emu-harness")).args(args).output().unwrap();
     (
         out.status.code().expect("exited, not killed"),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -27,29 +24,18 @@ fn assert_bad_input(args: &[&str]) {
     assert_eq!(code, 2, "{args:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "{args:?}: one-line error expected, got {stderr}"
-    );
+    assert_eq!(lines.len(), 1, "{args:?}: one-line error expected, got {stderr}");
     assert!(lines[0].starts_with("error: "), "{stderr}");
 }
 
 #[test]
 fn broken_inputs_give_one_line_and_exit_2() {
     let valid =
-        wat::parse_str(r#"(module (func (export "f") (param i32) (result i32) local.get 0))"#)
-            .unwrap();
+        wat::parse_str(r#"(module (func (export "f") (param i32) (result i32) local.get 0))"#).unwrap();
     let truncated = write_temp("truncated.wasm", &valid[..valid.len() - 3]);
-    let invalid_wat = write_temp(
-        "invalid.wat",
-        b"(module (func (export \"f\") (result i32) i32.add))",
-    );
+    let invalid_wat = write_temp("invalid.wat", b"(module (func (export \"f\") (result i32) i32.add))");
     let syntax = write_temp("syntax.wat", b"(module (func (export \"f\")");
-    let unsupported = write_temp(
-        "f32.wat",
-        b"(module (func (export \"f\") (result f32) f32.const 1))",
-    );
+    let unsupported = write_temp("f32.wat", b"(module (func (export \"f\") (result f32) f32.const 1))");
     let operator = write_temp(
         "op.wat",
         b"(module (memory 1) (func (export \"f\") (param i32) (result i32) local.get 0 i32.load))",
@@ -67,14 +53,8 @@ fn broken_inputs_give_one_line_and_exit_2() {
     // A declined function in a run: one `error:` line, its `declined` line, exit 2.
     assert_bad_input(&["run", &operator]);
     let (_, stdout, stderr) = harness(&["run", &operator]);
-    assert!(
-        stdout.contains("declined") && stdout.contains("i32.load"),
-        "{stdout}"
-    );
-    assert!(
-        stderr.contains("function `f`: unsupported operator i32.load"),
-        "{stderr}"
-    );
+    assert!(stdout.contains("declined") && stdout.contains("i32.load"), "{stdout}");
+    assert!(stderr.contains("function `f`: unsupported operator i32.load"), "{stderr}");
 }
 
 #[test]
@@ -89,36 +69,22 @@ fn usage_errors_exit_2() {
 fn compile_writes_an_elf_that_llvm_objdump_disassembles() {
     let input = write_temp("hp.wat", include_bytes!("../../../shared/bench/hp.wat"));
     let elf = std::env::temp_dir().join(format!("emu-harness-cli-{}.elf", std::process::id()));
-    let (code, stdout, stderr) =
-        harness(&["compile", &input, "-o", elf.to_str().unwrap(), "--disasm"]);
+    let (code, stdout, stderr) = harness(&["compile", &input, "-o", elf.to_str().unwrap(), "--disasm"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("spills="));
-    let dump = Command::new("llvm-objdump")
-        .args(["-d", "-t"])
-        .arg(&elf)
-        .output()
-        .unwrap();
+    let dump = Command::new("llvm-objdump").args(["-d", "-t"]).arg(&elf).output().unwrap();
     assert!(dump.status.success());
     let text = String::from_utf8_lossy(&dump.stdout);
     assert!(text.contains("file format elf32-littlearm"), "{text}");
     assert!(!text.contains("<unknown>"), "undecodable bytes:\n{text}");
     // Every exported function is a global function symbol with the Thumb bit set.
-    let header = Command::new("llvm-readelf")
-        .args(["-h", "-s"])
-        .arg(&elf)
-        .output()
-        .unwrap();
+    let header = Command::new("llvm-readelf").args(["-h", "-s"]).arg(&elf).output().unwrap();
     let h = String::from_utf8_lossy(&header.stdout);
     assert!(
-        h.contains("EXEC")
-            && h.contains("Machine:                           ARM")
-            && h.contains("0x5000000"),
+        h.contains("EXEC") && h.contains("Machine:                           ARM") && h.contains("0x5000000"),
         "{h}"
     );
-    let funcs: Vec<&str> = h
-        .lines()
-        .filter(|l| l.contains(" FUNC ") && l.contains("GLOBAL"))
-        .collect();
+    let funcs: Vec<&str> = h.lines().filter(|l| l.contains(" FUNC ") && l.contains("GLOBAL")).collect();
     assert!(!funcs.is_empty());
     for l in &funcs {
         let value = u32::from_str_radix(l.split_whitespace().nth(1).unwrap(), 16).unwrap();

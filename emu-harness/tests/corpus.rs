@@ -13,10 +13,7 @@ fn run_corpus(pool_size: usize) -> Vec<FileReport> {
     let config = RunConfig {
         vectors: 1000,
         seed: 0,
-        compile: CompileOptions {
-            pool_size,
-            ..CompileOptions::default()
-        },
+        compile: CompileOptions { pool_size, ..CompileOptions::default() },
         ..RunConfig::default()
     };
     let mut runner = Runner::new(config).unwrap();
@@ -29,21 +26,8 @@ fn assert_all_match(files: &[FileReport]) -> (usize, usize) {
         assert!(f.error.is_none(), "{}: {:?}", f.file, f.error);
         assert!(!f.functions.is_empty(), "{}: no functions", f.file);
         for func in &f.functions {
-            assert_eq!(
-                func.status,
-                Status::Match,
-                "{} :: {}: {:#?}",
-                f.file,
-                func.function,
-                func.examples
-            );
-            assert!(
-                func.vectors >= 1000,
-                "{} :: {}: only {} vectors",
-                f.file,
-                func.function,
-                func.vectors
-            );
+            assert_eq!(func.status, Status::Match, "{} :: {}: {:#?}", f.file, func.function, func.examples);
+            assert!(func.vectors >= 1000, "{} :: {}: only {} vectors", f.file, func.function, func.vectors);
             functions += 1;
             vectors += func.vectors + func.assertions;
         }
@@ -57,26 +41,14 @@ fn corpus_matches_with_the_full_pool() {
     assert!(files.len() >= 12, "at least 12 fixtures");
     let (functions, vectors) = assert_all_match(&files);
     println!("pool 5: {functions} functions, {vectors} calls, all match");
-    let hp = files
-        .iter()
-        .find(|f| f.file.ends_with("hp10.wast"))
-        .expect("the 10-live fixture");
+    let hp = files.iter().find(|f| f.file.ends_with("hp10.wast")).expect("the 10-live fixture");
     for f in &hp.functions {
         assert!(f.max_live >= 10, "{}: max_live {}", f.function, f.max_live);
-        assert!(
-            f.spills > 0,
-            "{}: the 10-live fixture must spill",
-            f.function
-        );
+        assert!(f.spills > 0, "{}: the 10-live fixture must spill", f.function);
     }
     for (name, live) in [("live16.wast", 16), ("live32.wast", 32)] {
         let file = files.iter().find(|f| f.file.ends_with(name)).unwrap();
-        assert!(
-            file.functions
-                .iter()
-                .any(|f| f.max_live >= live && f.spills > 0),
-            "{name}"
-        );
+        assert!(file.functions.iter().any(|f| f.max_live >= live && f.spills > 0), "{name}");
     }
 }
 

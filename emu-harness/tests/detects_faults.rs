@@ -10,24 +10,12 @@ use wasm2thumb::{compile, CompileOptions, CompiledModule};
 fn module(wat: &str) -> (ScriptModule, CompiledModule) {
     let wasm = wat::parse_str(wat).unwrap();
     let compiled = compile(&wasm, &CompileOptions::default()).unwrap();
-    (
-        ScriptModule {
-            wasm,
-            assertions: Vec::new(),
-        },
-        compiled,
-    )
+    (ScriptModule { wasm, assertions: Vec::new() }, compiled)
 }
 
 fn run(module: &ScriptModule, compiled: &CompiledModule) -> Vec<FunctionReport> {
-    let config = RunConfig {
-        vectors: 200,
-        ..RunConfig::default()
-    };
-    Runner::new(config)
-        .unwrap()
-        .run_compiled("test", module, compiled)
-        .unwrap()
+    let config = RunConfig { vectors: 200, ..RunConfig::default() };
+    Runner::new(config).unwrap().run_compiled("test", module, compiled).unwrap()
 }
 
 /// Replaces the first instruction of `function` whose text starts with `prefix` by `with`
@@ -47,9 +35,7 @@ fn patch(compiled: &mut CompiledModule, function: &str, prefix: &str, with: &[In
         encode(i, ItState::Outside).unwrap().write_to(&mut bytes);
     }
     while bytes.len() < len {
-        encode(&Inst::Nop, ItState::Outside)
-            .unwrap()
-            .write_to(&mut bytes);
+        encode(&Inst::Nop, ItState::Outside).unwrap().write_to(&mut bytes);
     }
     assert_eq!(bytes.len(), len, "patch must keep the instruction length");
     let off = (addr - compiled.text_addr) as usize;
@@ -75,34 +61,15 @@ fn wrong_result_is_a_mismatch() {
     let (m, mut c) = module(ADD);
     // sub.w r?, r4, r5 → add.w r6, r4, r5 (the result register of the original).
     let listing = c.function("f").unwrap().listing.clone();
-    let sub = listing
-        .iter()
-        .find(|(_, t)| t.starts_with("sub.w"))
-        .unwrap()
-        .1
-        .clone();
+    let sub = listing.iter().find(|(_, t)| t.starts_with("sub.w")).unwrap().1.clone();
     let rd = sub.split_whitespace().nth(1).unwrap().trim_end_matches(',');
     let rd = Reg::ALL.into_iter().find(|r| r.to_string() == rd).unwrap();
-    patch(
-        &mut c,
-        "f",
-        "sub.w",
-        &[Inst::Dp {
-            op: DpOp::Add,
-            s: false,
-            rd,
-            rn: Reg::R4,
-            rm: Reg::R5,
-        }],
-    );
+    patch(&mut c, "f", "sub.w", &[Inst::Dp { op: DpOp::Add, s: false, rd, rn: Reg::R4, rm: Reg::R5 }]);
     let r = run(&m, &c);
     let f = only(&r);
     assert_eq!(f.status, Status::Mismatch);
     assert!(matches!(f.examples[0].emulated, Outcome::Returned { .. }));
-    assert!(
-        !f.disassembly.is_empty(),
-        "a mismatch carries the disassembly"
-    );
+    assert!(!f.disassembly.is_empty(), "a mismatch carries the disassembly");
 }
 
 #[test]
@@ -115,39 +82,18 @@ fn missing_trap_is_a_mismatch() {
     let f = only(&r);
     assert_eq!(f.status, Status::Mismatch);
     // Divide by zero: the reference traps, the patched code returns (UDIV by 0 gives 0).
-    let e = f
-        .examples
-        .iter()
-        .find(|e| e.args[1] == 0)
-        .expect("a zero divisor among the vectors");
-    assert_eq!(
-        e.reference,
-        Outcome::Trapped {
-            trap: TrapKind::IntegerDivideByZero
-        }
-    );
+    let e = f.examples.iter().find(|e| e.args[1] == 0).expect("a zero divisor among the vectors");
+    assert_eq!(e.reference, Outcome::Trapped { trap: TrapKind::IntegerDivideByZero });
     assert!(matches!(e.emulated, Outcome::Returned { .. }));
 }
 
 #[test]
 fn wrong_trap_kind_is_a_mismatch() {
     let (m, mut c) = module(r#"(module (func (export "u") (param i32) (result i32) unreachable))"#);
-    patch(
-        &mut c,
-        "u",
-        "udf",
-        &[Inst::Udf {
-            imm: wasm2thumb::TrapCode::IntegerOverflow.udf_imm(),
-        }],
-    );
+    patch(&mut c, "u", "udf", &[Inst::Udf { imm: wasm2thumb::TrapCode::IntegerOverflow.udf_imm() }]);
     let r = run(&m, &c);
     assert_eq!(only(&r).status, Status::Mismatch);
-    assert_eq!(
-        only(&r).examples[0].emulated,
-        Outcome::Trapped {
-            trap: TrapKind::IntegerOverflow
-        }
-    );
+    assert_eq!(only(&r).examples[0].emulated, Outcome::Trapped { trap: TrapKind::IntegerOverflow });
 }
 
 /// Replaces `function`'s code by `insts`, assembled and appended to `.text`.
@@ -159,12 +105,7 @@ fn replace_code(compiled: &mut CompiledModule, function: &str, insts: &[Inst]) {
     let code = a.finish().unwrap();
     let addr = compiled.text_addr + compiled.text.len() as u32;
     compiled.text.extend_from_slice(&code.bytes);
-    compiled
-        .functions
-        .iter_mut()
-        .find(|f| f.name == function)
-        .unwrap()
-        .addr = addr;
+    compiled.functions.iter_mut().find(|f| f.name == function).unwrap().addr = addr;
 }
 
 const IDENTITY: &str = r#"(module (func (export "id") (param i32) (result i32) local.get 0))"#;
@@ -177,23 +118,14 @@ fn clobbered_callee_saved_register_is_a_mismatch() {
     replace_code(
         &mut c,
         "id",
-        &[
-            Inst::MovImm {
-                s: false,
-                rd: Reg::R4,
-                imm: zero,
-            },
-            Inst::Bx { rm: Reg::Lr },
-        ],
+        &[Inst::MovImm { s: false, rd: Reg::R4, imm: zero }, Inst::Bx { rm: Reg::Lr }],
     );
     let r = run(&m, &c);
     let f = only(&r);
     assert_eq!(f.status, Status::Mismatch);
     assert!(matches!(
         f.examples[0].emulated,
-        Outcome::AbiViolation {
-            what: AbiViolation::CalleeSaved { reg: 4, .. }
-        }
+        Outcome::AbiViolation { what: AbiViolation::CalleeSaved { reg: 4, .. } }
     ));
 }
 
@@ -201,22 +133,13 @@ fn clobbered_callee_saved_register_is_a_mismatch() {
 fn unbalanced_stack_pointer_is_a_mismatch() {
     let (m, mut c) = module(IDENTITY);
     // Returns the right value with SP 8 bytes lower than at the call.
-    replace_code(
-        &mut c,
-        "id",
-        &[
-            Inst::AdjustSp { sub: true, imm: 8 },
-            Inst::Bx { rm: Reg::Lr },
-        ],
-    );
+    replace_code(&mut c, "id", &[Inst::AdjustSp { sub: true, imm: 8 }, Inst::Bx { rm: Reg::Lr }]);
     let r = run(&m, &c);
     let f = only(&r);
     assert_eq!(f.status, Status::Mismatch);
     assert!(matches!(
         f.examples[0].emulated,
-        Outcome::AbiViolation {
-            what: AbiViolation::StackPointer { .. }
-        }
+        Outcome::AbiViolation { what: AbiViolation::StackPointer { .. } }
     ));
 }
 
@@ -229,26 +152,15 @@ fn a_write_outside_mapped_memory_is_a_fault() {
     replace_code(
         &mut c,
         "id",
-        &[
-            Inst::Store {
-                kind,
-                rt: Reg::R0,
-                rn: Reg::R0,
-                offset,
-            },
-            Inst::Bx { rm: Reg::Lr },
-        ],
+        &[Inst::Store { kind, rt: Reg::R0, rn: Reg::R0, offset }, Inst::Bx { rm: Reg::Lr }],
     );
     let r = run(&m, &c);
     let f = only(&r);
     assert_eq!(f.status, Status::Mismatch);
-    assert!(f.examples.iter().any(|e| matches!(
-        e.emulated,
-        Outcome::MemoryFault {
-            access: "write unmapped",
-            ..
-        }
-    )));
+    assert!(f
+        .examples
+        .iter()
+        .any(|e| matches!(e.emulated, Outcome::MemoryFault { access: "write unmapped", .. })));
 }
 
 #[test]
@@ -260,35 +172,18 @@ fn hang_is_a_mismatch_not_inconclusive() {
     let off = (first_after_push - c.text_addr) as usize;
     // b . (branch to itself): 0xE7FE.
     c.text[off..off + 2].copy_from_slice(&0xE7FEu16.to_le_bytes());
-    let config = RunConfig {
-        vectors: 2,
-        fuel: 1000,
-        ..RunConfig::default()
-    };
-    let r = Runner::new(config)
-        .unwrap()
-        .run_compiled("test", &m, &c)
-        .unwrap();
+    let config = RunConfig { vectors: 2, fuel: 1000, ..RunConfig::default() };
+    let r = Runner::new(config).unwrap().run_compiled("test", &m, &c).unwrap();
     let f = only(&r);
     assert_eq!(f.status, Status::Mismatch);
-    assert!(matches!(
-        f.examples[0].emulated,
-        Outcome::BudgetExhausted { .. }
-    ));
+    assert!(matches!(f.examples[0].emulated, Outcome::BudgetExhausted { .. }));
 }
 
 #[test]
 fn both_sides_out_of_budget_is_inconclusive() {
     let (m, c) = module(r#"(module (func (export "spin") (loop (br 0))))"#);
-    let config = RunConfig {
-        vectors: 3,
-        fuel: 1000,
-        ..RunConfig::default()
-    };
-    let r = Runner::new(config)
-        .unwrap()
-        .run_compiled("test", &m, &c)
-        .unwrap();
+    let config = RunConfig { vectors: 3, fuel: 1000, ..RunConfig::default() };
+    let r = Runner::new(config).unwrap().run_compiled("test", &m, &c).unwrap();
     let f = only(&r);
     assert_eq!(f.status, Status::Inconclusive);
     assert_eq!(f.inconclusive, f.vectors);
@@ -297,18 +192,9 @@ fn both_sides_out_of_budget_is_inconclusive() {
 #[test]
 fn conditional_flag_fault_is_a_mismatch() {
     // Compare with the condition inverted in the IT block: eq ↔ ne.
-    let (m, mut c) = module(
-        r#"(module (func (export "e") (param i32 i32) (result i32) local.get 0 local.get 1 i32.eq))"#,
-    );
-    patch(
-        &mut c,
-        "e",
-        "ite",
-        &[Inst::It {
-            first: Cond::Ne,
-            pattern: wasm2thumb::thumb::ItPattern::te(),
-        }],
-    );
+    let (m, mut c) =
+        module(r#"(module (func (export "e") (param i32 i32) (result i32) local.get 0 local.get 1 i32.eq))"#);
+    patch(&mut c, "e", "ite", &[Inst::It { first: Cond::Ne, pattern: wasm2thumb::thumb::ItPattern::te() }]);
     let r = run(&m, &c);
     assert_eq!(only(&r).status, Status::Mismatch);
 }

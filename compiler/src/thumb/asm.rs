@@ -3,9 +3,7 @@
 //! while its target is out of reach, until nothing changes (widening only lengthens code, so this
 //! terminates and each narrow branch is in range).
 
-use super::encode::{
-    branch_range, encode, encode_branch, BranchWidth, EncodeError, Encoding, ItState,
-};
+use super::encode::{branch_range, encode, encode_branch, BranchWidth, EncodeError, Encoding, ItState};
 use super::inst::{AsmText, BranchOffset, Inst, Label};
 use super::reg::Cond;
 
@@ -33,13 +31,8 @@ pub struct Placed {
 
 impl Placed {
     pub fn asm_text(&self) -> String {
-        AsmText {
-            inst: &self.inst,
-            cond: self.it.cond(),
-            wide: self.encoding.is_wide(),
-            branch: self.branch,
-        }
-        .to_string()
+        AsmText { inst: &self.inst, cond: self.it.cond(), wide: self.encoding.is_wide(), branch: self.branch }
+            .to_string()
     }
 }
 
@@ -115,9 +108,7 @@ impl Assembler {
                     if state != ItState::Outside {
                         return Err(AsmError::UnterminatedIt);
                     }
-                    pending = (0..pattern.len())
-                        .map(|i| pattern.cond_of(first, i))
-                        .collect();
+                    pending = (0..pattern.len()).map(|i| pattern.cond_of(first, i)).collect();
                 }
                 it_states.push(state);
             }
@@ -159,11 +150,8 @@ impl Assembler {
                     Inst::Bl { target } => (None, target),
                     _ => continue,
                 };
-                let dest = labels
-                    .get(target.0 as usize)
-                    .copied()
-                    .flatten()
-                    .ok_or(AsmError::UnboundLabel(target))?;
+                let dest =
+                    labels.get(target.0 as usize).copied().flatten().ok_or(AsmError::UnboundLabel(target))?;
                 let off = dest as i64 - (offsets[k] as i64 + 4);
                 let (lo, hi) = branch_range(cond, widths[k]);
                 if off < lo as i64 || off > hi as i64 {
@@ -194,19 +182,9 @@ impl Assembler {
                     }
                 };
                 encoding.write_to(&mut bytes);
-                placed.push(Placed {
-                    offset: offsets[k],
-                    inst: *inst,
-                    it: it_states[k],
-                    encoding,
-                    branch,
-                });
+                placed.push(Placed { offset: offsets[k], inst: *inst, it: it_states[k], encoding, branch });
             }
-            return Ok(Assembled {
-                bytes,
-                insts: placed,
-                labels,
-            });
+            return Ok(Assembled { bytes, insts: placed, labels });
         }
     }
 

@@ -108,10 +108,7 @@ fn all_low(regs: &[Reg]) -> bool {
 
 /// Encodes one non-branch instruction (branches need their offset: see [`encode_branch`]).
 pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
-    let err = |reason| EncodeError {
-        inst: *inst,
-        reason,
-    };
+    let err = |reason| EncodeError { inst: *inst, reason };
     let gen = |regs: &[Reg]| {
         if regs.iter().all(|r| r.is_general()) {
             Ok(())
@@ -122,8 +119,7 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
     let n = |r: Reg| r.num();
     Ok(match *inst {
         Inst::Dp { op, s, rd, rn, rm } => {
-            let sp_form =
-                matches!(op, DpOp::Add | DpOp::Sub) && !s && rd == Reg::Sp && rn == Reg::Sp;
+            let sp_form = matches!(op, DpOp::Add | DpOp::Sub) && !s && rd == Reg::Sp && rn == Reg::Sp;
             if sp_form {
                 gen(&[rm])?;
             } else {
@@ -153,10 +149,7 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
                     };
                     narrow(0x4000 | opc << 6 | n(rm) << 3 | n(rd))
                 }
-                _ => wide(
-                    0xEA00 | op.bits() << 5 | (s as u32) << 4 | n(rn),
-                    n(rd) << 8 | n(rm),
-                ),
+                _ => wide(0xEA00 | op.bits() << 5 | (s as u32) << 4 | n(rn), n(rd) << 8 | n(rm)),
             }
         }
         Inst::DpImm { op, s, rd, rn, imm } => {
@@ -175,21 +168,14 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
             )
         }
         Inst::AddW { rd, rn, imm } | Inst::SubW { rd, rn, imm } => {
-            let ok = rn == Reg::Sp && (rd == Reg::Sp || rd.is_general())
-                || rn.is_general() && rd.is_general();
+            let ok =
+                rn == Reg::Sp && (rd == Reg::Sp || rd.is_general()) || rn.is_general() && rd.is_general();
             if !ok {
                 return Err(err("bad registers for ADDW/SUBW"));
             }
-            let base = if matches!(inst, Inst::AddW { .. }) {
-                0xF200
-            } else {
-                0xF2A0
-            };
+            let base = if matches!(inst, Inst::AddW { .. }) { 0xF200 } else { 0xF2A0 };
             let v = imm.value();
-            wide(
-                base | (v >> 11) << 10 | n(rn),
-                (v >> 8 & 7) << 12 | n(rd) << 8 | (v & 0xFF),
-            )
+            wide(base | (v >> 11) << 10 | n(rn), (v >> 8 & 7) << 12 | n(rd) << 8 | (v & 0xFF))
         }
         Inst::AdjustSp { sub, imm } => {
             if imm % 4 != 0 || imm > 508 {
@@ -209,40 +195,21 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
                 narrow(0x2000 | n(rd) << 8 | imm.value())
             } else {
                 let f = imm.field();
-                wide(
-                    0xF04F | (f >> 11) << 10 | (s as u32) << 4,
-                    (f >> 8 & 7) << 12 | n(rd) << 8 | (f & 0xFF),
-                )
+                wide(0xF04F | (f >> 11) << 10 | (s as u32) << 4, (f >> 8 & 7) << 12 | n(rd) << 8 | (f & 0xFF))
             }
         }
         Inst::MvnImm { s, rd, imm } => {
             gen(&[rd])?;
             let f = imm.field();
-            wide(
-                0xF06F | (f >> 11) << 10 | (s as u32) << 4,
-                (f >> 8 & 7) << 12 | n(rd) << 8 | (f & 0xFF),
-            )
+            wide(0xF06F | (f >> 11) << 10 | (s as u32) << 4, (f >> 8 & 7) << 12 | n(rd) << 8 | (f & 0xFF))
         }
         Inst::Movw { rd, imm } | Inst::Movt { rd, imm } => {
             gen(&[rd])?;
-            let base = if matches!(inst, Inst::Movw { .. }) {
-                0xF240
-            } else {
-                0xF2C0
-            };
+            let base = if matches!(inst, Inst::Movw { .. }) { 0xF240 } else { 0xF2C0 };
             let v = imm as u32;
-            wide(
-                base | (v >> 11 & 1) << 10 | v >> 12,
-                (v >> 8 & 7) << 12 | n(rd) << 8 | (v & 0xFF),
-            )
+            wide(base | (v >> 11 & 1) << 10 | v >> 12, (v >> 8 & 7) << 12 | n(rd) << 8 | (v & 0xFF))
         }
-        Inst::ShiftImm {
-            op,
-            s,
-            rd,
-            rm,
-            amount,
-        } => {
+        Inst::ShiftImm { op, s, rd, rm, amount } => {
             gen(&[rd, rm])?;
             let a = amount.value();
             if op != ShiftOp::Ror && narrow_flags_ok(s, it) && all_low(&[rd, rm]) {
@@ -265,10 +232,7 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
                 };
                 narrow(0x4000 | opc << 6 | n(rm) << 3 | n(rd))
             } else {
-                wide(
-                    0xFA00 | op.bits() << 5 | (s as u32) << 4 | n(rn),
-                    0xF000 | n(rd) << 8 | n(rm),
-                )
+                wide(0xFA00 | op.bits() << 5 | (s as u32) << 4 | n(rn), 0xF000 | n(rd) << 8 | n(rm))
             }
         }
         Inst::Mul { rd, rn, rm } => {
@@ -277,29 +241,17 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
         }
         Inst::Mla { rd, rn, rm, ra } | Inst::Mls { rd, rn, rm, ra } => {
             gen(&[rd, rn, rm, ra])?;
-            let op = if matches!(inst, Inst::Mls { .. }) {
-                0x10
-            } else {
-                0
-            };
+            let op = if matches!(inst, Inst::Mls { .. }) { 0x10 } else { 0 };
             wide(0xFB00 | n(rn), n(ra) << 12 | n(rd) << 8 | op | n(rm))
         }
         Inst::Sdiv { rd, rn, rm } | Inst::Udiv { rd, rn, rm } => {
             gen(&[rd, rn, rm])?;
-            let base = if matches!(inst, Inst::Sdiv { .. }) {
-                0xFB90
-            } else {
-                0xFBB0
-            };
+            let base = if matches!(inst, Inst::Sdiv { .. }) { 0xFB90 } else { 0xFBB0 };
             wide(base | n(rn), 0xF0F0 | n(rd) << 8 | n(rm))
         }
         Inst::Clz { rd, rm } | Inst::Rbit { rd, rm } => {
             gen(&[rd, rm])?;
-            let (h1, op) = if matches!(inst, Inst::Clz { .. }) {
-                (0xFAB0, 0x80)
-            } else {
-                (0xFA90, 0xA0)
-            };
+            let (h1, op) = if matches!(inst, Inst::Clz { .. }) { (0xFAB0, 0x80) } else { (0xFA90, 0xA0) };
             wide(h1 | n(rm), 0xF000 | n(rd) << 8 | op | n(rm))
         }
         Inst::Cmp { rn, rm } => {
@@ -324,24 +276,16 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
                 )
             }
         }
-        Inst::Load {
-            kind,
-            rt,
-            rn,
-            offset,
-        } => encode_mem_imm(MemOp::Load(kind), rt, rn, offset.value())
+        Inst::Load { kind, rt, rn, offset } => encode_mem_imm(MemOp::Load(kind), rt, rn, offset.value())
             .ok_or_else(|| err("bad load registers"))?,
-        Inst::Store {
-            kind,
-            rt,
-            rn,
-            offset,
-        } => encode_mem_imm(MemOp::Store(kind), rt, rn, offset.value())
+        Inst::Store { kind, rt, rn, offset } => encode_mem_imm(MemOp::Store(kind), rt, rn, offset.value())
             .ok_or_else(|| err("bad store registers"))?,
-        Inst::LoadReg { kind, rt, rn, rm } => encode_mem_reg(MemOp::Load(kind), rt, rn, rm)
-            .ok_or_else(|| err("bad load registers"))?,
-        Inst::StoreReg { kind, rt, rn, rm } => encode_mem_reg(MemOp::Store(kind), rt, rn, rm)
-            .ok_or_else(|| err("bad store registers"))?,
+        Inst::LoadReg { kind, rt, rn, rm } => {
+            encode_mem_reg(MemOp::Load(kind), rt, rn, rm).ok_or_else(|| err("bad load registers"))?
+        }
+        Inst::StoreReg { kind, rt, rn, rm } => {
+            encode_mem_reg(MemOp::Store(kind), rt, rn, rm).ok_or_else(|| err("bad store registers"))?
+        }
         Inst::Push(list) => {
             let extra = Reg::Lr;
             if list.is_empty() || list.contains(Reg::Sp) || list.contains(Reg::Pc) {
@@ -357,10 +301,7 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
         }
         Inst::Pop(list) => {
             let extra = Reg::Pc;
-            if list.is_empty()
-                || list.contains(Reg::Sp)
-                || list.contains(Reg::Pc) && list.contains(Reg::Lr)
-            {
+            if list.is_empty() || list.contains(Reg::Sp) || list.contains(Reg::Pc) && list.contains(Reg::Lr) {
                 return Err(err("bad POP list"));
             }
             if list.iter().all(|r| r.is_low() || r == extra) {
@@ -391,9 +332,7 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
             }
         }
         Inst::Nop => narrow(0xBF00),
-        Inst::B { .. } | Inst::Bl { .. } => {
-            return Err(err("branches are encoded by encode_branch"))
-        }
+        Inst::B { .. } | Inst::Bl { .. } => return Err(err("branches are encoded by encode_branch")),
     })
 }
 
@@ -463,17 +402,11 @@ fn encode_mem_imm(op: MemOp, rt: Reg, rn: Reg, offset: i32) -> Option<Encoding> 
     let scaled_ok = offset >= 0 && offset % size == 0;
     if let Some(base) = op.narrow_imm_base() {
         if scaled_ok && offset / size < 32 && all_low(&[rt, rn]) {
-            return Some(narrow(
-                base | ((offset / size) as u32) << 6 | rn.num() << 3 | rt.num(),
-            ));
+            return Some(narrow(base | ((offset / size) as u32) << 6 | rn.num() << 3 | rt.num()));
         }
     }
     if size == 4 && rn == Reg::Sp && rt.is_low() && scaled_ok && offset / 4 < 256 {
-        let base = if matches!(op, MemOp::Load(_)) {
-            0x9800
-        } else {
-            0x9000
-        };
+        let base = if matches!(op, MemOp::Load(_)) { 0x9800 } else { 0x9000 };
         return Some(narrow(base | rt.num() << 8 | (offset / 4) as u32));
     }
     let base = op.wide_base() | rn.num();
@@ -496,15 +429,8 @@ fn encode_mem_reg(op: MemOp, rt: Reg, rn: Reg, rm: Reg) -> Option<Encoding> {
 }
 
 /// Encodes `b{cond}` / `bl` with a byte offset relative to the branch's PC + 4.
-pub fn encode_branch(
-    inst: &Inst,
-    offset: i32,
-    width: BranchWidth,
-) -> Result<Encoding, EncodeError> {
-    let err = |reason| EncodeError {
-        inst: *inst,
-        reason,
-    };
+pub fn encode_branch(inst: &Inst, offset: i32, width: BranchWidth) -> Result<Encoding, EncodeError> {
+    let err = |reason| EncodeError { inst: *inst, reason };
     let (cond, link) = match *inst {
         Inst::B { cond, .. } => (cond, false),
         Inst::Bl { .. } => (None, true),
@@ -532,10 +458,7 @@ pub fn encode_branch(
             let (s, i1, i2) = (o >> 24 & 1, o >> 23 & 1, o >> 22 & 1);
             let (j1, j2) = ((i1 ^ s) ^ 1, (i2 ^ s) ^ 1);
             let kind = if link { 0xD000 } else { 0x9000 };
-            wide(
-                0xF000 | s << 10 | (o >> 12 & 0x3FF),
-                kind | j1 << 13 | j2 << 11 | (o >> 1 & 0x7FF),
-            )
+            wide(0xF000 | s << 10 | (o >> 12 & 0x3FF), kind | j1 << 13 | j2 << 11 | (o >> 1 & 0x7FF))
         }
     })
 }

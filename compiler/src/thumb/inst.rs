@@ -83,13 +83,8 @@ pub enum LoadKind {
 }
 
 impl LoadKind {
-    pub const ALL: [LoadKind; 5] = [
-        LoadKind::Word,
-        LoadKind::Half,
-        LoadKind::SignedHalf,
-        LoadKind::Byte,
-        LoadKind::SignedByte,
-    ];
+    pub const ALL: [LoadKind; 5] =
+        [LoadKind::Word, LoadKind::Half, LoadKind::SignedHalf, LoadKind::Byte, LoadKind::SignedByte];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -158,9 +153,7 @@ fn encode_modified_immediate(v: u32) -> Option<u32> {
     // An 8-bit value with its top bit set, rotated right by 8..=31.
     (8..32u32).find_map(|rot| {
         let unrotated = v.rotate_left(rot);
-        (0x80..=0xFF)
-            .contains(&unrotated)
-            .then_some(rot << 7 | (unrotated & 0x7F))
+        (0x80..=0xFF).contains(&unrotated).then_some(rot << 7 | (unrotated & 0x7F))
     })
 }
 
@@ -183,9 +176,7 @@ pub struct ShiftAmount(u8);
 
 impl ShiftAmount {
     pub fn new(value: u32) -> Option<ShiftAmount> {
-        (1..=31)
-            .contains(&value)
-            .then_some(ShiftAmount(value as u8))
+        (1..=31).contains(&value).then_some(ShiftAmount(value as u8))
     }
     pub fn value(self) -> u32 {
         self.0 as u32
@@ -200,9 +191,7 @@ impl MemOffset {
     pub const MIN: i32 = -255;
     pub const MAX: i32 = 4095;
     pub fn new(value: i32) -> Option<MemOffset> {
-        (Self::MIN..=Self::MAX)
-            .contains(&value)
-            .then_some(MemOffset(value as i16))
+        (Self::MIN..=Self::MAX).contains(&value).then_some(MemOffset(value as i16))
     }
     pub fn value(self) -> i32 {
         self.0 as i32
@@ -222,30 +211,18 @@ impl ItPattern {
         if rest.len() > 3 {
             return None;
         }
-        let then_bits = rest
-            .iter()
-            .enumerate()
-            .fold(0u8, |m, (i, t)| m | (*t as u8) << i);
-        Some(ItPattern {
-            len: rest.len() as u8 + 1,
-            then_bits,
-        })
+        let then_bits = rest.iter().enumerate().fold(0u8, |m, (i, t)| m | (*t as u8) << i);
+        Some(ItPattern { len: rest.len() as u8 + 1, then_bits })
     }
 
     /// `it`: one instruction.
     pub fn t() -> ItPattern {
-        ItPattern {
-            len: 1,
-            then_bits: 0,
-        }
+        ItPattern { len: 1, then_bits: 0 }
     }
 
     /// `ite`: then, else.
     pub fn te() -> ItPattern {
-        ItPattern {
-            len: 2,
-            then_bits: 0,
-        }
+        ItPattern { len: 2, then_bits: 0 }
     }
 
     /// Number of instructions the block covers (1..=4).
@@ -272,9 +249,7 @@ impl ItPattern {
     }
 
     pub fn suffix(self) -> String {
-        (1..self.len())
-            .map(|i| if self.is_then(i) { 't' } else { 'e' })
-            .collect()
+        (1..self.len()).map(|i| if self.is_then(i) { 't' } else { 'e' }).collect()
     }
 
     /// The 4-bit `mask` field of the IT encoding.
@@ -498,40 +473,14 @@ impl fmt::Display for AsmText<'_> {
         let s = |s: bool| if s { "s" } else { "" };
         let w = if self.wide { ".w" } else { "" };
         match *self.inst {
-            Inst::Dp {
-                op,
-                s: fl,
-                rd,
-                rn,
-                rm,
-            } => {
-                let w = if matches!(op, DpOp::Orn | DpOp::Rsb) {
-                    ""
-                } else {
-                    w
-                };
+            Inst::Dp { op, s: fl, rd, rn, rm } => {
+                let w = if matches!(op, DpOp::Orn | DpOp::Rsb) { "" } else { w };
                 write!(f, "{}{}{c}{w} {rd}, {rn}, {rm}", op.name(), s(fl))
             }
-            Inst::DpImm {
-                op,
-                s: fl,
-                rd,
-                rn,
-                imm,
-            } => {
+            Inst::DpImm { op, s: fl, rd, rn, imm } => {
                 // ADC/SBC have no 16-bit immediate form, and LLVM rejects `.w` on them.
-                let w = if matches!(op, DpOp::Adc | DpOp::Sbc) {
-                    ""
-                } else {
-                    w
-                };
-                write!(
-                    f,
-                    "{}{}{c}{w} {rd}, {rn}, #{}",
-                    op.name(),
-                    s(fl),
-                    imm.value()
-                )
+                let w = if matches!(op, DpOp::Adc | DpOp::Sbc) { "" } else { w };
+                write!(f, "{}{}{c}{w} {rd}, {rn}, #{}", op.name(), s(fl), imm.value())
             }
             Inst::AddW { rd, rn, imm } => write!(f, "addw{c} {rd}, {rn}, #{}", imm.value()),
             Inst::SubW { rd, rn, imm } => write!(f, "subw{c} {rd}, {rn}, #{}", imm.value()),
@@ -545,28 +494,10 @@ impl fmt::Display for AsmText<'_> {
             Inst::MvnImm { s: fl, rd, imm } => write!(f, "mvn{}{c} {rd}, #{}", s(fl), imm.value()),
             Inst::Movw { rd, imm } => write!(f, "movw{c} {rd}, #{imm}"),
             Inst::Movt { rd, imm } => write!(f, "movt{c} {rd}, #{imm}"),
-            Inst::ShiftImm {
-                op,
-                s: fl,
-                rd,
-                rm,
-                amount,
-            } => {
-                write!(
-                    f,
-                    "{}{}{c}{w} {rd}, {rm}, #{}",
-                    op.name(),
-                    s(fl),
-                    amount.value()
-                )
+            Inst::ShiftImm { op, s: fl, rd, rm, amount } => {
+                write!(f, "{}{}{c}{w} {rd}, {rm}, #{}", op.name(), s(fl), amount.value())
             }
-            Inst::ShiftReg {
-                op,
-                s: fl,
-                rd,
-                rn,
-                rm,
-            } => {
+            Inst::ShiftReg { op, s: fl, rd, rn, rm } => {
                 write!(f, "{}{}{c}{w} {rd}, {rn}, {rm}", op.name(), s(fl))
             }
             Inst::Mul { rd, rn, rm } => write!(f, "mul{c} {rd}, {rn}, {rm}"),
@@ -579,12 +510,7 @@ impl fmt::Display for AsmText<'_> {
             Inst::Cmp { rn, rm } => write!(f, "cmp{c}{w} {rn}, {rm}"),
             Inst::CmpImm { rn, imm } => write!(f, "cmp{c}{w} {rn}, #{}", imm.value()),
             Inst::CmnImm { rn, imm } => write!(f, "cmn{c}{w} {rn}, #{}", imm.value()),
-            Inst::Load {
-                kind,
-                rt,
-                rn,
-                offset,
-            } => {
+            Inst::Load { kind, rt, rn, offset } => {
                 // Negative offsets only exist in 32-bit form; LLVM rejects `.w` there.
                 let w = if offset.value() < 0 { "" } else { w };
                 write!(f, "{}{c}{w} {rt}, [{rn}, #{}]", kind.name(), offset.value())
@@ -592,12 +518,7 @@ impl fmt::Display for AsmText<'_> {
             Inst::LoadReg { kind, rt, rn, rm } => {
                 write!(f, "{}{c}{w} {rt}, [{rn}, {rm}]", kind.name())
             }
-            Inst::Store {
-                kind,
-                rt,
-                rn,
-                offset,
-            } => {
+            Inst::Store { kind, rt, rn, offset } => {
                 let w = if offset.value() < 0 { "" } else { w };
                 write!(f, "{}{c}{w} {rt}, [{rn}, #{}]", kind.name(), offset.value())
             }

@@ -139,9 +139,7 @@ impl Cond {
     }
 
     pub fn name(self) -> &'static str {
-        [
-            "eq", "ne", "hs", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le",
-        ][self as usize]
+        ["eq", "ne", "hs", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le"][self as usize]
     }
 }
 
