@@ -20,10 +20,10 @@ impl Reference {
     }
 
     pub fn instantiate(&self, wasm: &[u8]) -> Result<ReferenceInstance, String> {
-        let module = Module::new(&self.engine, wasm).map_err(|e| format!("wasmtime: {e}"))?;
+        let module = Module::new(&self.engine, wasm).map_err(|e| format!("wasmtime: {e:#}"))?;
         let mut store = Store::new(&self.engine, ());
         store.set_fuel(u64::MAX).map_err(|e| e.to_string())?;
-        let instance = Instance::new(&mut store, &module, &[]).map_err(|e| format!("wasmtime: {e}"))?;
+        let instance = Instance::new(&mut store, &module, &[]).map_err(|e| format!("wasmtime: {e:#}"))?;
         Ok(ReferenceInstance { store, instance })
     }
 }

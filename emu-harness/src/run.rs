@@ -5,8 +5,9 @@ use crate::emu::Emulator;
 use crate::outcome::{judge, Outcome, Verdict};
 use crate::reference::{Reference, ReferenceInstance};
 use crate::vectors::{function_seed, vectors};
-use crate::wast::{parse_script, Assertion, Expect, ScriptModule};
+use crate::wast::{parse_script, Assertion, Expect, Script, ScriptModule, Strictness};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use wasm2thumb::{compile, parse_input, CompileOptions, CompiledFunction, CompiledModule, FunctionStats};
 
@@ -71,6 +72,8 @@ pub struct FunctionReport {
     pub vectors: usize,
     pub assertions: usize,
     pub mismatches: usize,
+    /// Of `mismatches`, those on the script's own assertions.
+    pub assertion_mismatches: usize,
     pub inconclusive: usize,
     pub code_bytes: u32,
     pub max_live: u32,
@@ -90,6 +93,19 @@ pub struct FileReport {
     /// The whole input could not be used (unreadable, invalid, unsupported module).
     pub error: Option<String>,
     pub functions: Vec<FunctionReport>,
+    /// Script directives not run, by reason (lenient mode only; always empty for fixtures).
+    pub skipped: BTreeMap<String, usize>,
+}
+
+impl FileReport {
+    pub fn failed(file: &str, error: String) -> FileReport {
+        FileReport {
+            file: file.to_string(),
+            error: Some(error),
+            functions: Vec::new(),
+            skipped: BTreeMap::new(),
+        }
+    }
 }
 
 const MAX_EXAMPLES: usize = 3;
@@ -110,43 +126,82 @@ impl Runner {
 
     pub fn run_file(&mut self, path: &Path) -> FileReport {
         let file = path.display().to_string();
-        let fail =
-            |error: String| FileReport { file: file.clone(), error: Some(error), functions: Vec::new() };
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
-            Err(e) => return fail(format!("cannot read: {e}")),
+            Err(e) => return FileReport::failed(&file, format!("cannot read: {e}")),
         };
-        let modules = if path.extension().is_some_and(|e| e == "wast") {
-            let text = match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => return fail("not UTF-8 text".into()),
-            };
-            match parse_script(&text) {
-                Ok(m) => m,
-                Err(e) => return fail(e),
+        if path.extension().is_some_and(|e| e == "wast") {
+            match String::from_utf8(bytes) {
+                Ok(text) => self.run_script_text(&file, &text, Strictness::Strict),
+                Err(_) => FileReport::failed(&file, "not UTF-8 text".into()),
             }
         } else {
             match parse_input(&bytes) {
-                Ok(wasm) => vec![ScriptModule { wasm, assertions: Vec::new() }],
-                Err(e) => return fail(e.to_string()),
-            }
-        };
-        let mut functions = Vec::new();
-        for module in &modules {
-            match self.run_module(&file, module) {
-                Ok(mut f) => functions.append(&mut f),
-                Err(e) => return fail(e),
+                Ok(wasm) => {
+                    let module = ScriptModule { line: 1, wasm: Ok(wasm), assertions: Vec::new() };
+                    self.run_script(
+                        &file,
+                        &Script { modules: vec![module], skipped: Vec::new() },
+                        Strictness::Strict,
+                    )
+                }
+                Err(e) => FileReport::failed(&file, e.to_string()),
             }
         }
-        FileReport { file, error: None, functions }
     }
 
-    fn run_module(&mut self, file: &str, module: &ScriptModule) -> Result<Vec<FunctionReport>, String> {
-        let compiled = compile(&module.wasm, &self.config.compile).map_err(|e| e.to_string())?;
-        self.run_compiled(file, module, &compiled)
+    /// Runs a `.wast` script given as text (`file` names it in reports).
+    pub fn run_script_text(&mut self, file: &str, text: &str, strictness: Strictness) -> FileReport {
+        match parse_script(text, strictness) {
+            Ok(script) => self.run_script(file, &script, strictness),
+            Err(e) => FileReport::failed(file, e),
+        }
     }
 
-    /// Runs an already compiled module against the reference. Public so tests can hand it a
+    /// Runs every module of `script`. Strict: a module that cannot be compiled or instantiated
+    /// fails the file. Lenient: its assertions are counted as skipped, with the reason.
+    pub fn run_script(&mut self, file: &str, script: &Script, strictness: Strictness) -> FileReport {
+        let mut report = FileReport {
+            file: file.to_string(),
+            error: None,
+            functions: Vec::new(),
+            skipped: Default::default(),
+        };
+        for s in &script.skipped {
+            *report.skipped.entry(s.reason.clone()).or_default() += 1;
+        }
+        for module in &script.modules {
+            let result = module
+                .wasm
+                .as_ref()
+                .map_err(|e| ("module not encodable", e.clone()))
+                .and_then(|wasm| {
+                    compile(wasm, &self.config.compile).map_err(|e| ("module declined", e.to_string()))
+                })
+                .and_then(|compiled| {
+                    self.run_compiled(file, module, &compiled).map_err(|e| ("reference rejects module", e))
+                });
+            match (result, strictness) {
+                (Ok(mut f), _) => {
+                    for func in &f {
+                        if func.status == Status::Declined {
+                            let n = module.assertions.iter().filter(|a| a.function == func.function).count();
+                            *report.skipped.entry("declined".into()).or_default() += n;
+                        }
+                    }
+                    report.functions.append(&mut f);
+                }
+                (Err((_, e)), Strictness::Strict) => return FileReport::failed(file, e),
+                (Err((kind, _)), Strictness::Lenient) => {
+                    *report.skipped.entry(kind.into()).or_default() += module.assertions.len();
+                }
+            }
+        }
+        report
+    }
+
+    /// Runs an already compiled module against the reference: its assertions in script order on
+    /// one instance, then the vectors of every exported function. Public so tests can hand it a
     /// deliberately broken image and check that the harness notices.
     pub fn run_compiled(
         &mut self,
@@ -154,56 +209,55 @@ impl Runner {
         module: &ScriptModule,
         compiled: &CompiledModule,
     ) -> Result<Vec<FunctionReport>, String> {
-        let mut reference = self.reference.instantiate(&module.wasm)?;
+        let wasm = module.wasm.as_ref().map_err(|e| e.clone())?;
+        let mut reference = self.reference.instantiate(wasm)?;
         self.emu.load(&compiled.text).map_err(|e| e.to_string())?;
+        let wanted = |name: &str| self.config.function.as_ref().is_none_or(|f| f == name);
         let mut reports = Vec::new();
         for d in &compiled.declined {
             let name = match d {
                 wasm2thumb::CompileError::Unsupported { function, .. } => function.clone(),
                 _ => "<module>".into(),
             };
-            if self.config.function.as_ref().is_some_and(|f| *f != name) {
-                continue;
+            if wanted(&name) {
+                reports.push(FunctionReport {
+                    file: file.to_string(),
+                    function: name,
+                    status: Status::Declined,
+                    decline: Some(d.to_string()),
+                    ..empty_report()
+                });
             }
-            reports.push(FunctionReport {
-                file: file.to_string(),
-                function: name,
-                status: Status::Declined,
-                decline: Some(d.to_string()),
-                ..empty_report()
-            });
         }
-        for func in compiled.functions.iter().filter(|f| f.exported) {
-            if self.config.function.as_ref().is_some_and(|f| *f != func.name) {
-                continue;
+        let funcs: Vec<&CompiledFunction> =
+            compiled.functions.iter().filter(|f| f.exported && wanted(&f.name)).collect();
+        let first = reports.len();
+        for func in &funcs {
+            reports.push(new_report(file, func));
+        }
+        for a in &module.assertions {
+            if let Some(k) = funcs.iter().position(|f| f.name == a.function) {
+                self.run_assertion(&mut reports[first + k], funcs[k], a, &mut reference);
             }
-            let asserts: Vec<&Assertion> =
-                module.assertions.iter().filter(|a| a.function == func.name).collect();
-            reports.push(self.run_function(file, func, &asserts, &mut reference));
+        }
+        for (k, func) in funcs.iter().enumerate() {
+            self.run_vectors(&mut reports[first + k], func, &mut reference);
+        }
+        for r in &mut reports[first..] {
+            finish(r, compiled);
         }
         Ok(reports)
     }
 
-    fn run_function(
+    fn run_vectors(
         &mut self,
-        file: &str,
+        report: &mut FunctionReport,
         func: &CompiledFunction,
-        assertions: &[&Assertion],
         reference: &mut ReferenceInstance,
-    ) -> FunctionReport {
-        let FunctionStats { max_live, spills, reloads, code_bytes } = func.stats;
-        let mut report = FunctionReport {
-            file: file.to_string(),
-            function: func.name.clone(),
-            code_bytes,
-            max_live,
-            spills,
-            reloads,
-            ..empty_report()
-        };
+    ) {
         let fuel = self.config.fuel;
         let budget = self.config.emulator_budget();
-        let seed = function_seed(self.config.seed, file, &func.name);
+        let seed = function_seed(self.config.seed, &report.file, &func.name);
         let mut hangs = 0;
         for args in vectors(func.params as usize, self.config.vectors, seed) {
             let expected = reference.call(&func.name, &args, func.has_result, fuel);
@@ -211,7 +265,7 @@ impl Runner {
             report.vectors += 1;
             let verdict = judge(&expected, &emulated);
             let hang = verdict == Verdict::Mismatch && matches!(emulated, Outcome::BudgetExhausted { .. });
-            record(&mut report, verdict, || Mismatch {
+            record(report, verdict, || Mismatch {
                 source: "vector".into(),
                 args: args.clone(),
                 expected: expected.to_string(),
@@ -224,48 +278,68 @@ impl Runner {
                 break;
             }
         }
-        for a in assertions {
-            let expected = reference.call(&func.name, &a.args, func.has_result, fuel);
-            let emulated = self.emu.call(func.addr, &a.args, func.has_result, budget);
-            report.assertions += 1;
-            let verdict = match &a.expect {
-                Expect::Nothing => judge(&expected, &emulated),
-                expect => {
-                    // Both sides must satisfy the assertion (a reference failure means the
-                    // fixture itself is wrong, which must not pass unnoticed either).
-                    if satisfies(&emulated, expect) && satisfies(&expected, expect) {
-                        Verdict::Match
-                    } else {
-                        Verdict::Mismatch
-                    }
-                }
-            };
-            let wanted = match &a.expect {
-                Expect::Nothing => expected.to_string(),
-                Expect::Return(Some(v)) => format!("assertion: returns {v:#010x} ({})", *v as i32),
-                Expect::Return(None) => "assertion: returns".into(),
-                Expect::Trap(m) => format!("assertion: traps \"{m}\""),
-            };
-            record(&mut report, verdict, || Mismatch {
-                source: format!("assertion at line {}", a.line),
-                args: a.args.clone(),
-                expected: wanted,
-                emulated,
-                reference: expected,
-            });
-        }
-        report.status = if report.mismatches > 0 {
-            Status::Mismatch
-        } else if report.inconclusive > 0 {
-            Status::Inconclusive
-        } else {
-            Status::Match
+    }
+
+    fn run_assertion(
+        &mut self,
+        report: &mut FunctionReport,
+        func: &CompiledFunction,
+        a: &Assertion,
+        reference: &mut ReferenceInstance,
+    ) {
+        let expected = reference.call(&func.name, &a.args, func.has_result, self.config.fuel);
+        let emulated = self.emu.call(func.addr, &a.args, func.has_result, self.config.emulator_budget());
+        report.assertions += 1;
+        let verdict = match &a.expect {
+            Expect::Nothing => judge(&expected, &emulated),
+            // Both sides must satisfy the assertion (a reference failure means the fixture itself
+            // is wrong, which must not pass unnoticed either).
+            expect if satisfies(&emulated, expect) && satisfies(&expected, expect) => Verdict::Match,
+            _ => Verdict::Mismatch,
         };
-        if report.status == Status::Mismatch {
-            report.disassembly =
-                func.listing.iter().map(|(addr, text)| format!("{addr:08x}  {text}")).collect();
+        let wanted = match &a.expect {
+            Expect::Nothing => expected.to_string(),
+            Expect::Return(Some(v)) => format!("assertion: returns {v:#010x} ({})", *v as i32),
+            Expect::Return(None) => "assertion: returns".into(),
+            Expect::Trap(m) => format!("assertion: traps \"{m}\""),
+        };
+        report.assertion_mismatches += (verdict == Verdict::Mismatch) as usize;
+        record(report, verdict, || Mismatch {
+            source: format!("assertion at line {}", a.line),
+            args: a.args.clone(),
+            expected: wanted,
+            emulated,
+            reference: expected,
+        });
+    }
+}
+
+fn new_report(file: &str, func: &CompiledFunction) -> FunctionReport {
+    let FunctionStats { max_live, spills, reloads, code_bytes } = func.stats;
+    FunctionReport {
+        file: file.to_string(),
+        function: func.name.clone(),
+        code_bytes,
+        max_live,
+        spills,
+        reloads,
+        ..empty_report()
+    }
+}
+
+/// Sets the status from the counts; keeps the disassembly of a mismatching function.
+fn finish(report: &mut FunctionReport, compiled: &CompiledModule) {
+    report.status = if report.mismatches > 0 {
+        Status::Mismatch
+    } else if report.inconclusive > 0 {
+        Status::Inconclusive
+    } else {
+        Status::Match
+    };
+    if report.status == Status::Mismatch {
+        if let Some(f) = compiled.function(&report.function) {
+            report.disassembly = f.listing.iter().map(|(addr, text)| format!("{addr:08x}  {text}")).collect();
         }
-        report
     }
 }
 
@@ -298,6 +372,7 @@ fn empty_report() -> FunctionReport {
         vectors: 0,
         assertions: 0,
         mismatches: 0,
+        assertion_mismatches: 0,
         inconclusive: 0,
         code_bytes: 0,
         max_live: 0,

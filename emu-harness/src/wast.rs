@@ -1,10 +1,14 @@
-//! `.wast` scripts as corpus input: each module with the `invoke` / `assert_return` /
-//! `assert_trap` directives that follow it. Other directives are rejected as bad input, so a
-//! script is never silently half-checked.
+//! `.wast` scripts as input: each module with the `invoke` / `assert_return` / `assert_trap`
+//! directives that follow it.
+//!
+//! Strict mode (corpus fixtures) rejects anything else as bad input, so a fixture is never
+//! silently half-checked. Lenient mode (the WebAssembly spec testsuite) records every directive it
+//! cannot run as [`Skipped`], with the reason, so the counts say exactly what was not checked.
 
 use wast::core::{WastArgCore, WastRetCore};
+use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
-use wast::{Wast, WastArg, WastDirective, WastExecute, WastRet};
+use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastRet};
 
 /// What an assertion expects.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,74 +29,130 @@ pub struct Assertion {
 
 #[derive(Clone, Debug)]
 pub struct ScriptModule {
-    pub wasm: Vec<u8>,
+    pub line: usize,
+    /// The binary, or why the module could not be encoded.
+    pub wasm: Result<Vec<u8>, String>,
     pub assertions: Vec<Assertion>,
 }
 
-pub fn parse_script(text: &str) -> Result<Vec<ScriptModule>, String> {
-    let buf = ParseBuffer::new(text).map_err(|e| first_line(&e.to_string()))?;
-    let script: Wast = parser::parse(&buf).map_err(|e| first_line(&e.to_string()))?;
-    let mut modules: Vec<ScriptModule> = Vec::new();
-    for directive in script.directives {
+/// A directive that was not run, and why (`float`, `i64`, `directive assert_invalid`, ...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub line: usize,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Script {
+    pub modules: Vec<ScriptModule>,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strictness {
+    /// Anything that cannot be run is an error.
+    Strict,
+    /// Anything that cannot be run is recorded in `Script::skipped`.
+    Lenient,
+}
+
+pub fn parse_script(text: &str, strictness: Strictness) -> Result<Script, String> {
+    let mut lexer = Lexer::new(text);
+    lexer.allow_confusing_unicode(true);
+    let buf = ParseBuffer::new_with_lexer(lexer).map_err(|e| first_line(&e.to_string()))?;
+    let wast: Wast = parser::parse(&buf).map_err(|e| first_line(&e.to_string()))?;
+    let mut script = Script::default();
+    for directive in wast.directives {
         let (line, _) = directive.span().linecol_in(text);
         let line = line + 1;
-        match directive {
-            WastDirective::Module(mut m) => {
-                let wasm = m.encode().map_err(|e| format!("line {line}: {}", first_line(&e.to_string())))?;
-                modules.push(ScriptModule { wasm, assertions: Vec::new() });
-            }
-            WastDirective::Invoke(inv) => push(&mut modules, line, inv, Expect::Nothing)?,
-            WastDirective::AssertReturn { exec, results, .. } => {
-                let inv = invoke_of(exec, line)?;
-                let expect = match results.as_slice() {
-                    [] => Expect::Return(None),
-                    [WastRet::Core(WastRetCore::I32(v))] => Expect::Return(Some(*v as u32)),
-                    _ => return Err(format!("line {line}: only i32 results are supported in assertions")),
-                };
-                push(&mut modules, line, inv, expect)?;
-            }
-            WastDirective::AssertTrap { exec, message, .. } => {
-                let inv = invoke_of(exec, line)?;
-                push(&mut modules, line, inv, Expect::Trap(message.to_string()))?;
-            }
-            _ => {
-                return Err(format!(
-                    "line {line}: unsupported directive (module, invoke, assert_return, assert_trap only)"
-                ))
+        if let Err(reason) = add_directive(&mut script, directive, line) {
+            match strictness {
+                Strictness::Strict => return Err(format!("line {line}: {reason}")),
+                Strictness::Lenient => script.skipped.push(Skipped { line, reason }),
             }
         }
     }
-    if modules.is_empty() {
+    if script.modules.is_empty() && strictness == Strictness::Strict {
         return Err("no module in script".into());
     }
-    Ok(modules)
+    Ok(script)
 }
 
-fn invoke_of(exec: WastExecute<'_>, line: usize) -> Result<wast::WastInvoke<'_>, String> {
-    match exec {
-        WastExecute::Invoke(inv) => Ok(inv),
-        _ => Err(format!("line {line}: only `invoke` actions are supported")),
+fn add_directive(script: &mut Script, directive: WastDirective<'_>, line: usize) -> Result<(), String> {
+    match directive {
+        WastDirective::Module(QuoteWat::Wat(mut wat)) => {
+            let wasm = wat.encode().map_err(|e| first_line(&e.to_string()));
+            script.modules.push(ScriptModule { line, wasm, assertions: Vec::new() });
+            Ok(())
+        }
+        WastDirective::Module(mut m) => {
+            let wasm = m.encode().map_err(|e| first_line(&e.to_string()));
+            script.modules.push(ScriptModule { line, wasm, assertions: Vec::new() });
+            Ok(())
+        }
+        WastDirective::Invoke(inv) => push(script, line, inv, Expect::Nothing),
+        WastDirective::AssertReturn { exec, results, .. } => {
+            let inv = invoke_of(exec)?;
+            let expect = match results.as_slice() {
+                [] => Expect::Return(None),
+                [WastRet::Core(WastRetCore::I32(v))] => Expect::Return(Some(*v as u32)),
+                [r] => return Err(ret_type(r).into()),
+                _ => return Err("multi-value".into()),
+            };
+            push(script, line, inv, expect)
+        }
+        WastDirective::AssertTrap { exec, message, .. } => {
+            let inv = invoke_of(exec)?;
+            push(script, line, inv, Expect::Trap(message.to_string()))
+        }
+        other => Err(format!("directive {}", directive_name(&other))),
     }
 }
 
-fn push(
-    modules: &mut [ScriptModule],
-    line: usize,
-    inv: wast::WastInvoke<'_>,
-    expect: Expect,
-) -> Result<(), String> {
+fn directive_name(d: &WastDirective<'_>) -> String {
+    let debug = format!("{d:?}");
+    let head: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
+    let mut snake = String::new();
+    for (i, c) in head.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.push(c.to_ascii_lowercase());
+    }
+    snake
+}
+
+fn ret_type(r: &WastRet<'_>) -> &'static str {
+    match r {
+        WastRet::Core(WastRetCore::I64(_)) => "i64",
+        WastRet::Core(WastRetCore::F32(_) | WastRetCore::F64(_)) => "float",
+        _ => "reference or vector types",
+    }
+}
+
+fn invoke_of(exec: WastExecute<'_>) -> Result<wast::WastInvoke<'_>, String> {
+    match exec {
+        WastExecute::Invoke(inv) => Ok(inv),
+        WastExecute::Get { .. } => Err("global get action".into()),
+        WastExecute::Wat(_) => Err("module instantiation action".into()),
+    }
+}
+
+fn push(script: &mut Script, line: usize, inv: wast::WastInvoke<'_>, expect: Expect) -> Result<(), String> {
     if inv.module.is_some() {
-        return Err(format!("line {line}: invoking a named module is not supported"));
+        return Err("invoking a named module".into());
     }
     let args = inv
         .args
         .iter()
         .map(|a| match a {
             WastArg::Core(WastArgCore::I32(v)) => Ok(*v as u32),
-            _ => Err(format!("line {line}: only i32 arguments are supported")),
+            WastArg::Core(WastArgCore::I64(_)) => Err("i64".to_string()),
+            WastArg::Core(WastArgCore::F32(_) | WastArgCore::F64(_)) => Err("float".to_string()),
+            _ => Err("reference or vector types".to_string()),
         })
         .collect::<Result<Vec<u32>, String>>()?;
-    let module = modules.last_mut().ok_or(format!("line {line}: directive before any module"))?;
+    let module = script.modules.last_mut().ok_or("directive before any module")?;
     module.assertions.push(Assertion { line, function: inv.name.to_string(), args, expect });
     Ok(())
 }

