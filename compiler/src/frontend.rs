@@ -298,6 +298,30 @@ impl Translator<'_> {
         }
     }
 
+    /// `br_table`: the carried value (if any) goes to every distinct target's result variable,
+    /// then one dispatch on the index.
+    fn branch_table(&mut self, depths: &[u32], default: u32) {
+        let index = self.pop();
+        let mut labels = Vec::with_capacity(depths.len() + 1);
+        let mut done: Vec<usize> = Vec::new();
+        for &depth in depths.iter().chain(std::iter::once(&default)) {
+            let f = self.frames.len() - 1 - depth as usize;
+            labels.push(self.frames[f].label);
+            if self.frames[f].kind == FrameKind::Loop || done.contains(&f) {
+                continue;
+            }
+            done.push(f);
+            self.frames[f].end_targeted = true;
+            if self.frames[f].has_result {
+                let r = self.result_var(depth);
+                let v = *self.stack.last().expect("validated");
+                self.emit(IrInst::Copy { dst: r, src: v });
+            }
+        }
+        let default = labels.pop().expect("the default target");
+        self.emit(IrInst::BranchTable { index, targets: labels, default });
+    }
+
     fn enter_dead_code(&mut self) {
         self.skipping = Some(0);
     }
@@ -320,7 +344,15 @@ impl Translator<'_> {
             return;
         }
         if frame.kind == FrameKind::Func {
-            if fall {
+            if frame.end_targeted {
+                // `br_table` entries that return land on the function's own label.
+                let r = frame.result;
+                if let (Some(r), Some(v)) = (r, value) {
+                    self.emit(IrInst::Copy { dst: r, src: v });
+                }
+                self.emit(IrInst::Label(frame.label));
+                self.emit(IrInst::Return(r.map(Operand::Var)));
+            } else if fall {
                 self.emit(IrInst::Return(value));
             }
             return;
@@ -424,6 +456,14 @@ impl Translator<'_> {
                 let cond = self.pop();
                 self.branch_to(relative_depth, Some(cond));
             }
+            Operator::BrTable { targets } => {
+                let depths = targets
+                    .targets()
+                    .collect::<Result<Vec<u32>, _>>()
+                    .map_err(|e| CompileError::Invalid(e.to_string()))?;
+                self.branch_table(&depths, targets.default());
+                self.enter_dead_code();
+            }
             Operator::Return => {
                 let depth = self.frames.len() as u32 - 1;
                 self.branch_to(depth, None);
@@ -513,6 +553,7 @@ fn is_plain_supported(op: &Operator) -> bool {
         Nop | Unreachable
             | Br { .. }
             | BrIf { .. }
+            | BrTable { .. }
             | Return
             | Drop
             | Select

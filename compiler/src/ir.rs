@@ -102,6 +102,12 @@ pub enum IrInst {
         if_zero: bool,
         target: LabelId,
     },
+    /// Branch to `targets[index]`, or to `default` when `index` is out of range (unsigned).
+    BranchTable {
+        index: Operand,
+        targets: Vec<LabelId>,
+        default: LabelId,
+    },
     Return(Option<Operand>),
     Trap(TrapCode),
 }
@@ -114,10 +120,22 @@ impl IrInst {
             IrInst::Copy { src, .. } => vec![*src],
             IrInst::Select { a, b, cond, .. } => vec![*a, *b, *cond],
             IrInst::Branch { cond, .. } => vec![*cond],
+            IrInst::BranchTable { index, .. } => vec![*index],
             IrInst::Return(Some(v)) => vec![*v],
             _ => vec![],
         };
         ops.into_iter().filter_map(Operand::var).collect()
+    }
+
+    /// Labels this instruction may jump to.
+    pub fn targets(&self) -> Vec<LabelId> {
+        match self {
+            IrInst::Jump(l) | IrInst::Branch { target: l, .. } => vec![*l],
+            IrInst::BranchTable { targets, default, .. } => {
+                targets.iter().copied().chain(std::iter::once(*default)).collect()
+            }
+            _ => vec![],
+        }
     }
 
     pub fn def(&self) -> Option<Var> {

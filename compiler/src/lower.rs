@@ -148,12 +148,12 @@ fn loop_extended_ends(f: &IrFunction, uses: &[Vec<u32>]) -> Vec<Option<u32>> {
         .insts
         .iter()
         .enumerate()
-        .filter_map(|(pos, inst)| match inst {
-            IrInst::Jump(l) | IrInst::Branch { target: l, .. } => {
+        .flat_map(|(pos, inst)| {
+            let label_pos = &label_pos;
+            inst.targets().into_iter().filter_map(move |l| {
                 let h = label_pos[l.0 as usize];
                 (h < pos as u32).then_some((h, pos as u32))
-            }
-            _ => None,
+            })
         })
         .collect();
     let mut end: Vec<Option<u32>> = f
@@ -567,6 +567,38 @@ impl Lowerer<'_> {
                         self.emit(Inst::B { cond: Some(c), target });
                     }
                 }
+            }
+            IrInst::BranchTable { index, targets, default } => {
+                let labels: Vec<Label> = targets.iter().map(|t| self.labels[t.0 as usize]).collect();
+                let default = self.labels[default.0 as usize];
+                match index {
+                    Operand::Imm(k) => {
+                        self.sync(pos);
+                        let target = labels.get(k as u32 as usize).copied().unwrap_or(default);
+                        self.emit(Inst::B { cond: None, target });
+                    }
+                    Operand::Var(_) => {
+                        let mut pinned = Vec::new();
+                        let ri = self.use_operand(index, &mut pinned, pos, SCRATCH_A);
+                        self.free_dead(pos);
+                        self.sync(pos);
+                        // A compare chain: the index stays in its register throughout.
+                        for (k, target) in labels.into_iter().enumerate() {
+                            match ModImm::new(k as u32) {
+                                Some(imm) => self.emit(Inst::CmpImm { rn: ri, imm }),
+                                None => {
+                                    for i in mov_imm(SCRATCH_B, k as u32) {
+                                        self.emit(i);
+                                    }
+                                    self.emit(Inst::Cmp { rn: ri, rm: SCRATCH_B });
+                                }
+                            }
+                            self.emit(Inst::B { cond: Some(Cond::Eq), target });
+                        }
+                        self.emit(Inst::B { cond: None, target: default });
+                    }
+                }
+                self.clear();
             }
             IrInst::Return(value) => {
                 if let Some(v) = value {

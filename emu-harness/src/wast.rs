@@ -59,8 +59,12 @@ pub enum Strictness {
 pub fn parse_script(text: &str, strictness: Strictness) -> Result<Script, String> {
     let mut lexer = Lexer::new(text);
     lexer.allow_confusing_unicode(true);
-    let buf = ParseBuffer::new_with_lexer(lexer).map_err(|e| first_line(&e.to_string()))?;
-    let wast: Wast = parser::parse(&buf).map_err(|e| first_line(&e.to_string()))?;
+    let located = |e: wast::Error| {
+        let (line, col) = e.span().linecol_in(text);
+        format!("line {}, column {}: {}", line + 1, col + 1, e.message())
+    };
+    let buf = ParseBuffer::new_with_lexer(lexer).map_err(located)?;
+    let wast: Wast = parser::parse(&buf).map_err(located)?;
     let mut script = Script::default();
     for directive in wast.directives {
         let (line, _) = directive.span().linecol_in(text);
