@@ -11,6 +11,7 @@ pub mod lower;
 pub mod thumb;
 pub mod trap;
 
+pub use lower::Strategy;
 use thumb::{Assembler, Inst, Label, Reg};
 pub use trap::TrapCode;
 
@@ -56,12 +57,13 @@ pub enum Cpu {
 pub struct CompileOptions {
     /// Pool registers (R4 upwards), 1..=5.
     pub pool_size: usize,
+    pub strategy: Strategy,
     pub cpu: Cpu,
 }
 
 impl Default for CompileOptions {
     fn default() -> Self {
-        CompileOptions { pool_size: 5, cpu: Cpu::CortexM4 }
+        CompileOptions { pool_size: 5, strategy: Strategy::Pool, cpu: Cpu::CortexM4 }
     }
 }
 
@@ -126,7 +128,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
                 continue;
             }
         };
-        let lowered = match lower::lower(&ir, opts.pool_size) {
+        let lowered = match lower::lower(&ir, opts.pool_size, opts.strategy) {
             Ok(l) => l,
             Err(e) => {
                 declined.push(e);

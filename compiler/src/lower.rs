@@ -32,6 +32,16 @@ const SAVED: [Reg; 6] = [Reg::R4, Reg::R5, Reg::R6, Reg::R7, Reg::R8, Reg::Lr];
 /// Largest frame the SP-relative 12-bit offsets reach.
 const MAX_FRAME: u32 = 4092;
 
+/// How values are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// In the register pool between instructions, evicted by Belady's rule under pressure.
+    Pool,
+    /// In frame slots between instructions: loaded for each instruction, stored after it. Simple
+    /// and obviously right: a second opinion for the pool allocator and a code-size reference.
+    Baseline,
+}
+
 /// Pseudo-instructions resolved once the frame size is known.
 #[derive(Clone, Debug)]
 pub enum Emit {
@@ -200,7 +210,7 @@ pub struct Lowerer<'a> {
     frame_overflow: bool,
 }
 
-pub fn lower(f: &IrFunction, pool_size: usize) -> Result<Lowered, CompileError> {
+pub fn lower(f: &IrFunction, pool_size: usize, strategy: Strategy) -> Result<Lowered, CompileError> {
     assert!((1..=5).contains(&pool_size), "pool size is validated by CompileOptions");
     let too_large = |bytes: u64| CompileError::Unsupported {
         function: f.name.clone(),
@@ -227,6 +237,10 @@ pub fn lower(f: &IrFunction, pool_size: usize) -> Result<Lowered, CompileError> 
     };
     l.prologue();
     for pos in 0..f.insts.len() {
+        if strategy == Strategy::Baseline {
+            // Every value lives in its frame slot between IR instructions.
+            l.spill_all(pos as u32);
+        }
         l.inst(pos as u32);
     }
     let frame_bytes = (l.next_slot * 4).next_multiple_of(8);
@@ -447,6 +461,15 @@ impl Lowerer<'_> {
                     offset: sp_offset(slot),
                 });
                 self.vars[v.0 as usize].in_memory = true;
+            }
+        }
+    }
+
+    /// Stores and forgets every resident value (the baseline strategy, before each instruction).
+    fn spill_all(&mut self, pos: u32) {
+        for idx in 0..self.regs.len() {
+            if self.regs[idx].is_some() {
+                self.evict(idx, pos);
             }
         }
     }

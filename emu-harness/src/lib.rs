@@ -7,12 +7,14 @@
 //! - [`vectors`]: boundary and seeded random argument vectors.
 //! - [`wast`]: `.wast` scripts as input (module + assertions).
 //! - [`run`]: the differential run over files; [`report`]: its text and JSON output.
+//! - [`sizes`]: code size of the pool allocator against the baseline strategy.
 
 pub mod emu;
 pub mod outcome;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod sizes;
 pub mod vectors;
 pub mod wast;
 

@@ -5,7 +5,7 @@ use emu_harness::exit;
 use emu_harness::report::{function_line, mismatch_details, summary_line, write_atomically, Report};
 use emu_harness::run::{collect_inputs, RunConfig, Runner, Status};
 use std::path::{Path, PathBuf};
-use wasm2thumb::{compile, parse_input, CompileOptions, Cpu};
+use wasm2thumb::{compile, parse_input, CompileOptions, Cpu, Strategy};
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +26,9 @@ struct CompileFlags {
     /// Target CPU.
     #[arg(long, default_value = "m4", value_parser = ["m3", "m4", "m7"])]
     cpu: String,
+    /// Where values live: `pool` (registers, Belady eviction) or `baseline` (frame slots).
+    #[arg(long, default_value = "pool", value_parser = ["pool", "baseline"])]
+    strategy: String,
 }
 
 impl CompileFlags {
@@ -35,7 +38,8 @@ impl CompileFlags {
             "m7" => Cpu::CortexM7,
             _ => Cpu::CortexM4,
         };
-        CompileOptions { pool_size: self.pool_size as usize, cpu }
+        let strategy = if self.strategy == "baseline" { Strategy::Baseline } else { Strategy::Pool };
+        CompileOptions { pool_size: self.pool_size as usize, strategy, cpu }
     }
 }
 
@@ -51,6 +55,14 @@ enum Command {
         disasm: bool,
         #[command(flatten)]
         flags: CompileFlags,
+    },
+    /// Code size per function: the pool allocator against the baseline strategy.
+    Sizes {
+        /// Inputs (default: the bundled corpus).
+        paths: Vec<PathBuf>,
+        /// Print every function, not only the summary.
+        #[arg(long)]
+        all: bool,
     },
     /// Run every exported function differentially (default input: the bundled corpus).
     Run {
@@ -85,6 +97,7 @@ fn main() {
     };
     std::process::exit(match cli.command {
         Command::Compile { input, output, disasm, flags } => compile_cmd(&input, &output, disasm, &flags),
+        Command::Sizes { paths, all } => sizes_cmd(paths, all),
         Command::Run { paths, vectors, seed, function, json, report, flags } => {
             let config =
                 RunConfig { vectors, seed, function, compile: flags.options(), ..RunConfig::default() };
@@ -129,6 +142,45 @@ fn compile_cmd(input: &Path, output: &Path, disasm: bool, flags: &CompileFlags) 
             }
         }
     }
+    exit::OK
+}
+
+fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {
+    let paths = if paths.is_empty() { vec![default_corpus()] } else { paths };
+    let inputs = match collect_inputs(&paths) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let mut rows = Vec::new();
+    for input in &inputs {
+        match emu_harness::sizes::size_rows(input) {
+            Ok(mut r) => rows.append(&mut r),
+            Err(e) => {
+                eprintln!("error: {}: {e}", input.display());
+                return exit::BAD_INPUT;
+            }
+        }
+    }
+    if all {
+        println!("{:<60} {:>6} {:>9} {:>6}", "function", "pool", "baseline", "ratio");
+        for r in &rows {
+            println!("{:<60} {:>6} {:>9} {:>6.2}", r.function, r.pool, r.baseline, r.ratio());
+        }
+    }
+    let (pool, base): (u64, u64) =
+        rows.iter().fold((0, 0), |(p, b), r| (p + r.pool as u64, b + r.baseline as u64));
+    let median = emu_harness::sizes::median_ratio(&rows).unwrap_or(f64::NAN);
+    println!(
+        "{} functions: pool {} bytes, baseline {} bytes (total ratio {:.2}); median per-function ratio {:.2}",
+        rows.len(),
+        pool,
+        base,
+        pool as f64 / base as f64,
+        median
+    );
     exit::OK
 }
 

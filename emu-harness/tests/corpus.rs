@@ -3,19 +3,18 @@
 
 use emu_harness::run::{collect_inputs, FileReport, RunConfig, Runner, Status};
 use std::path::PathBuf;
-use wasm2thumb::CompileOptions;
+use wasm2thumb::{CompileOptions, Strategy};
 
 fn corpus() -> Vec<PathBuf> {
     collect_inputs(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus")]).unwrap()
 }
 
 fn run_corpus(pool_size: usize) -> Vec<FileReport> {
-    let config = RunConfig {
-        vectors: 1000,
-        seed: 0,
-        compile: CompileOptions { pool_size, ..CompileOptions::default() },
-        ..RunConfig::default()
-    };
+    run_corpus_with(CompileOptions { pool_size, ..CompileOptions::default() })
+}
+
+fn run_corpus_with(compile: CompileOptions) -> Vec<FileReport> {
+    let config = RunConfig { vectors: 1000, seed: 0, compile, ..RunConfig::default() };
     let mut runner = Runner::new(config).unwrap();
     corpus().iter().map(|p| runner.run_file(p)).collect()
 }
@@ -56,4 +55,13 @@ fn corpus_matches_with_the_full_pool() {
 fn corpus_matches_with_one_pool_register() {
     let (functions, vectors) = assert_all_match(&run_corpus(1));
     println!("pool 1: {functions} functions, {vectors} calls, all match");
+}
+
+#[test]
+fn corpus_matches_with_the_baseline_strategy() {
+    let (functions, vectors) = assert_all_match(&run_corpus_with(CompileOptions {
+        strategy: Strategy::Baseline,
+        ..CompileOptions::default()
+    }));
+    println!("baseline: {functions} functions, {vectors} calls, all match");
 }

@@ -1,0 +1,53 @@
+//! Code size of the pool allocator against the baseline strategy, per function.
+
+use crate::wast::{parse_script, Strictness};
+use std::path::Path;
+use wasm2thumb::{compile, parse_input, CompileOptions, Strategy};
+
+pub struct SizeRow {
+    pub function: String,
+    pub pool: u32,
+    pub baseline: u32,
+}
+
+impl SizeRow {
+    pub fn ratio(&self) -> f64 {
+        self.pool as f64 / self.baseline as f64
+    }
+}
+
+/// Every function of every module in `path` (`.wat`, `.wasm` or `.wast`), compiled both ways.
+pub fn size_rows(path: &Path) -> Result<Vec<SizeRow>, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let modules: Vec<Vec<u8>> = if path.extension().is_some_and(|e| e == "wast") {
+        let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
+        parse_script(&text, Strictness::Strict)?.modules.into_iter().filter_map(|m| m.wasm.ok()).collect()
+    } else {
+        vec![parse_input(&bytes).map_err(|e| e.to_string())?]
+    };
+    let mut rows = Vec::new();
+    for wasm in modules {
+        let with = |strategy| compile(&wasm, &CompileOptions { strategy, ..CompileOptions::default() });
+        let pool = with(Strategy::Pool).map_err(|e| e.to_string())?;
+        let baseline = with(Strategy::Baseline).map_err(|e| e.to_string())?;
+        for (p, b) in pool.functions.iter().zip(&baseline.functions) {
+            rows.push(SizeRow {
+                function: format!("{} :: {}", path.display(), p.name),
+                pool: p.stats.code_bytes,
+                baseline: b.stats.code_bytes,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The median of the per-function ratios pool / baseline.
+pub fn median_ratio(rows: &[SizeRow]) -> Option<f64> {
+    let mut r: Vec<f64> = rows.iter().map(SizeRow::ratio).collect();
+    if r.is_empty() {
+        return None;
+    }
+    r.sort_by(f64::total_cmp);
+    let n = r.len();
+    Some(if n % 2 == 1 { r[n / 2] } else { (r[n / 2 - 1] + r[n / 2]) / 2.0 })
+}
