@@ -142,8 +142,16 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             match e {
                 lower::Emit::Inst(i) => asm.emit(relabel(*i, base)),
                 lower::Emit::Bind(l) => asm.bind(Label(l.0 + base)),
-                lower::Emit::FrameSetup => frame_adjust(&mut asm, true, lowered.frame_bytes),
-                lower::Emit::FrameTeardown => frame_adjust(&mut asm, false, lowered.frame_bytes),
+                lower::Emit::Prologue => {
+                    let push: Vec<Reg> = lowered.saved.iter().copied().chain([Reg::Lr]).collect();
+                    asm.emit(Inst::Push(thumb::RegList::new(&push)));
+                    frame_adjust(&mut asm, true, lowered.frame_bytes);
+                }
+                lower::Emit::Epilogue => {
+                    frame_adjust(&mut asm, false, lowered.frame_bytes);
+                    let pop: Vec<Reg> = lowered.saved.iter().copied().chain([Reg::Pc]).collect();
+                    asm.emit(Inst::Pop(thumb::RegList::new(&pop)));
+                }
             }
         }
         pending.push((func.index, func.export, ir, lowered.stats, start));

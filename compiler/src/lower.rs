@@ -15,8 +15,8 @@
 
 use crate::ir::*;
 use crate::thumb::{
-    Cond, DpOp, Imm12, Inst, ItPattern, Label, LoadKind, MemOffset, ModImm, Reg, RegList, ShiftAmount,
-    ShiftOp, StoreKind,
+    Cond, DpOp, Imm12, Inst, ItPattern, Label, LoadKind, MemOffset, ModImm, Reg, ShiftAmount, ShiftOp,
+    StoreKind,
 };
 use crate::trap::TrapCode;
 use crate::{CompileError, FunctionStats};
@@ -27,8 +27,6 @@ const SCRATCH_B: Reg = Reg::R3;
 const SCRATCH_C: Reg = Reg::R1;
 const EXPANSION: Reg = Reg::R12;
 const POOL_ALL: [Reg; 5] = [Reg::R4, Reg::R5, Reg::R6, Reg::R7, Reg::R8];
-/// Callee-saved registers every function saves (the whole pool, whatever its size) plus LR.
-const SAVED: [Reg; 6] = [Reg::R4, Reg::R5, Reg::R6, Reg::R7, Reg::R8, Reg::Lr];
 /// Largest frame the SP-relative 12-bit offsets reach.
 const MAX_FRAME: u32 = 4092;
 
@@ -47,13 +45,17 @@ pub enum Strategy {
 pub enum Emit {
     Inst(Inst),
     Bind(Label),
-    FrameSetup,
-    FrameTeardown,
+    /// Push the callee-saved registers the function uses and LR; allocate the frame.
+    Prologue,
+    /// Free the frame; pop the saved registers and return.
+    Epilogue,
 }
 
 pub struct Lowered {
     pub code: Vec<Emit>,
     pub frame_bytes: u32,
+    /// Pool registers the function writes: saved in the prologue, restored in the epilogue.
+    pub saved: Vec<Reg>,
     pub stats: FunctionStats,
 }
 
@@ -208,6 +210,8 @@ pub struct Lowerer<'a> {
     stats: FunctionStats,
     /// A spill slot was needed beyond `MAX_FRAME`.
     frame_overflow: bool,
+    /// Pool registers ever written (by index).
+    used: Vec<bool>,
 }
 
 pub fn lower(f: &IrFunction, pool_size: usize, strategy: Strategy) -> Result<Lowered, CompileError> {
@@ -232,22 +236,32 @@ pub fn lower(f: &IrFunction, pool_size: usize, strategy: Strategy) -> Result<Low
         labels,
         next_label: f.num_labels,
         frame_overflow: false,
+        used: vec![false; pool_size],
         stats: FunctionStats { max_live: live.max_live, ..Default::default() },
         live,
     };
     l.prologue();
-    for pos in 0..f.insts.len() {
+    let mut pos = 0;
+    while pos < f.insts.len() as u32 {
         if strategy == Strategy::Baseline {
             // Every value lives in its frame slot between IR instructions.
-            l.spill_all(pos as u32);
+            l.spill_all(pos);
         }
-        l.inst(pos as u32);
+        if l.fused_compare_branch(pos) {
+            pos += 2;
+        } else {
+            l.inst(pos);
+            pos += 1;
+        }
     }
-    let frame_bytes = (l.next_slot * 4).next_multiple_of(8);
+    let saved: Vec<Reg> = (0..l.pool.len()).filter(|i| l.used[*i]).map(|i| l.pool[i]).collect();
+    // SP stays 8-byte aligned (AAPCS) across the pushed registers, LR and the frame.
+    let pushed = 4 * (saved.len() as u32 + 1);
+    let frame_bytes = (l.next_slot * 4 + pushed).next_multiple_of(8) - pushed;
     if l.frame_overflow || frame_bytes > MAX_FRAME {
         return Err(too_large(frame_bytes as u64 + 4 * l.frame_overflow as u64));
     }
-    Ok(Lowered { code: l.code, frame_bytes, stats: l.stats })
+    Ok(Lowered { code: l.code, frame_bytes, saved, stats: l.stats })
 }
 
 fn sp_offset(slot: u32) -> MemOffset {
@@ -275,8 +289,28 @@ pub fn mov_imm(rd: Reg, value: u32) -> Vec<Inst> {
 }
 
 impl Lowerer<'_> {
+    /// Emits an instruction outside an IT block. Flags are never live across instructions here
+    /// (every compare is immediately followed by its IT or branch), so data-processing forms are
+    /// emitted flag-setting: that is what makes their 16-bit encodings legal outside IT blocks.
     fn emit(&mut self, i: Inst) {
+        let i = match i {
+            Inst::Dp { op, rd, rn, rm, .. } => Inst::Dp { op, s: true, rd, rn, rm },
+            Inst::DpImm { op, rd, rn, imm, .. } => Inst::DpImm { op, s: true, rd, rn, imm },
+            Inst::ShiftImm { op, rd, rm, amount, .. } => Inst::ShiftImm { op, s: true, rd, rm, amount },
+            Inst::ShiftReg { op, rd, rn, rm, .. } => Inst::ShiftReg { op, s: true, rd, rn, rm },
+            Inst::MovImm { rd, imm, .. } => Inst::MovImm { s: true, rd, imm },
+            other => other,
+        };
         self.code.push(Emit::Inst(i));
+    }
+
+    /// Emits an IT block: its instructions as given (inside IT, 16-bit forms do not set flags).
+    fn emit_it(&mut self, first: Cond, pattern: ItPattern, body: &[Inst]) {
+        debug_assert_eq!(pattern.len(), body.len());
+        self.code.push(Emit::Inst(Inst::It { first, pattern }));
+        for i in body {
+            self.code.push(Emit::Inst(*i));
+        }
     }
 
     fn new_label(&mut self) -> Label {
@@ -309,8 +343,7 @@ impl Lowerer<'_> {
     }
 
     fn prologue(&mut self) {
-        self.emit(Inst::Push(RegList::new(&SAVED)));
-        self.code.push(Emit::FrameSetup);
+        self.code.push(Emit::Prologue);
         let params = [Reg::R0, Reg::R1, Reg::R2, Reg::R3];
         for i in 0..self.f.params {
             let v = Var(i);
@@ -318,6 +351,7 @@ impl Lowerer<'_> {
             if (i as usize) < self.pool.len() {
                 let r = self.pool[i as usize];
                 self.emit(Inst::Mov { rd: r, rm: src });
+                self.used[i as usize] = true;
                 self.regs[i as usize] = Some(v);
                 self.vars[i as usize] = VarState { reg: Some(i as usize), in_memory: false, slot: None };
             } else {
@@ -325,17 +359,52 @@ impl Lowerer<'_> {
                 self.vars[i as usize].in_memory = true;
             }
         }
-        if self.f.num_locals > self.f.params {
-            self.emit(Inst::MovImm { s: false, rd: EXPANSION, imm: modimm(0) });
-            for i in self.f.params..self.f.num_locals {
+        // The parameters have left R0–R3: R0 (low, so 16-bit stores) carries the zero.
+        let zeroed: Vec<u32> =
+            (self.f.params..self.f.num_locals).filter(|i| self.reads_initial_zero(*i)).collect();
+        if !zeroed.is_empty() {
+            self.emit(Inst::MovImm { s: false, rd: Reg::R0, imm: modimm(0) });
+        }
+        for i in self.f.params..self.f.num_locals {
+            if zeroed.contains(&i) {
                 self.emit(Inst::Store {
                     kind: StoreKind::Word,
-                    rt: EXPANSION,
+                    rt: Reg::R0,
                     rn: Reg::Sp,
                     offset: sp_offset(i),
                 });
-                self.vars[i as usize].in_memory = true;
             }
+            // Memory holds the local's value from here on: zero, or (if not zeroed) a value
+            // nobody reads before the local's first write.
+            self.vars[i as usize].in_memory = true;
+        }
+    }
+
+    /// Whether local `i` (not a parameter) may be read before it is written, so its home slot
+    /// must start at zero. It need not when its first write comes, in the straight-line code
+    /// before the first label or branch, before any read of it.
+    fn reads_initial_zero(&self, i: u32) -> bool {
+        let entry_end = self
+            .f
+            .insts
+            .iter()
+            .position(|inst| {
+                matches!(
+                    inst,
+                    IrInst::Label(_)
+                        | IrInst::Jump(_)
+                        | IrInst::Branch { .. }
+                        | IrInst::BranchTable { .. }
+                        | IrInst::Return(_)
+                        | IrInst::Trap(_)
+                )
+            })
+            .unwrap_or(self.f.insts.len());
+        let first_def = self.f.insts[..entry_end].iter().position(|inst| inst.def() == Some(Var(i)));
+        match (first_def, self.live.uses[i as usize].first()) {
+            (Some(d), Some(&u)) => u as usize <= d,
+            (Some(_), None) => false,
+            (None, _) => true,
         }
     }
 
@@ -362,6 +431,7 @@ impl Lowerer<'_> {
     /// store), then the lowest register.
     fn alloc(&mut self, pinned: &[usize], from: u32) -> usize {
         if let Some(i) = (0..self.regs.len()).find(|i| self.regs[*i].is_none() && !pinned.contains(i)) {
+            self.used[i] = true;
             return i;
         }
         let victim = (0..self.regs.len())
@@ -373,6 +443,7 @@ impl Lowerer<'_> {
             })
             .expect("an instruction pins at most 3 registers and the pool has at least 1 free after pinning");
         self.evict(victim, from);
+        self.used[victim] = true;
         victim
     }
 
@@ -490,6 +561,45 @@ impl Lowerer<'_> {
         self.code.push(Emit::Bind(ok));
     }
 
+    /// A comparison whose only use is the branch right after it compiles to `cmp` + `b<cc>`
+    /// instead of materializing 0/1 and testing it. Returns whether it handled `pos` and `pos + 1`.
+    fn fused_compare_branch(&mut self, pos: u32) -> bool {
+        let (cc, a, b, dst) = match self.f.insts[pos as usize] {
+            IrInst::Bin { op, dst, a, b } if is_compare(op) => (compare_cond(op), a, b, dst),
+            IrInst::Un { op: UnOp::Eqz, dst, a } => (Cond::Eq, a, Operand::Imm(0), dst),
+            _ => return false,
+        };
+        let Some(&IrInst::Branch { cond: Operand::Var(c), if_zero, target }) =
+            self.f.insts.get(pos as usize + 1)
+        else {
+            return false;
+        };
+        if c != dst || !self.is_temp(dst) || self.live.uses[dst.0 as usize] != [pos + 1] {
+            return false;
+        }
+        let cc = if if_zero { cc.invert() } else { cc };
+        let target = self.labels[target.0 as usize];
+        let mut pinned = Vec::new();
+        let ra = self.use_operand(a, &mut pinned, pos, SCRATCH_A);
+        let immediate = match b {
+            Operand::Imm(k) => ModImm::new(k as u32)
+                .map(|imm| Inst::CmpImm { rn: ra, imm })
+                .or_else(|| ModImm::new((k as u32).wrapping_neg()).map(|imm| Inst::CmnImm { rn: ra, imm })),
+            Operand::Var(_) => None,
+        };
+        let compare = match immediate {
+            Some(i) => i,
+            None => Inst::Cmp { rn: ra, rm: self.use_operand(b, &mut pinned, pos, SCRATCH_B) },
+        };
+        self.free_dead(pos);
+        self.free_dead(pos + 1);
+        // Stores before the compare: nothing may run between it and the branch.
+        self.sync(pos + 1);
+        self.emit(compare);
+        self.emit(Inst::B { cond: Some(cc), target });
+        true
+    }
+
     fn inst(&mut self, pos: u32) {
         let inst = self.f.insts[pos as usize].clone();
         match inst {
@@ -547,9 +657,11 @@ impl Lowerer<'_> {
                 self.free_dead(pos);
                 let rd = self.def(dst, pos);
                 self.emit(Inst::CmpImm { rn: rc, imm: modimm(0) });
-                self.emit(Inst::It { first: Cond::Ne, pattern: ItPattern::te() });
-                self.emit(Inst::Mov { rd, rm: ra });
-                self.emit(Inst::Mov { rd, rm: rb });
+                self.emit_it(
+                    Cond::Ne,
+                    ItPattern::te(),
+                    &[Inst::Mov { rd, rm: ra }, Inst::Mov { rd, rm: rb }],
+                );
                 self.after_def(dst, pos);
             }
             IrInst::Label(l) => {
@@ -646,10 +758,7 @@ impl Lowerer<'_> {
                         },
                     }
                 }
-                self.code.push(Emit::FrameTeardown);
-                let mut pop = SAVED;
-                pop[5] = Reg::Pc;
-                self.emit(Inst::Pop(RegList::new(&pop)));
+                self.code.push(Emit::Epilogue);
                 self.free_dead(pos);
                 self.clear();
             }
@@ -672,9 +781,8 @@ impl Lowerer<'_> {
 
     /// `rd = cond ? 1 : 0` after a compare.
     fn set_bool(&mut self, rd: Reg, cond: Cond) {
-        self.emit(Inst::It { first: cond, pattern: ItPattern::te() });
-        self.emit(Inst::MovImm { s: false, rd, imm: modimm(1) });
-        self.emit(Inst::MovImm { s: false, rd, imm: modimm(0) });
+        let set = |v| Inst::MovImm { s: false, rd, imm: modimm(v) };
+        self.emit_it(cond, ItPattern::te(), &[set(1), set(0)]);
     }
 
     fn popcnt(&mut self, rd: Reg, ra: Reg) {
@@ -807,6 +915,11 @@ fn b_imm(b: Operand) -> i32 {
         Operand::Imm(k) => k,
         Operand::Var(_) => 0,
     }
+}
+
+fn is_compare(op: BinOp) -> bool {
+    use BinOp::*;
+    matches!(op, Eq | Ne | LtS | LtU | GtS | GtU | LeS | LeU | GeS | GeU)
 }
 
 fn compare_cond(op: BinOp) -> Cond {

@@ -189,6 +189,18 @@ fn every_encoder_form_matches_llvm_mc() {
             cases.push(Inst::DpImm { op, s: false, rd: Reg::R2, rn: Reg::R9, imm }, out);
         }
     }
+    // The 16-bit ADDS/SUBS immediate forms at their edges (imm3: 7/8, imm8: 255/256), in and
+    // outside IT blocks.
+    for op in [DpOp::Add, DpOp::Sub] {
+        for t in reg_tuples(&[LOW, LOW]) {
+            for imm in [0, 1, 7, 8, 100, 255, 256] {
+                let imm = ModImm::new(imm).unwrap();
+                cases.push(Inst::DpImm { op, s: true, rd: t[0], rn: t[1], imm }, out);
+                cases.push(Inst::DpImm { op, s: true, rd: t[0], rn: t[0], imm }, out);
+                cases.push_in_it(Cond::Eq, Inst::DpImm { op, s: false, rd: t[0], rn: t[0], imm });
+            }
+        }
+    }
     // SP forms of ADD/SUB.
     for sub in [false, true] {
         let op = if sub { DpOp::Sub } else { DpOp::Add };

@@ -59,12 +59,12 @@ fn unpatched_image_matches() {
 #[test]
 fn wrong_result_is_a_mismatch() {
     let (m, mut c) = module(ADD);
-    // sub.w r?, r4, r5 → add.w r6, r4, r5 (the result register of the original).
+    // subs rD, r4, r5 → adds rD, r4, r5 (same destination, same 16-bit length).
     let listing = c.function("f").unwrap().listing.clone();
-    let sub = listing.iter().find(|(_, t)| t.starts_with("sub.w")).unwrap().1.clone();
+    let sub = listing.iter().find(|(_, t)| t.starts_with("subs")).unwrap().1.clone();
     let rd = sub.split_whitespace().nth(1).unwrap().trim_end_matches(',');
     let rd = Reg::ALL.into_iter().find(|r| r.to_string() == rd).unwrap();
-    patch(&mut c, "f", "sub.w", &[Inst::Dp { op: DpOp::Add, s: false, rd, rn: Reg::R4, rm: Reg::R5 }]);
+    patch(&mut c, "f", "subs", &[Inst::Dp { op: DpOp::Add, s: true, rd, rn: Reg::R4, rm: Reg::R5 }]);
     let r = run(&m, &c);
     let f = only(&r);
     assert_eq!(f.status, Status::Mismatch);

@@ -161,11 +161,26 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
             } else {
                 gen(&[rd, rn])?;
             }
-            let f = imm.field();
-            wide(
-                0xF000 | (f >> 11) << 10 | op.bits() << 5 | (s as u32) << 4 | n(rn),
-                (f >> 8 & 7) << 12 | n(rd) << 8 | (f & 0xFF),
-            )
+            let v = imm.value();
+            let narrow_ok = !sp_form && narrow_flags_ok(s, it) && all_low(&[rd, rn]);
+            match op {
+                // ADDS/SUBS Rd, Rn, #imm3 (T1), else Rdn, #imm8 (T2); LLVM's preference order.
+                DpOp::Add | DpOp::Sub if narrow_ok && v <= 7 => {
+                    let base = if op == DpOp::Add { 0x1C00 } else { 0x1E00 };
+                    narrow(base | v << 6 | n(rn) << 3 | n(rd))
+                }
+                DpOp::Add | DpOp::Sub if narrow_ok && rd == rn && v <= 255 => {
+                    let base = if op == DpOp::Add { 0x3000 } else { 0x3800 };
+                    narrow(base | n(rd) << 8 | v)
+                }
+                _ => {
+                    let f = imm.field();
+                    wide(
+                        0xF000 | (f >> 11) << 10 | op.bits() << 5 | (s as u32) << 4 | n(rn),
+                        (f >> 8 & 7) << 12 | n(rd) << 8 | (f & 0xFF),
+                    )
+                }
+            }
         }
         Inst::AddW { rd, rn, imm } | Inst::SubW { rd, rn, imm } => {
             let ok =
