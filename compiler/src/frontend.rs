@@ -594,9 +594,9 @@ fn is_plain_supported(op: &Operator) -> bool {
     )
 }
 
-/// `I32WrapI64` → `i32.wrap_i64`, `MemoryGrow` → `memory.grow`: the text-format name.
-pub fn operator_name(op: &Operator) -> String {
-    let debug = format!("{op:?}");
+/// The leading identifier of a `Debug` rendering, in snake case: `AssertInvalid { .. }` →
+/// `assert_invalid`.
+pub fn snake_case_variant(debug: &str) -> String {
     let head: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
     let mut snake = String::new();
     for (i, c) in head.chars().enumerate() {
@@ -605,6 +605,12 @@ pub fn operator_name(op: &Operator) -> String {
         }
         snake.push(c.to_ascii_lowercase());
     }
+    snake
+}
+
+/// `I32WrapI64` → `i32.wrap_i64`, `MemoryGrow` → `memory.grow`: the text-format name.
+pub fn operator_name(op: &Operator) -> String {
+    let snake = snake_case_variant(&format!("{op:?}"));
     // After a type or family prefix the text format has a dot: `i32.add`, `local.get`.
     const PREFIXES: [&str; 13] = [
         "i32", "i64", "f32", "f64", "v128", "memory", "table", "local", "global", "ref", "data", "elem",

@@ -408,19 +408,24 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Stores `v` from pool register `idx` to its frame slot.
+    fn write_back(&mut self, idx: usize, v: Var) {
+        let slot = self.slot_of(v);
+        self.emit(Inst::Store {
+            kind: StoreKind::Word,
+            rt: self.pool[idx],
+            rn: Reg::Sp,
+            offset: sp_offset(slot),
+        });
+        self.vars[v.0 as usize].in_memory = true;
+    }
+
     /// Makes `v` not resident, storing it first if memory does not hold it and it may still be
     /// read at `from` or later.
     fn evict(&mut self, idx: usize, from: u32) {
         let v = self.regs[idx].take().expect("evicting an occupied register");
         if !self.vars[v.0 as usize].in_memory && self.live.live_from(v, from) {
-            let slot = self.slot_of(v);
-            self.emit(Inst::Store {
-                kind: StoreKind::Word,
-                rt: self.pool[idx],
-                rn: Reg::Sp,
-                offset: sp_offset(slot),
-            });
-            self.vars[v.0 as usize].in_memory = true;
+            self.write_back(idx, v);
             self.stats.spills += 1;
         }
         self.vars[v.0 as usize].reg = None;
@@ -524,14 +529,7 @@ impl Lowerer<'_> {
             let Some(v) = self.regs[idx] else { continue };
             let needed = self.live.live_from(v, pos + 1);
             if needed && !self.vars[v.0 as usize].in_memory {
-                let slot = self.slot_of(v);
-                self.emit(Inst::Store {
-                    kind: StoreKind::Word,
-                    rt: self.pool[idx],
-                    rn: Reg::Sp,
-                    offset: sp_offset(slot),
-                });
-                self.vars[v.0 as usize].in_memory = true;
+                self.write_back(idx, v);
             }
         }
     }

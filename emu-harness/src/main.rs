@@ -145,14 +145,20 @@ fn compile_cmd(input: &Path, output: &Path, disasm: bool, flags: &CompileFlags) 
     exit::OK
 }
 
-fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {
+/// The input files named by `paths` (the bundled corpus if none), or the exit code after a
+/// one-line error.
+fn inputs(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, i32> {
     let paths = if paths.is_empty() { vec![default_corpus()] } else { paths };
-    let inputs = match collect_inputs(&paths) {
+    collect_inputs(&paths).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::BAD_INPUT
+    })
+}
+
+fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {
+    let inputs = match inputs(paths) {
         Ok(i) => i,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::BAD_INPUT;
-        }
+        Err(code) => return code,
     };
     let mut rows = Vec::new();
     for input in &inputs {
@@ -185,13 +191,9 @@ fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {
 }
 
 fn run_cmd(paths: Vec<PathBuf>, config: RunConfig, json: bool, report_path: Option<PathBuf>) -> i32 {
-    let paths = if paths.is_empty() { vec![default_corpus()] } else { paths };
-    let inputs = match collect_inputs(&paths) {
+    let inputs = match inputs(paths) {
         Ok(i) => i,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::BAD_INPUT;
-        }
+        Err(code) => return code,
     };
     let mut runner = match Runner::new(config.clone()) {
         Ok(r) => r,

@@ -114,16 +114,7 @@ fn add_directive(script: &mut Script, directive: WastDirective<'_>, line: usize)
 }
 
 fn directive_name(d: &WastDirective<'_>) -> String {
-    let debug = format!("{d:?}");
-    let head: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
-    let mut snake = String::new();
-    for (i, c) in head.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            snake.push('_');
-        }
-        snake.push(c.to_ascii_lowercase());
-    }
-    snake
+    wasm2thumb::frontend::snake_case_variant(&format!("{d:?}"))
 }
 
 fn ret_type(r: &WastRet<'_>) -> &'static str {
