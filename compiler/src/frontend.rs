@@ -12,6 +12,7 @@ pub struct ModuleInfo {
     pub functions: Vec<FuncSource>,
 }
 
+#[derive(Clone)]
 pub struct FuncSource {
     pub index: u32,
     /// The export name, if exported (the first one if exported several times).
@@ -19,8 +20,8 @@ pub struct FuncSource {
     pub ir: Result<IrFunction, CompileError>,
 }
 
-/// Most parameters the AAPCS register convention carries (R0–R3) in this scope.
-pub const MAX_PARAMS: usize = 4;
+/// Most parameters a function may take: four in R0–R3, the rest on the stack (AAPCS).
+pub const MAX_PARAMS: usize = 16;
 
 pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
     Validator::new().validate_all(wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
@@ -57,6 +58,7 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
             _ => {}
         }
     }
+    let signatures: Vec<&wasmparser::FuncType> = func_types.iter().map(|t| &types[*t as usize]).collect();
     let functions = bodies
         .into_iter()
         .enumerate()
@@ -64,8 +66,7 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
             let index = i as u32;
             let export = exports.iter().find(|(f, _)| *f == index).map(|(_, n)| n.clone());
             let name = export.clone().unwrap_or_else(|| format!("func[{index}]"));
-            let ty = &types[func_types[i] as usize];
-            let ir = translate_function(&name, ty, &body);
+            let ir = translate_function(&name, signatures[i], &signatures, &body);
             FuncSource { index, export, ir }
         })
         .collect();
@@ -75,6 +76,7 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
 fn translate_function(
     name: &str,
     ty: &wasmparser::FuncType,
+    signatures: &[&wasmparser::FuncType],
     body: &FunctionBody,
 ) -> Result<IrFunction, CompileError> {
     let unsupported = |what: String| CompileError::Unsupported { function: name.to_string(), what };
@@ -89,6 +91,7 @@ fn translate_function(
     }
     let mut t = Translator {
         name,
+        signatures,
         vars: Vec::new(),
         insts: Vec::new(),
         stack: Vec::new(),
@@ -162,6 +165,8 @@ struct Frame {
 
 struct Translator<'a> {
     name: &'a str,
+    /// Every function's type, by function index (for calls).
+    signatures: &'a [&'a wasmparser::FuncType],
     vars: Vec<VarKind>,
     insts: Vec<IrInst>,
     stack: Vec<Operand>,
@@ -171,7 +176,7 @@ struct Translator<'a> {
     skipping: Option<u32>,
 }
 
-impl Translator<'_> {
+impl<'a> Translator<'a> {
     fn unsupported(&self, op: &Operator) -> CompileError {
         CompileError::Unsupported {
             function: self.name.to_string(),
@@ -240,6 +245,7 @@ impl Translator<'_> {
                             | IrInst::Un { dst, .. }
                             | IrInst::Copy { dst, .. }
                             | IrInst::Select { dst, .. } => *dst = local,
+                            IrInst::Call { dst, .. } => *dst = Some(local),
                             _ => unreachable!("def() is Some only for these"),
                         }
                         return;
@@ -464,6 +470,25 @@ impl Translator<'_> {
                 self.branch_table(&depths, targets.default());
                 self.enter_dead_code();
             }
+            Operator::Call { function_index } => {
+                let sig = self.signatures[function_index as usize];
+                let i32_only = sig.params().iter().chain(sig.results()).all(|t| *t == ValType::I32);
+                if !i32_only || sig.results().len() > 1 || sig.params().len() > MAX_PARAMS {
+                    return Err(CompileError::Unsupported {
+                        function: self.name.to_string(),
+                        what: format!("call of func[{function_index}] with signature {sig}"),
+                    });
+                }
+                let args = sig.params().len();
+                // A lazily referenced local is read when the argument is set up, before the call:
+                // the call cannot change the caller's locals, so no copy is needed.
+                let call_args = self.stack.split_off(self.stack.len() - args);
+                let dst = (!sig.results().is_empty()).then(|| self.temp());
+                self.emit(IrInst::Call { func: function_index, args: call_args, dst });
+                if let Some(d) = dst {
+                    self.stack.push(Operand::Var(d));
+                }
+            }
             Operator::Return => {
                 let depth = self.frames.len() as u32 - 1;
                 self.branch_to(depth, None);
@@ -554,6 +579,7 @@ fn is_plain_supported(op: &Operator) -> bool {
             | Br { .. }
             | BrIf { .. }
             | BrTable { .. }
+            | Call { .. }
             | Return
             | Drop
             | Select

@@ -102,6 +102,12 @@ pub enum IrInst {
         if_zero: bool,
         target: LabelId,
     },
+    /// Direct call of function `func` (AAPCS: arguments in R0–R3, then on the stack; result in R0).
+    Call {
+        func: u32,
+        args: Vec<Operand>,
+        dst: Option<Var>,
+    },
     /// Branch to `targets[index]`, or to `default` when `index` is out of range (unsigned).
     BranchTable {
         index: Operand,
@@ -121,6 +127,7 @@ impl IrInst {
             IrInst::Select { a, b, cond, .. } => vec![*a, *b, *cond],
             IrInst::Branch { cond, .. } => vec![*cond],
             IrInst::BranchTable { index, .. } => vec![*index],
+            IrInst::Call { args, .. } => args.clone(),
             IrInst::Return(Some(v)) => vec![*v],
             _ => vec![],
         };
@@ -144,6 +151,7 @@ impl IrInst {
             | IrInst::Un { dst, .. }
             | IrInst::Copy { dst, .. }
             | IrInst::Select { dst, .. } => Some(*dst),
+            IrInst::Call { dst, .. } => *dst,
             _ => None,
         }
     }
@@ -159,4 +167,22 @@ pub struct IrFunction {
     pub num_locals: u32,
     pub num_labels: u32,
     pub insts: Vec<IrInst>,
+}
+
+impl IrFunction {
+    /// Functions this one calls directly.
+    pub fn callees(&self) -> Vec<u32> {
+        self.insts
+            .iter()
+            .filter_map(|i| match i {
+                IrInst::Call { func, .. } => Some(*func),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether the function calls anything (a leaf needs no stack-limit check).
+    pub fn is_leaf(&self) -> bool {
+        self.callees().is_empty()
+    }
 }

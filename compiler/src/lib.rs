@@ -59,11 +59,24 @@ pub struct CompileOptions {
     pub pool_size: usize,
     pub strategy: Strategy,
     pub cpu: Cpu,
+    /// Lowest address SP may reach: functions that call check it on entry and trap with
+    /// "call stack exhausted" below it. It must leave room below for the largest leaf frame
+    /// (4 KiB) and the saved registers.
+    pub stack_limit: u32,
 }
+
+/// The default stack limit: emu-harness maps its stack at 0x2000_0000..0x2001_0000; leaves get
+/// 4 KiB + 256 bytes of room below the limit.
+pub const DEFAULT_STACK_LIMIT: u32 = 0x2000_0000 + 0x1100;
 
 impl Default for CompileOptions {
     fn default() -> Self {
-        CompileOptions { pool_size: 5, strategy: Strategy::Pool, cpu: Cpu::CortexM4 }
+        CompileOptions {
+            pool_size: 5,
+            strategy: Strategy::Pool,
+            cpu: Cpu::CortexM4,
+            stack_limit: DEFAULT_STACK_LIMIT,
+        }
     }
 }
 
@@ -115,29 +128,55 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         return Err(CompileError::Invalid(format!("pool size {} (must be 1..=5)", opts.pool_size)));
     }
     let module = frontend::translate_module(wasm)?;
+    let mut lowered: Vec<Result<(frontend::FuncSource, ir::IrFunction, lower::Lowered), CompileError>> =
+        module
+            .functions
+            .into_iter()
+            .map(|func| {
+                let ir = func.ir.clone()?;
+                let l = lower::lower(&ir, opts.pool_size, opts.strategy, opts.stack_limit)?;
+                Ok((func, ir, l))
+            })
+            .collect();
+    // A function that calls a declined function is declined too (until nothing changes).
+    loop {
+        let ok: Vec<bool> = lowered.iter().map(Result::is_ok).collect();
+        let mut changed = false;
+        for entry in lowered.iter_mut() {
+            let Ok((func, ir, _)) = entry else { continue };
+            if let Some(bad) =
+                ir.callees().into_iter().find(|c| !ok.get(*c as usize).copied().unwrap_or(false))
+            {
+                let name = func.export.clone().unwrap_or_else(|| format!("func[{}]", func.index));
+                *entry = Err(CompileError::Unsupported {
+                    function: name,
+                    what: format!("call of func[{bad}], which is declined"),
+                });
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
     let mut asm = Assembler::new();
+    // One assembler for the module, so calls are branches between functions; each function's
+    // local labels are shifted into a range of their own.
+    let starts: Vec<Label> = lowered.iter().map(|_| asm.new_label()).collect();
     let mut declined = Vec::new();
     let mut pending = Vec::new();
-    // One assembler for the module (so later calls can branch between functions); each
-    // function's local labels are shifted into a range of their own.
-    for func in module.functions {
-        let ir = match func.ir {
-            Ok(ir) => ir,
+    for (k, entry) in lowered.into_iter().enumerate() {
+        let (func, ir, lowered) = match entry {
+            Ok(x) => x,
             Err(e) => {
                 declined.push(e);
                 continue;
             }
         };
-        let lowered = match lower::lower(&ir, opts.pool_size, opts.strategy) {
-            Ok(l) => l,
-            Err(e) => {
-                declined.push(e);
-                continue;
-            }
-        };
-        let start = asm.new_label();
+        let start = starts[k];
         asm.bind(start);
         let base = label_base(&mut asm, &lowered.code);
+        let pushed = 4 * (lowered.saved.len() as u32 + 1);
         for e in &lowered.code {
             match e {
                 lower::Emit::Inst(i) => asm.emit(relabel(*i, base)),
@@ -151,6 +190,12 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
                     frame_adjust(&mut asm, false, lowered.frame_bytes);
                     let pop: Vec<Reg> = lowered.saved.iter().copied().chain([Reg::Pc]).collect();
                     asm.emit(Inst::Pop(thumb::RegList::new(&pop)));
+                }
+                lower::Emit::Call(callee) => asm.emit(Inst::Bl { target: starts[*callee as usize] }),
+                lower::Emit::IncomingArg { rt, index } => {
+                    let off = lowered.frame_bytes + pushed + 4 * index;
+                    let offset = thumb::MemOffset::new(off as i32).expect("frame size bounded by MAX_FRAME");
+                    asm.emit(Inst::Load { kind: thumb::LoadKind::Word, rt: *rt, rn: Reg::Sp, offset });
                 }
             }
         }

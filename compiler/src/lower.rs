@@ -27,8 +27,9 @@ const SCRATCH_B: Reg = Reg::R3;
 const SCRATCH_C: Reg = Reg::R1;
 const EXPANSION: Reg = Reg::R12;
 const POOL_ALL: [Reg; 5] = [Reg::R4, Reg::R5, Reg::R6, Reg::R7, Reg::R8];
-/// Largest frame the SP-relative 12-bit offsets reach.
-const MAX_FRAME: u32 = 4092;
+/// Largest frame: SP-relative 12-bit offsets must reach it, plus the saved registers and up to
+/// 12 incoming stack arguments above it.
+const MAX_FRAME: u32 = 4000;
 
 /// How values are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +50,14 @@ pub enum Emit {
     Prologue,
     /// Free the frame; pop the saved registers and return.
     Epilogue,
+    /// `bl` to function `0` (by index).
+    Call(u32),
+    /// Load stack argument `index` (the fifth parameter is 0) into `rt`; its offset depends on
+    /// the frame size.
+    IncomingArg {
+        rt: Reg,
+        index: u32,
+    },
 }
 
 pub struct Lowered {
@@ -212,16 +221,34 @@ pub struct Lowerer<'a> {
     frame_overflow: bool,
     /// Pool registers ever written (by index).
     used: Vec<bool>,
+    /// Frame words at the bottom of the frame for outgoing stack arguments; slots follow.
+    out_words: u32,
+    /// Address below which SP must not go (checked on entry by functions that call).
+    stack_limit: u32,
 }
 
-pub fn lower(f: &IrFunction, pool_size: usize, strategy: Strategy) -> Result<Lowered, CompileError> {
+pub fn lower(
+    f: &IrFunction,
+    pool_size: usize,
+    strategy: Strategy,
+    stack_limit: u32,
+) -> Result<Lowered, CompileError> {
     assert!((1..=5).contains(&pool_size), "pool size is validated by CompileOptions");
     let too_large = |bytes: u64| CompileError::Unsupported {
         function: f.name.clone(),
         what: format!("a frame of at least {bytes} bytes (at most {MAX_FRAME})"),
     };
-    if f.num_locals as u64 * 4 > MAX_FRAME as u64 {
-        return Err(too_large(f.num_locals as u64 * 4));
+    let out_words = f
+        .insts
+        .iter()
+        .filter_map(|i| match i {
+            IrInst::Call { args, .. } => Some(args.len().saturating_sub(4) as u32),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    if (out_words as u64 + f.num_locals as u64) * 4 > MAX_FRAME as u64 {
+        return Err(too_large((out_words as u64 + f.num_locals as u64) * 4));
     }
     let live = Liveness::compute(f);
     let labels = (0..f.num_labels).map(Label).collect();
@@ -231,12 +258,14 @@ pub fn lower(f: &IrFunction, pool_size: usize, strategy: Strategy) -> Result<Low
         regs: vec![None; pool_size],
         vars: vec![VarState::default(); f.vars.len()],
         free_slots: Vec::new(),
-        next_slot: f.num_locals,
+        next_slot: out_words + f.num_locals,
         code: Vec::new(),
         labels,
         next_label: f.num_labels,
         frame_overflow: false,
         used: vec![false; pool_size],
+        out_words,
+        stack_limit,
         stats: FunctionStats { max_live: live.max_live, ..Default::default() },
         live,
     };
@@ -322,9 +351,14 @@ impl Lowerer<'_> {
         self.f.vars[v.0 as usize] == VarKind::Temp
     }
 
+    /// The frame slot of local `i`.
+    fn home(&self, i: u32) -> u32 {
+        self.out_words + i
+    }
+
     fn slot_of(&mut self, v: Var) -> u32 {
         if let VarKind::Local(i) = self.f.vars[v.0 as usize] {
-            return i;
+            return self.home(i);
         }
         if let Some(s) = self.vars[v.0 as usize].slot {
             return s;
@@ -344,18 +378,41 @@ impl Lowerer<'_> {
 
     fn prologue(&mut self) {
         self.code.push(Emit::Prologue);
+        if !self.f.is_leaf() {
+            // Call stack exhaustion traps instead of running into memory below the stack. Leaves
+            // need no check: the limit leaves room for the largest frame below it. LR is saved, so
+            // free; R0–R3 still hold the arguments.
+            for i in mov_imm(EXPANSION, self.stack_limit) {
+                self.emit(i);
+            }
+            self.emit(Inst::Mov { rd: Reg::Lr, rm: Reg::Sp });
+            self.emit(Inst::Cmp { rn: Reg::Lr, rm: EXPANSION });
+            self.trap_unless(Cond::Hs, TrapCode::StackOverflow);
+        }
         let params = [Reg::R0, Reg::R1, Reg::R2, Reg::R3];
         for i in 0..self.f.params {
             let v = Var(i);
-            let src = params[i as usize];
-            if (i as usize) < self.pool.len() {
+            let in_pool = (i as usize) < self.pool.len();
+            // Parameters beyond the fourth arrive on the stack, above the saved registers.
+            let src = match params.get(i as usize) {
+                Some(r) => *r,
+                None => {
+                    let rt = if in_pool { self.pool[i as usize] } else { Reg::R0 };
+                    self.code.push(Emit::IncomingArg { rt, index: i - 4 });
+                    rt
+                }
+            };
+            if in_pool {
                 let r = self.pool[i as usize];
-                self.emit(Inst::Mov { rd: r, rm: src });
+                if r != src {
+                    self.emit(Inst::Mov { rd: r, rm: src });
+                }
                 self.used[i as usize] = true;
                 self.regs[i as usize] = Some(v);
                 self.vars[i as usize] = VarState { reg: Some(i as usize), in_memory: false, slot: None };
             } else {
-                self.emit(Inst::Store { kind: StoreKind::Word, rt: src, rn: Reg::Sp, offset: sp_offset(i) });
+                let offset = sp_offset(self.home(i));
+                self.emit(Inst::Store { kind: StoreKind::Word, rt: src, rn: Reg::Sp, offset });
                 self.vars[i as usize].in_memory = true;
             }
         }
@@ -367,12 +424,8 @@ impl Lowerer<'_> {
         }
         for i in self.f.params..self.f.num_locals {
             if zeroed.contains(&i) {
-                self.emit(Inst::Store {
-                    kind: StoreKind::Word,
-                    rt: Reg::R0,
-                    rn: Reg::Sp,
-                    offset: sp_offset(i),
-                });
+                let offset = sp_offset(self.home(i));
+                self.emit(Inst::Store { kind: StoreKind::Word, rt: Reg::R0, rn: Reg::Sp, offset });
             }
             // Memory holds the local's value from here on: zero, or (if not zeroed) a value
             // nobody reads before the local's first write.
@@ -489,6 +542,33 @@ impl Lowerer<'_> {
                 pinned.push(idx);
                 r
             }
+        }
+    }
+
+    /// The register holding `op` for reading without disturbing the pool: its pool register if
+    /// resident, else `scratch` loaded from memory or with the constant.
+    fn operand_into(&mut self, op: Operand, scratch: Reg) -> Reg {
+        match op {
+            Operand::Imm(k) => {
+                for i in mov_imm(scratch, k as u32) {
+                    self.emit(i);
+                }
+                scratch
+            }
+            Operand::Var(v) => match self.vars[v.0 as usize].reg {
+                Some(idx) => self.pool[idx],
+                None => {
+                    let slot = self.slot_of(v);
+                    self.stats.reloads += 1;
+                    self.emit(Inst::Load {
+                        kind: LoadKind::Word,
+                        rt: scratch,
+                        rn: Reg::Sp,
+                        offset: sp_offset(slot),
+                    });
+                    scratch
+                }
+            },
         }
     }
 
@@ -699,6 +779,29 @@ impl Lowerer<'_> {
                         let c = if if_zero { Cond::Eq } else { Cond::Ne };
                         self.emit(Inst::B { cond: Some(c), target });
                     }
+                }
+            }
+            IrInst::Call { func, args, dst } => {
+                // Stack arguments first (through R12), then R0–R3: none of them holds a value.
+                for (k, a) in args.iter().enumerate().skip(4) {
+                    let r = self.operand_into(*a, EXPANSION);
+                    let offset = MemOffset::new(4 * (k as i32 - 4)).expect("at most 16 arguments");
+                    self.emit(Inst::Store { kind: StoreKind::Word, rt: r, rn: Reg::Sp, offset });
+                }
+                for (k, a) in args.iter().enumerate().take(4) {
+                    let target = [Reg::R0, Reg::R1, Reg::R2, Reg::R3][k];
+                    let r = self.operand_into(*a, target);
+                    if r != target {
+                        self.emit(Inst::Mov { rd: target, rm: r });
+                    }
+                }
+                self.free_dead(pos);
+                // Pool registers are callee-saved: resident values survive the call.
+                self.code.push(Emit::Call(func));
+                if let Some(dst) = dst {
+                    let rd = self.def(dst, pos);
+                    self.emit(Inst::Mov { rd, rm: Reg::R0 });
+                    self.after_def(dst, pos);
                 }
             }
             IrInst::BranchTable { index, targets, default } => {

@@ -28,10 +28,31 @@ fn unsupported_operators_are_named() {
         (r#"(module (func (export "f") (param i64) (result i64) local.get 0))"#, "value type i64"),
         (r#"(module (func (export "f") (result i32) i32.const 1 i32.extend8_s))"#, "operator i32.extend8_s"),
         (r#"(module (memory 1) (func (export "f") (result i32) i32.const 0 i32.load))"#, "operator i32.load"),
-        (r#"(module (func (export "f") (param i32 i32 i32 i32 i32)))"#, "5 parameters"),
+        (
+            r#"(module (func (export "f") (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))"#,
+            "17 parameters",
+        ),
     ] {
         let d = declined(wat);
         assert_eq!(d.len(), 1, "{wat}");
         assert!(d[0].to_string().contains("function `f`") && d[0].to_string().contains(what), "{}", d[0]);
     }
+}
+
+#[test]
+fn callers_of_declined_functions_are_declined() {
+    let d = declined(
+        r#"(module
+            (func $wide (result i64) (i64.const 1))
+            (func $mid (export "mid") (result i32) (i32.wrap_i64 (call $wide)))
+            (func $mid2 (result i32) (i32.const 1))
+            (func (export "top") (result i32) (call $mid))
+            (func (export "fine") (result i32) (call $mid2)))"#,
+    );
+    let text: Vec<String> = d.iter().map(|e| e.to_string()).collect();
+    assert_eq!(d.len(), 3, "{text:#?}");
+    assert!(
+        text.iter().any(|t| t.contains("function `top`") && t.contains("which is declined")),
+        "{text:#?}"
+    );
 }

@@ -15,7 +15,7 @@ use wasm2thumb::{Cpu, TrapCode, TEXT_BASE};
 const SENTINEL_PAGE: u64 = 0x0000_1000;
 const SENTINEL: u64 = SENTINEL_PAGE;
 pub const CODE_SIZE: u64 = 0x0010_0000;
-const STACK_BASE: u64 = 0x2000_0000;
+pub const STACK_BASE: u64 = 0x2000_0000;
 const STACK_SIZE: u64 = 0x0001_0000;
 pub const STACK_TOP: u32 = (STACK_BASE + STACK_SIZE - 0x100) as u32;
 
@@ -119,7 +119,13 @@ impl Emulator {
         let start = (self.calls as usize * 4) % STACK_GARBAGE;
         let _ = uc
             .mem_write(STACK_TOP as u64 - STACK_GARBAGE as u64, &self.garbage[start..start + STACK_GARBAGE]);
-        let _ = uc.reg_write(RegisterARM::SP, STACK_TOP as u64);
+        // Arguments beyond the fourth go on the stack (AAPCS), SP 8-byte aligned below them.
+        let extra = args.len().saturating_sub(4) as u32;
+        let sp = (STACK_TOP - 4 * extra) & !7;
+        for (k, a) in args.iter().enumerate().skip(4) {
+            let _ = uc.mem_write(sp as u64 + 4 * (k as u64 - 4), &a.to_le_bytes());
+        }
+        let _ = uc.reg_write(RegisterARM::SP, sp as u64);
         let _ = uc.reg_write(RegisterARM::LR, SENTINEL | 1);
         let result = uc.emu_start(addr as u64 | 1, 0, 0, budget as usize);
         let pc = uc.pc_read().unwrap_or(0) as u32;
@@ -152,11 +158,9 @@ impl Emulator {
                 };
             }
         }
-        let sp = uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;
-        if sp != STACK_TOP {
-            return Outcome::AbiViolation {
-                what: AbiViolation::StackPointer { expected: STACK_TOP, found: sp },
-            };
+        let found = uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;
+        if found != sp {
+            return Outcome::AbiViolation { what: AbiViolation::StackPointer { expected: sp, found } };
         }
         let value = has_result.then(|| uc.reg_read(RegisterARM::R0).unwrap_or(0) as u32);
         Outcome::Returned { value }

@@ -39,7 +39,7 @@ impl CompileFlags {
             _ => Cpu::CortexM4,
         };
         let strategy = if self.strategy == "baseline" { Strategy::Baseline } else { Strategy::Pool };
-        CompileOptions { pool_size: self.pool_size as usize, strategy, cpu }
+        CompileOptions { pool_size: self.pool_size as usize, strategy, cpu, ..CompileOptions::default() }
     }
 }
 

@@ -69,20 +69,16 @@ pub fn vectors(params: usize, count: usize, seed: u64) -> Vec<Vec<u32>> {
             out.push(vec);
         }
     }
+    // The core cross product for up to four parameters (8^4 = 4,096 vectors); beyond that the
+    // positional table and the random vectors cover the space.
     let mut idx = vec![0usize; params];
-    loop {
-        out.push(idx.iter().map(|i| CORE[*i]).collect());
-        let mut p = 0;
-        while p < params {
+    if params <= 4 {
+        loop {
+            out.push(idx.iter().map(|i| CORE[*i]).collect());
+            // Odometer increment; done when every position wrapped.
+            let Some(p) = (0..params).find(|p| idx[*p] + 1 < CORE.len()) else { break };
             idx[p] += 1;
-            if idx[p] < CORE.len() {
-                break;
-            }
-            idx[p] = 0;
-            p += 1;
-        }
-        if p == params {
-            break;
+            idx[..p].iter_mut().for_each(|i| *i = 0);
         }
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

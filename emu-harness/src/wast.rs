@@ -1,6 +1,8 @@
 //! `.wast` scripts as input: each module with the `invoke` / `assert_return` / `assert_trap`
 //! directives that follow it.
 //!
+//! `assert_exhaustion` is read as a trap assertion (call stack exhausted).
+//!
 //! Strict mode (corpus fixtures) rejects anything else as bad input, so a fixture is never
 //! silently half-checked. Lenient mode (the WebAssembly spec testsuite) records every directive it
 //! cannot run as [`Skipped`], with the reason, so the counts say exactly what was not checked.
@@ -108,6 +110,10 @@ fn add_directive(script: &mut Script, directive: WastDirective<'_>, line: usize)
         WastDirective::AssertTrap { exec, message, .. } => {
             let inv = invoke_of(exec)?;
             push(script, line, inv, Expect::Trap(message.to_string()))
+        }
+        // Stack exhaustion is a trap here (compiled code checks its stack limit).
+        WastDirective::AssertExhaustion { call, message, .. } => {
+            push(script, line, call, Expect::Trap(message.to_string()))
         }
         other => Err(format!("directive {}", directive_name(&other))),
     }
