@@ -8,7 +8,9 @@
 //! - [`wast`]: `.wast` scripts as input (module + assertions).
 //! - [`run`]: the differential run over files; [`report`]: its text and JSON output.
 //! - [`sizes`]: code size of the pool allocator against the baseline strategy.
+//! - [`bench`]: compile speed against wasmtime's Cranelift.
 
+pub mod bench;
 pub mod emu;
 pub mod outcome;
 pub mod reference;

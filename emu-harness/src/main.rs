@@ -56,6 +56,14 @@ enum Command {
         #[command(flatten)]
         flags: CompileFlags,
     },
+    /// Compile-speed benchmark: wasm2thumb against wasmtime (Cranelift) on the same modules.
+    /// Run it with `--release`.
+    BenchCompile {
+        /// Inputs (default: the bundled corpus).
+        paths: Vec<PathBuf>,
+        #[arg(long, default_value_t = 20)]
+        rounds: u32,
+    },
     /// Code size per function: the pool allocator against the baseline strategy.
     Sizes {
         /// Inputs (default: the bundled corpus).
@@ -98,6 +106,7 @@ fn main() {
     std::process::exit(match cli.command {
         Command::Compile { input, output, disasm, flags } => compile_cmd(&input, &output, disasm, &flags),
         Command::Sizes { paths, all } => sizes_cmd(paths, all),
+        Command::BenchCompile { paths, rounds } => bench_compile_cmd(paths, rounds),
         Command::Run { paths, vectors, seed, function, json, report, flags } => {
             let config =
                 RunConfig { vectors, seed, function, compile: flags.options(), ..RunConfig::default() };
@@ -153,6 +162,30 @@ fn inputs(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, i32> {
         eprintln!("error: {e}");
         exit::BAD_INPUT
     })
+}
+
+fn bench_compile_cmd(paths: Vec<PathBuf>, rounds: u32) -> i32 {
+    let inputs = match inputs(paths) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let result = emu_harness::bench::load_modules(&inputs)
+        .and_then(|m| emu_harness::bench::bench_compile(&m, rounds.max(1)));
+    match result {
+        Ok(b) => {
+            if cfg!(debug_assertions) {
+                eprintln!(
+                    "note: debug build; measure with `cargo run --release -p emu-harness -- bench-compile`"
+                );
+            }
+            println!("{}", b.report());
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::BAD_INPUT
+        }
+    }
 }
 
 fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {
