@@ -1,6 +1,7 @@
-//! ELF32 ARM EABI5 executable image: one `PT_LOAD` segment holding `.text` at [`TEXT_BASE`],
-//! a global `STT_FUNC` symbol per export (address with the Thumb bit set) and a `$t` mapping
-//! symbol marking the start of Thumb code, so `llvm-objdump -d` disassembles it as Thumb.
+//! ELF32 ARM EABI5 executable image: a `PT_LOAD` segment holding `.text` at `TEXT_BASE`, one
+//! holding `.data` (the globals) at `DATA_BASE`, a global `STT_FUNC` symbol per exported function
+//! (address with the Thumb bit set), a global `STT_OBJECT` symbol per exported global, and a `$t`
+//! mapping symbol marking the start of Thumb code, so `llvm-objdump -d` disassembles it as Thumb.
 
 use crate::{CompiledModule, Cpu};
 use object::elf;
@@ -13,6 +14,8 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     // Section indices first (they fix no file offsets), then the file layout in write order.
     let text_name = w.add_section_name(b".text");
     let text_index = w.reserve_section_index();
+    let data_name = w.add_section_name(b".data");
+    let data_index = w.reserve_section_index();
     let attributes = arm_attributes(module.cpu);
     let attributes_name = w.add_section_name(b".ARM.attributes");
     w.reserve_section_index();
@@ -20,8 +23,9 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     w.reserve_strtab_section_index();
     w.reserve_shstrtab_section_index();
     w.reserve_file_header();
-    w.reserve_program_headers(1);
+    w.reserve_program_headers(2);
     let text_offset = w.reserve(module.text.len() as u64, 4);
+    let data_offset = w.reserve(module.data.len() as u64, 4);
     let attributes_offset = w.reserve(attributes.len() as u64, 1);
 
     let names: Vec<Vec<u8>> = module
@@ -44,6 +48,12 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     let string_ids: Vec<_> = order.iter().map(|i| w.add_string(&names[*i])).collect();
     for _ in &order {
         w.reserve_symbol_index(Some(text_index));
+    }
+    let exported_globals: Vec<(u32, Vec<u8>)> =
+        module.globals.iter().filter_map(|g| Some((g.index, g.export.clone()?.into_bytes()))).collect();
+    let global_ids: Vec<_> = exported_globals.iter().map(|(_, n)| w.add_string(n)).collect();
+    for _ in &exported_globals {
+        w.reserve_symbol_index(Some(data_index));
     }
     let num_local = 2 + order.iter().filter(|i| !module.functions[**i].exported).count() as u32;
     w.reserve_symtab();
@@ -72,8 +82,20 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
         p_memsz: module.text.len() as u64,
         p_align: 4,
     });
+    w.write_program_header(&ProgramHeader {
+        p_type: elf::PT_LOAD,
+        p_flags: elf::PF_R | elf::PF_W,
+        p_offset: data_offset,
+        p_vaddr: module.data_addr as u64,
+        p_paddr: module.data_addr as u64,
+        p_filesz: module.data.len() as u64,
+        p_memsz: module.data.len() as u64,
+        p_align: 4,
+    });
     w.write_align(4);
     w.write(&module.text);
+    w.write_align(4);
+    w.write(&module.data);
     w.write(&attributes);
 
     w.write_null_symbol();
@@ -100,6 +122,17 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
             st_size: f.stats.code_bytes as u64,
         });
     }
+    for ((index, _), id) in exported_globals.iter().zip(&global_ids) {
+        w.write_symbol(&Sym {
+            section: Some(data_index.0),
+            st_name: w.string_offset(Some(*id)),
+            st_info: elf::SymbolInfo::new(elf::STB_GLOBAL, elf::STT_OBJECT),
+            st_other: elf::STV_DEFAULT.into(),
+            st_shndx: elf::SymbolSection(0),
+            st_value: crate::global_addr(*index) as u64,
+            st_size: 4,
+        });
+    }
     w.write_strtab();
     w.write_shstrtab();
     w.write_null_section_header();
@@ -110,6 +143,18 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
         sh_addr: module.text_addr as u64,
         sh_offset: text_offset,
         sh_size: module.text.len() as u64,
+        sh_link: 0,
+        sh_info: 0,
+        sh_addralign: 4,
+        sh_entsize: 0,
+    });
+    w.write_section_header(&SectionHeader {
+        sh_name: w.section_name_offset(Some(data_name)),
+        sh_type: elf::SHT_PROGBITS,
+        sh_flags: elf::SHF_ALLOC | elf::SHF_WRITE,
+        sh_addr: module.data_addr as u64,
+        sh_offset: data_offset,
+        sh_size: module.data.len() as u64,
         sh_link: 0,
         sh_info: 0,
         sh_addralign: 4,

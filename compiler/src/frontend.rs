@@ -10,6 +10,17 @@ use wasmparser::{BlockType, FunctionBody, Operator, Parser, Payload, ValType, Va
 /// Everything the backend needs from a module.
 pub struct ModuleInfo {
     pub functions: Vec<FuncSource>,
+    pub globals: Vec<GlobalInfo>,
+}
+
+/// A global of the module. Globals live in the data area at `DATA_BASE + 4 * index`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GlobalInfo {
+    pub index: u32,
+    pub export: Option<String>,
+    pub mutable: bool,
+    /// The initial value, or why the global is out of scope (its type or initializer).
+    pub init: Result<i32, String>,
 }
 
 #[derive(Clone)]
@@ -28,7 +39,9 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
     let mut types: Vec<wasmparser::FuncType> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
     let mut exports: Vec<(u32, String)> = Vec::new();
+    let mut global_exports: Vec<(u32, String)> = Vec::new();
     let mut bodies: Vec<FunctionBody> = Vec::new();
+    let mut globals: Vec<GlobalInfo> = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(|e| CompileError::Invalid(e.to_string()))?;
         match payload {
@@ -48,9 +61,34 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
             Payload::ExportSection(r) => {
                 for e in r {
                     let e = e.map_err(|e| CompileError::Invalid(e.to_string()))?;
-                    if e.kind == wasmparser::ExternalKind::Func {
-                        exports.push((e.index, e.name.to_string()));
+                    match e.kind {
+                        wasmparser::ExternalKind::Func => exports.push((e.index, e.name.to_string())),
+                        wasmparser::ExternalKind::Global => {
+                            global_exports.push((e.index, e.name.to_string()))
+                        }
+                        _ => {}
                     }
+                }
+            }
+            Payload::GlobalSection(r) => {
+                for g in r {
+                    let g = g.map_err(|e| CompileError::Invalid(e.to_string()))?;
+                    let init = if g.ty.content_type != ValType::I32 {
+                        Err(format!("global of type {}", g.ty.content_type))
+                    } else {
+                        let ops: Vec<Operator> = g
+                            .init_expr
+                            .get_operators_reader()
+                            .into_iter()
+                            .collect::<Result<_, _>>()
+                            .map_err(|e| CompileError::Invalid(e.to_string()))?;
+                        match ops.as_slice() {
+                            [Operator::I32Const { value }, Operator::End] => Ok(*value),
+                            _ => Err("global with a computed initializer".to_string()),
+                        }
+                    };
+                    let index = globals.len() as u32;
+                    globals.push(GlobalInfo { index, export: None, mutable: g.ty.mutable, init });
                 }
             }
             Payload::StartSection { .. } => return Err(CompileError::unsupported_module("a start function")),
@@ -66,17 +104,23 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
             let index = i as u32;
             let export = exports.iter().find(|(f, _)| *f == index).map(|(_, n)| n.clone());
             let name = export.clone().unwrap_or_else(|| format!("func[{index}]"));
-            let ir = translate_function(&name, signatures[i], &signatures, &body);
+            let ir = translate_function(&name, signatures[i], &signatures, &globals, &body);
             FuncSource { index, export, ir }
         })
         .collect();
-    Ok(ModuleInfo { functions })
+    for (index, name) in global_exports {
+        if let Some(g) = globals.get_mut(index as usize) {
+            g.export.get_or_insert(name);
+        }
+    }
+    Ok(ModuleInfo { functions, globals })
 }
 
 fn translate_function(
     name: &str,
     ty: &wasmparser::FuncType,
     signatures: &[&wasmparser::FuncType],
+    globals: &[GlobalInfo],
     body: &FunctionBody,
 ) -> Result<IrFunction, CompileError> {
     let unsupported = |what: String| CompileError::Unsupported { function: name.to_string(), what };
@@ -92,6 +136,7 @@ fn translate_function(
     let mut t = Translator {
         name,
         signatures,
+        globals,
         vars: Vec::new(),
         insts: Vec::new(),
         stack: Vec::new(),
@@ -167,6 +212,7 @@ struct Translator<'a> {
     name: &'a str,
     /// Every function's type, by function index (for calls).
     signatures: &'a [&'a wasmparser::FuncType],
+    globals: &'a [GlobalInfo],
     vars: Vec<VarKind>,
     insts: Vec<IrInst>,
     stack: Vec<Operand>,
@@ -177,6 +223,15 @@ struct Translator<'a> {
 }
 
 impl<'a> Translator<'a> {
+    /// Global `index`, if in scope (an i32 with a constant initializer).
+    fn global(&self, index: u32) -> Result<&'a GlobalInfo, CompileError> {
+        let g = &self.globals[index as usize];
+        match &g.init {
+            Ok(_) => Ok(g),
+            Err(why) => Err(CompileError::Unsupported { function: self.name.to_string(), what: why.clone() }),
+        }
+    }
+
     fn unsupported(&self, op: &Operator) -> CompileError {
         CompileError::Unsupported {
             function: self.name.to_string(),
@@ -246,6 +301,7 @@ impl<'a> Translator<'a> {
                             | IrInst::Copy { dst, .. }
                             | IrInst::Select { dst, .. } => *dst = local,
                             IrInst::Call { dst, .. } => *dst = Some(local),
+                            IrInst::GlobalGet { dst, .. } => *dst = local,
                             _ => unreachable!("def() is Some only for these"),
                         }
                         return;
@@ -515,6 +571,23 @@ impl<'a> Translator<'a> {
                 self.local_set(local_index, v);
                 self.stack.push(Operand::Var(Var(local_index)));
             }
+            Operator::GlobalGet { global_index } => {
+                let g = self.global(global_index)?;
+                match (g.mutable, g.init.clone()) {
+                    // An immutable global is its initializer.
+                    (false, Ok(v)) => self.stack.push(Operand::Imm(v)),
+                    _ => {
+                        let dst = self.temp();
+                        self.emit(IrInst::GlobalGet { dst, global: global_index });
+                        self.stack.push(Operand::Var(dst));
+                    }
+                }
+            }
+            Operator::GlobalSet { global_index } => {
+                self.global(global_index)?;
+                let src = self.pop();
+                self.emit(IrInst::GlobalSet { global: global_index, src });
+            }
             Operator::I32Const { value } => self.stack.push(Operand::Imm(value)),
             Operator::I32Add => self.bin(BinOp::Add),
             Operator::I32Sub => self.bin(BinOp::Sub),
@@ -580,6 +653,8 @@ fn is_plain_supported(op: &Operator) -> bool {
             | BrIf { .. }
             | BrTable { .. }
             | Call { .. }
+            | GlobalGet { .. }
+            | GlobalSet { .. }
             | Return
             | Drop
             | Select

@@ -102,6 +102,15 @@ pub enum IrInst {
         if_zero: bool,
         target: LabelId,
     },
+    /// `dst = global` (mutable globals; immutable ones are constants).
+    GlobalGet {
+        dst: Var,
+        global: u32,
+    },
+    GlobalSet {
+        global: u32,
+        src: Operand,
+    },
     /// Direct call of function `func` (AAPCS: arguments in R0–R3, then on the stack; result in R0).
     Call {
         func: u32,
@@ -128,6 +137,7 @@ impl IrInst {
             IrInst::Branch { cond, .. } => vec![*cond],
             IrInst::BranchTable { index, .. } => vec![*index],
             IrInst::Call { args, .. } => args.clone(),
+            IrInst::GlobalSet { src, .. } => vec![*src],
             IrInst::Return(Some(v)) => vec![*v],
             _ => vec![],
         };
@@ -152,6 +162,7 @@ impl IrInst {
             | IrInst::Copy { dst, .. }
             | IrInst::Select { dst, .. } => Some(*dst),
             IrInst::Call { dst, .. } => *dst,
+            IrInst::GlobalGet { dst, .. } => Some(*dst),
             _ => None,
         }
     }

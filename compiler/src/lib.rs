@@ -18,6 +18,19 @@ pub use trap::TrapCode;
 /// Where the image's `.text` is loaded: inside the ARMv7-M code region (0x0–0x1FFF_FFFF).
 pub const TEXT_BASE: u32 = 0x0001_0000;
 
+/// Where the image's `.data` (the globals, 4 bytes each by index) is loaded: SRAM region.
+pub const DATA_BASE: u32 = 0x2001_0000;
+
+/// Largest `.data`: 64 KiB.
+pub const DATA_SIZE: u32 = 0x1_0000;
+
+/// The address of global `index`.
+pub fn global_addr(index: u32) -> u32 {
+    DATA_BASE + 4 * index
+}
+
+pub use frontend::GlobalInfo;
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CompileError {
     #[error("invalid module: {0}")]
@@ -98,6 +111,10 @@ pub struct CompiledFunction {
 #[derive(Clone, Debug)]
 pub struct CompiledModule {
     pub cpu: Cpu,
+    /// Initial contents of the data area at `data_addr` (the globals).
+    pub data: Vec<u8>,
+    pub data_addr: u32,
+    pub globals: Vec<GlobalInfo>,
     pub text: Vec<u8>,
     pub text_addr: u32,
     pub functions: Vec<CompiledFunction>,
@@ -128,6 +145,13 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         return Err(CompileError::Invalid(format!("pool size {} (must be 1..=5)", opts.pool_size)));
     }
     let module = frontend::translate_module(wasm)?;
+    if module.globals.len() as u64 * 4 > DATA_SIZE as u64 {
+        return Err(CompileError::unsupported_module("more than 16384 globals"));
+    }
+    // Globals out of scope keep 0 here: no compiled function can touch them.
+    let data: Vec<u8> =
+        module.globals.iter().flat_map(|g| g.init.clone().unwrap_or(0).to_le_bytes()).collect();
+    let globals = module.globals.clone();
     let mut lowered: Vec<Result<(frontend::FuncSource, ir::IrFunction, lower::Lowered), CompileError>> =
         module
             .functions
@@ -234,7 +258,16 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             .map(|p| (TEXT_BASE + p.offset, p.asm_text()))
             .collect();
     }
-    Ok(CompiledModule { cpu: opts.cpu, text: assembled.bytes, text_addr: TEXT_BASE, functions, declined })
+    Ok(CompiledModule {
+        cpu: opts.cpu,
+        data,
+        data_addr: DATA_BASE,
+        globals,
+        text: assembled.bytes,
+        text_addr: TEXT_BASE,
+        functions,
+        declined,
+    })
 }
 
 /// Reserves fresh assembler labels for one function's local labels and returns their base.

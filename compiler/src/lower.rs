@@ -781,6 +781,33 @@ impl Lowerer<'_> {
                     }
                 }
             }
+            IrInst::GlobalGet { dst, global } => {
+                self.free_dead(pos);
+                let rd = self.def(dst, pos);
+                for i in mov_imm(EXPANSION, crate::global_addr(global)) {
+                    self.emit(i);
+                }
+                self.emit(Inst::Load {
+                    kind: LoadKind::Word,
+                    rt: rd,
+                    rn: EXPANSION,
+                    offset: MemOffset::new(0).unwrap(),
+                });
+                self.after_def(dst, pos);
+            }
+            IrInst::GlobalSet { global, src } => {
+                let r = self.operand_into(src, SCRATCH_A);
+                self.free_dead(pos);
+                for i in mov_imm(EXPANSION, crate::global_addr(global)) {
+                    self.emit(i);
+                }
+                self.emit(Inst::Store {
+                    kind: StoreKind::Word,
+                    rt: r,
+                    rn: EXPANSION,
+                    offset: MemOffset::new(0).unwrap(),
+                });
+            }
             IrInst::Call { func, args, dst } => {
                 // Stack arguments first (through R12), then R0–R3: none of them holds a value.
                 for (k, a) in args.iter().enumerate().skip(4) {

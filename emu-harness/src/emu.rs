@@ -10,7 +10,7 @@
 use crate::outcome::{AbiViolation, Outcome, TrapKind};
 use unicorn_engine::unicorn_const::{Arch, Mode, Prot};
 use unicorn_engine::{uc_error, ArmCpuModel, RegisterARM, Unicorn};
-use wasm2thumb::{Cpu, TrapCode, TEXT_BASE};
+use wasm2thumb::{Cpu, TrapCode, DATA_BASE, DATA_SIZE, TEXT_BASE};
 
 const SENTINEL_PAGE: u64 = 0x0000_1000;
 const SENTINEL: u64 = SENTINEL_PAGE;
@@ -34,6 +34,7 @@ const ARGS: [RegisterARM; 4] = [RegisterARM::R0, RegisterARM::R1, RegisterARM::R
 pub struct Emulator {
     uc: Unicorn<'static, ()>,
     loaded_len: u64,
+    loaded_data: usize,
     calls: u64,
     /// Pseudo-random bytes; a different window of it is written below SP before every call.
     garbage: Vec<u8>,
@@ -70,6 +71,7 @@ impl Emulator {
         uc.mem_write(SENTINEL, &[0x30, 0xBF])?; // wfi
         uc.mem_map(TEXT_BASE as u64, CODE_SIZE, Prot::READ | Prot::EXEC)?;
         uc.mem_map(STACK_BASE, STACK_SIZE, Prot::READ | Prot::WRITE)?;
+        uc.mem_map(DATA_BASE as u64, DATA_SIZE as u64, Prot::READ | Prot::WRITE)?;
         let mut x = 0x2545_F491_4F6C_DD1Du64;
         let garbage = (0..2 * STACK_GARBAGE)
             .map(|_| {
@@ -79,11 +81,19 @@ impl Emulator {
                 x as u8
             })
             .collect();
-        Ok(Emulator { uc, loaded_len: 0, calls: 0, garbage })
+        Ok(Emulator { uc, loaded_len: 0, loaded_data: 0, calls: 0, garbage })
     }
 
-    /// Loads `.text` at `TEXT_BASE`, replacing what was there (and its translated blocks).
-    pub fn load(&mut self, text: &[u8]) -> Result<(), EmuSetupError> {
+    /// Loads `.text` at `TEXT_BASE` (replacing what was there, and its translated blocks) and
+    /// `.data` at `DATA_BASE` (the rest of the data area zeroed).
+    pub fn load(&mut self, text: &[u8], data: &[u8]) -> Result<(), EmuSetupError> {
+        if data.len() as u64 > DATA_SIZE as u64 {
+            return Err(EmuSetupError::TooLarge(data.len()));
+        }
+        let old_data = self.loaded_data.max(data.len());
+        self.uc.mem_write(DATA_BASE as u64, &vec![0; old_data])?;
+        self.uc.mem_write(DATA_BASE as u64, data)?;
+        self.loaded_data = data.len();
         if text.len() as u64 > CODE_SIZE {
             return Err(EmuSetupError::TooLarge(text.len()));
         }
@@ -95,6 +105,16 @@ impl Emulator {
         self.uc.ctl_remove_cache(TEXT_BASE as u64, TEXT_BASE as u64 + old.max(2))?;
         self.loaded_len = text.len() as u64;
         Ok(())
+    }
+
+    pub fn read_word(&self, addr: u32) -> Option<u32> {
+        let mut b = [0u8; 4];
+        self.uc.mem_read(addr as u64, &mut b).ok()?;
+        Some(u32::from_le_bytes(b))
+    }
+
+    pub fn write_word(&mut self, addr: u32, value: u32) {
+        let _ = self.uc.mem_write(addr as u64, &value.to_le_bytes());
     }
 
     /// Calls the function at `addr` with `args` in R0–R3, within `budget` instructions.

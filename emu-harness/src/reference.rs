@@ -35,6 +35,12 @@ impl Default for Reference {
 }
 
 impl ReferenceInstance {
+    /// The value of exported i32 global `name`.
+    pub fn global(&mut self, name: &str) -> Option<u32> {
+        let g = self.instance.get_global(&mut self.store, name)?;
+        g.get(&mut self.store).i32().map(|v| v as u32)
+    }
+
     /// Calls export `name` with i32 arguments and `fuel`.
     pub fn call(&mut self, name: &str, args: &[u32], has_result: bool, fuel: u64) -> Outcome {
         let Some(func) = self.instance.get_func(&mut self.store, name) else {

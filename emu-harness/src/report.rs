@@ -110,6 +110,9 @@ pub fn mismatch_details(f: &FunctionReport, config: &RunConfig) -> String {
         out.push_str(&format!("      expected:  {}\n", m.expected));
         out.push_str(&format!("      reference: {}\n", m.reference));
         out.push_str(&format!("      compiled:  {}\n", m.emulated));
+        if let Some(state) = &m.state {
+            out.push_str(&format!("      state:     {state}\n"));
+        }
     }
     out.push_str(&format!(
         "    re-run: emu-harness run {} --function {} --seed {} --vectors {} --pool-size {}\n",

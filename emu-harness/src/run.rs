@@ -62,6 +62,8 @@ pub struct Mismatch {
     pub expected: String,
     pub emulated: Outcome,
     pub reference: Outcome,
+    /// State that differed after the call (exported globals), if any.
+    pub state: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -116,12 +118,14 @@ pub struct Runner {
     emu: Emulator,
     reference: Reference,
     pub config: RunConfig,
+    /// Exported globals of the module being run: name and address in the emulator.
+    watched: Vec<(String, u32)>,
 }
 
 impl Runner {
     pub fn new(config: RunConfig) -> Result<Runner, String> {
         let emu = Emulator::new(config.compile.cpu).map_err(|e| e.to_string())?;
-        Ok(Runner { emu, reference: Reference::new(), config })
+        Ok(Runner { emu, reference: Reference::new(), config, watched: Vec::new() })
     }
 
     pub fn run_file(&mut self, path: &Path) -> FileReport {
@@ -211,7 +215,13 @@ impl Runner {
     ) -> Result<Vec<FunctionReport>, String> {
         let wasm = module.wasm.as_ref().map_err(|e| e.clone())?;
         let mut reference = self.reference.instantiate(wasm)?;
-        self.emu.load(&compiled.text).map_err(|e| e.to_string())?;
+        self.emu.load(&compiled.text, &compiled.data).map_err(|e| e.to_string())?;
+        self.watched = compiled
+            .globals
+            .iter()
+            .filter(|g| g.init.is_ok())
+            .filter_map(|g| Some((g.export.clone()?, wasm2thumb::global_addr(g.index))))
+            .collect();
         let wanted = |name: &str| self.config.function.as_ref().is_none_or(|f| f == name);
         let mut reports = Vec::new();
         for d in &compiled.declined {
@@ -260,10 +270,9 @@ impl Runner {
         let seed = function_seed(self.config.seed, &report.file, &func.name);
         let mut hangs = 0;
         for args in vectors(func.params as usize, self.config.vectors, seed) {
-            let expected = reference.call(&func.name, &args, func.has_result, fuel);
-            let emulated = self.emu.call(func.addr, &args, func.has_result, budget);
+            let (expected, emulated, state) = self.call_both(func, &args, reference, fuel, budget);
             report.vectors += 1;
-            let verdict = judge(&expected, &emulated);
+            let verdict = if state.is_some() { Verdict::Mismatch } else { judge(&expected, &emulated) };
             let hang = verdict == Verdict::Mismatch && matches!(emulated, Outcome::BudgetExhausted { .. });
             record(report, verdict, || Mismatch {
                 source: "vector".into(),
@@ -271,6 +280,7 @@ impl Runner {
                 expected: expected.to_string(),
                 emulated,
                 reference: expected,
+                state,
             });
             // Each hang burns the whole budget; a few are proof enough.
             hangs += hang as usize;
@@ -287,10 +297,11 @@ impl Runner {
         a: &Assertion,
         reference: &mut ReferenceInstance,
     ) {
-        let expected = reference.call(&func.name, &a.args, func.has_result, self.config.fuel);
-        let emulated = self.emu.call(func.addr, &a.args, func.has_result, self.config.emulator_budget());
+        let (fuel, budget) = (self.config.fuel, self.config.emulator_budget());
+        let (expected, emulated, state) = self.call_both(func, &a.args, reference, fuel, budget);
         report.assertions += 1;
         let verdict = match &a.expect {
+            _ if state.is_some() => Verdict::Mismatch,
             Expect::Nothing => judge(&expected, &emulated),
             // Both sides must satisfy the assertion (a reference failure means the fixture itself
             // is wrong, which must not pass unnoticed either).
@@ -310,7 +321,35 @@ impl Runner {
             expected: wanted,
             emulated,
             reference: expected,
+            state,
         });
+    }
+
+    /// One call on both sides, then the exported globals compared. On a difference the
+    /// emulator's globals are reset to the reference's, so one wrong store is reported once
+    /// instead of poisoning every later call.
+    fn call_both(
+        &mut self,
+        func: &CompiledFunction,
+        args: &[u32],
+        reference: &mut ReferenceInstance,
+        fuel: u64,
+        budget: u64,
+    ) -> (Outcome, Outcome, Option<String>) {
+        let expected = reference.call(&func.name, args, func.has_result, fuel);
+        let emulated = self.emu.call(func.addr, args, func.has_result, budget);
+        let mut diffs = Vec::new();
+        for (name, addr) in &self.watched {
+            let want = reference.global(name);
+            let found = self.emu.read_word(*addr);
+            if let (Some(want), Some(found)) = (want, found) {
+                if want != found {
+                    diffs.push(format!("global `{name}`: reference {want:#010x}, compiled {found:#010x}"));
+                    self.emu.write_word(*addr, want);
+                }
+            }
+        }
+        (expected, emulated, (!diffs.is_empty()).then(|| diffs.join("; ")))
     }
 }
 

@@ -198,3 +198,28 @@ fn conditional_flag_fault_is_a_mismatch() {
     let r = run(&m, &c);
     assert_eq!(only(&r).status, Status::Mismatch);
 }
+
+#[test]
+fn changed_global_is_a_mismatch() {
+    let (m, mut c) = module(
+        r#"(module (global $g (export "g") (mut i32) (i32.const 5))
+            (func (export "touch") (param i32) (result i32) local.get 0))"#,
+    );
+    // Returns the right value but also overwrites the exported global.
+    let addr = wasm2thumb::global_addr(0);
+    let mut code: Vec<Inst> = wasm2thumb::lower::mov_imm(Reg::R12, addr);
+    code.push(Inst::Store {
+        kind: wasm2thumb::thumb::StoreKind::Word,
+        rt: Reg::R0,
+        rn: Reg::R12,
+        offset: wasm2thumb::thumb::MemOffset::new(0).unwrap(),
+    });
+    code.push(Inst::Bx { rm: Reg::Lr });
+    replace_code(&mut c, "touch", &code);
+    let r = run(&m, &c);
+    let f = only(&r);
+    assert_eq!(f.status, Status::Mismatch);
+    let state = f.examples[0].state.as_deref().expect("a state difference");
+    assert!(state.contains("global `g`"), "{state}");
+    assert_eq!(f.examples[0].emulated, f.examples[0].reference, "the results agree; only the global differs");
+}
