@@ -825,7 +825,8 @@ impl Lowerer<'_> {
                 self.free_dead(pos);
                 // Pool registers are callee-saved: resident values survive the call.
                 self.code.push(Emit::Call(func));
-                if let Some(dst) = dst {
+                // A result nobody reads (`call` + `drop`) takes no register.
+                if let Some(dst) = dst.filter(|d| !self.live.uses[d.0 as usize].is_empty()) {
                     let rd = self.def(dst, pos);
                     self.emit(Inst::Mov { rd, rm: Reg::R0 });
                     self.after_def(dst, pos);
