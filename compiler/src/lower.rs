@@ -417,8 +417,25 @@ impl Lowerer<'_> {
             }
         }
         // The parameters have left R0–R3: R0 (low, so 16-bit stores) carries the zero.
+        // The straight-line code before the first label or control transfer.
+        let entry_end = self
+            .f
+            .insts
+            .iter()
+            .position(|inst| {
+                matches!(
+                    inst,
+                    IrInst::Label(_)
+                        | IrInst::Jump(_)
+                        | IrInst::Branch { .. }
+                        | IrInst::BranchTable { .. }
+                        | IrInst::Return(_)
+                        | IrInst::Trap(_)
+                )
+            })
+            .unwrap_or(self.f.insts.len());
         let zeroed: Vec<u32> =
-            (self.f.params..self.f.num_locals).filter(|i| self.reads_initial_zero(*i)).collect();
+            (self.f.params..self.f.num_locals).filter(|i| self.reads_initial_zero(*i, entry_end)).collect();
         if !zeroed.is_empty() {
             self.emit(Inst::MovImm { s: false, rd: Reg::R0, imm: modimm(0) });
         }
@@ -436,23 +453,7 @@ impl Lowerer<'_> {
     /// Whether local `i` (not a parameter) may be read before it is written, so its home slot
     /// must start at zero. It need not when its first write comes, in the straight-line code
     /// before the first label or branch, before any read of it.
-    fn reads_initial_zero(&self, i: u32) -> bool {
-        let entry_end = self
-            .f
-            .insts
-            .iter()
-            .position(|inst| {
-                matches!(
-                    inst,
-                    IrInst::Label(_)
-                        | IrInst::Jump(_)
-                        | IrInst::Branch { .. }
-                        | IrInst::BranchTable { .. }
-                        | IrInst::Return(_)
-                        | IrInst::Trap(_)
-                )
-            })
-            .unwrap_or(self.f.insts.len());
+    fn reads_initial_zero(&self, i: u32, entry_end: usize) -> bool {
         let first_def = self.f.insts[..entry_end].iter().position(|inst| inst.def() == Some(Var(i)));
         match (first_def, self.live.uses[i as usize].first()) {
             (Some(d), Some(&u)) => u as usize <= d,
@@ -508,41 +509,27 @@ impl Lowerer<'_> {
     /// Puts an operand in a register: a resident value's pool register, a reloaded value, or a
     /// constant materialized into `scratch`.
     fn use_operand(&mut self, op: Operand, pinned: &mut Vec<usize>, pos: u32, scratch: Reg) -> Reg {
-        match op {
-            Operand::Imm(k) => {
-                for i in mov_imm(scratch, k as u32) {
-                    self.emit(i);
-                }
-                scratch
+        if let Operand::Var(v) = op {
+            if let Some(idx) = self.vars[v.0 as usize].reg {
+                pinned.push(idx);
+                return self.pool[idx];
             }
-            Operand::Var(v) => {
-                if let Some(idx) = self.vars[v.0 as usize].reg {
-                    pinned.push(idx);
-                    return self.pool[idx];
-                }
-                // Pool exhausted by this instruction's own operands: read straight from memory
-                // into the scratch register instead of evicting an operand.
+            debug_assert!(self.vars[v.0 as usize].in_memory, "non-resident value must be in memory");
+            // Reload into the pool, unless this instruction's own operands fill it.
+            if pinned.len() < self.regs.len() {
                 let slot = self.slot_of(v);
-                debug_assert!(self.vars[v.0 as usize].in_memory, "non-resident value must be in memory");
                 self.stats.reloads += 1;
-                if pinned.len() >= self.regs.len() {
-                    self.emit(Inst::Load {
-                        kind: LoadKind::Word,
-                        rt: scratch,
-                        rn: Reg::Sp,
-                        offset: sp_offset(slot),
-                    });
-                    return scratch;
-                }
                 let idx = self.alloc(pinned, pos);
                 let r = self.pool[idx];
                 self.emit(Inst::Load { kind: LoadKind::Word, rt: r, rn: Reg::Sp, offset: sp_offset(slot) });
                 self.regs[idx] = Some(v);
                 self.vars[v.0 as usize].reg = Some(idx);
                 pinned.push(idx);
-                r
+                return r;
             }
         }
+        // A constant, or a value read straight from memory into the scratch register.
+        self.operand_into(op, scratch)
     }
 
     /// The register holding `op` for reading without disturbing the pool: its pool register if
@@ -660,13 +647,11 @@ impl Lowerer<'_> {
         let mut pinned = Vec::new();
         let ra = self.use_operand(a, &mut pinned, pos, SCRATCH_A);
         let immediate = match b {
-            Operand::Imm(k) => ModImm::new(k as u32)
-                .map(|imm| Inst::CmpImm { rn: ra, imm })
-                .or_else(|| ModImm::new((k as u32).wrapping_neg()).map(|imm| Inst::CmnImm { rn: ra, imm })),
+            Operand::Imm(k) => CmpImm::choose(k),
             Operand::Var(_) => None,
         };
         let compare = match immediate {
-            Some(i) => i,
+            Some(c) => c.inst(ra),
             None => Inst::Cmp { rn: ra, rm: self.use_operand(b, &mut pinned, pos, SCRATCH_B) },
         };
         self.free_dead(pos);
@@ -866,25 +851,9 @@ impl Lowerer<'_> {
             }
             IrInst::Return(value) => {
                 if let Some(v) = value {
-                    match v {
-                        Operand::Imm(k) => {
-                            for i in mov_imm(Reg::R0, k as u32) {
-                                self.emit(i);
-                            }
-                        }
-                        Operand::Var(v) => match self.vars[v.0 as usize].reg {
-                            Some(idx) => self.emit(Inst::Mov { rd: Reg::R0, rm: self.pool[idx] }),
-                            None => {
-                                let slot = self.slot_of(v);
-                                self.stats.reloads += 1;
-                                self.emit(Inst::Load {
-                                    kind: LoadKind::Word,
-                                    rt: Reg::R0,
-                                    rn: Reg::Sp,
-                                    offset: sp_offset(slot),
-                                });
-                            }
-                        },
+                    let r = self.operand_into(v, Reg::R0);
+                    if r != Reg::R0 {
+                        self.emit(Inst::Mov { rd: Reg::R0, rm: r });
                     }
                 }
                 self.code.push(Emit::Epilogue);
@@ -1029,10 +998,7 @@ impl Lowerer<'_> {
                 }
             },
             ImmForm::Cmp(cmp, cond) => {
-                self.emit(match cmp {
-                    CmpImm::Cmp(imm) => Inst::CmpImm { rn: ra, imm },
-                    CmpImm::Cmn(imm) => Inst::CmnImm { rn: ra, imm },
-                });
+                self.emit(cmp.inst(ra));
                 self.set_bool(rd, cond);
             }
         }
@@ -1067,10 +1033,26 @@ fn compare_cond(op: BinOp) -> Cond {
     }
 }
 
+/// Comparing with a constant: `cmp rn, #k`, or `cmn rn, #-k` when only `-k` is encodable (the
+/// flags agree for every `k` but 0 and MIN, which are encodable and take `cmp`).
 #[derive(Clone, Copy)]
 enum CmpImm {
     Cmp(ModImm),
     Cmn(ModImm),
+}
+
+impl CmpImm {
+    fn choose(k: i32) -> Option<CmpImm> {
+        let u = k as u32;
+        ModImm::new(u).map(CmpImm::Cmp).or_else(|| ModImm::new(u.wrapping_neg()).map(CmpImm::Cmn))
+    }
+
+    fn inst(self, rn: Reg) -> Inst {
+        match self {
+            CmpImm::Cmp(imm) => Inst::CmpImm { rn, imm },
+            CmpImm::Cmn(imm) => Inst::CmnImm { rn, imm },
+        }
+    }
 }
 
 /// An instruction form that takes the second operand as an immediate.
@@ -1118,8 +1100,7 @@ impl ImmForm {
                 Some(ImmForm::Shift(sop, ShiftAmount::new(amount)))
             }
             Eq | Ne | LtS | LtU | GtS | GtU | LeS | LeU | GeS | GeU => {
-                let c = m(u).map(CmpImm::Cmp).or_else(|| m(neg).map(CmpImm::Cmn))?;
-                Some(ImmForm::Cmp(c, compare_cond(op)))
+                Some(ImmForm::Cmp(CmpImm::choose(k)?, compare_cond(op)))
             }
             Mul | DivS | DivU | RemS | RemU => None,
         }
