@@ -95,6 +95,12 @@ enum Command {
 }
 
 fn main() {
+    // Behave like other command-line tools when the reader goes away (`... | head`): end quietly
+    // instead of panicking on a failed write to stdout.
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread or I/O exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
