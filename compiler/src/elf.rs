@@ -1,7 +1,9 @@
 //! ELF32 ARM EABI5 executable image: a `PT_LOAD` segment holding `.text` at `TEXT_BASE`, one
-//! holding `.data` (the globals) at `DATA_BASE`, a global `STT_FUNC` symbol per exported function
-//! (address with the Thumb bit set), a global `STT_OBJECT` symbol per exported global, and a `$t`
-//! mapping symbol marking the start of Thumb code, so `llvm-objdump -d` disassembles it as Thumb.
+//! holding `.data` (memory size word, globals) at `DATA_BASE`, one for linear memory at
+//! `MEMORY_BASE` (the data segments as file contents, the maximum size as memory size, zero
+//! beyond), a global `STT_FUNC` symbol per exported function (address with the Thumb bit set), a
+//! global `STT_OBJECT` symbol per exported global and for an exported memory, and a `$t` mapping
+//! symbol marking the start of Thumb code, so `llvm-objdump -d` disassembles it as Thumb.
 
 use crate::{CompiledModule, Cpu};
 use object::elf;
@@ -16,6 +18,12 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     let text_index = w.reserve_section_index();
     let data_name = w.add_section_name(b".data");
     let data_index = w.reserve_section_index();
+    // Linear memory: the initial image up to the end of the last data segment.
+    let memory = module.memory.as_ref().filter(|m| m.max_pages > 0);
+    let memory_image = memory.map(initial_memory).unwrap_or_default();
+    let memory_bytes = memory.map_or(0, |m| m.max_pages as u64 * crate::PAGE_BYTES as u64);
+    let memory_name = memory.map(|_| w.add_section_name(b".wasm_memory"));
+    let memory_index = memory.map(|_| w.reserve_section_index());
     let attributes = arm_attributes(module.cpu);
     let attributes_name = w.add_section_name(b".ARM.attributes");
     w.reserve_section_index();
@@ -23,9 +31,10 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     w.reserve_strtab_section_index();
     w.reserve_shstrtab_section_index();
     w.reserve_file_header();
-    w.reserve_program_headers(2);
+    w.reserve_program_headers(2 + memory.is_some() as u32);
     let text_offset = w.reserve(module.text.len() as u64, 4);
     let data_offset = w.reserve(module.data.len() as u64, 4);
+    let memory_offset = w.reserve(memory_image.len() as u64, 4);
     let attributes_offset = w.reserve(attributes.len() as u64, 1);
 
     let names: Vec<Vec<u8>> = module
@@ -54,6 +63,10 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     let global_ids: Vec<_> = exported_globals.iter().map(|(_, n)| w.add_string(n)).collect();
     for _ in &exported_globals {
         w.reserve_symbol_index(Some(data_index));
+    }
+    let memory_symbol = memory.and_then(|m| m.export.as_ref()).map(|name| w.add_string(name.as_bytes()));
+    if memory_symbol.is_some() {
+        w.reserve_symbol_index(memory_index);
     }
     let num_local = 2 + order.iter().filter(|i| !module.functions[**i].exported).count() as u32;
     w.reserve_symtab();
@@ -92,10 +105,24 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
         p_memsz: module.data.len() as u64,
         p_align: 4,
     });
+    if memory.is_some() {
+        w.write_program_header(&ProgramHeader {
+            p_type: elf::PT_LOAD,
+            p_flags: elf::PF_R | elf::PF_W,
+            p_offset: memory_offset,
+            p_vaddr: crate::MEMORY_BASE as u64,
+            p_paddr: crate::MEMORY_BASE as u64,
+            p_filesz: memory_image.len() as u64,
+            p_memsz: memory_bytes,
+            p_align: 4,
+        });
+    }
     w.write_align(4);
     w.write(&module.text);
     w.write_align(4);
     w.write(&module.data);
+    w.write_align(4);
+    w.write(&memory_image);
     w.write(&attributes);
 
     w.write_null_symbol();
@@ -133,6 +160,17 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
             st_size: 4,
         });
     }
+    if let (Some(id), Some(index)) = (memory_symbol, memory_index) {
+        w.write_symbol(&Sym {
+            section: Some(index.0),
+            st_name: w.string_offset(Some(id)),
+            st_info: elf::SymbolInfo::new(elf::STB_GLOBAL, elf::STT_OBJECT),
+            st_other: elf::STV_DEFAULT.into(),
+            st_shndx: elf::SymbolSection(0),
+            st_value: crate::MEMORY_BASE as u64,
+            st_size: memory_bytes,
+        });
+    }
     w.write_strtab();
     w.write_shstrtab();
     w.write_null_section_header();
@@ -160,6 +198,20 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
         sh_addralign: 4,
         sh_entsize: 0,
     });
+    if memory.is_some() {
+        w.write_section_header(&SectionHeader {
+            sh_name: w.section_name_offset(memory_name),
+            sh_type: elf::SHT_PROGBITS,
+            sh_flags: elf::SHF_ALLOC | elf::SHF_WRITE,
+            sh_addr: crate::MEMORY_BASE as u64,
+            sh_offset: memory_offset,
+            sh_size: memory_image.len() as u64,
+            sh_link: 0,
+            sh_info: 0,
+            sh_addralign: 4,
+            sh_entsize: 0,
+        });
+    }
     w.write_section_header(&SectionHeader {
         sh_name: w.section_name_offset(Some(attributes_name)),
         sh_type: elf::SHT_ARM_ATTRIBUTES,
@@ -176,6 +228,16 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     w.write_strtab_section_header();
     w.write_shstrtab_section_header();
     buf
+}
+
+/// Linear memory's initial contents, up to the end of the last data segment.
+fn initial_memory(m: &crate::MemoryInfo) -> Vec<u8> {
+    let len = m.data.iter().map(|(offset, bytes)| *offset as usize + bytes.len()).max().unwrap_or(0);
+    let mut image = vec![0; len];
+    for (offset, bytes) in &m.data {
+        image[*offset as usize..*offset as usize + bytes.len()].copy_from_slice(bytes);
+    }
+    image
 }
 
 /// The `.ARM.attributes` section: the CPU, M profile and Thumb-2 only. Disassemblers read it to

@@ -11,7 +11,24 @@ use wasmparser::{BlockType, FunctionBody, Operator, Parser, Payload, ValType, Va
 pub struct ModuleInfo {
     pub functions: Vec<FuncSource>,
     pub globals: Vec<GlobalInfo>,
+    /// The linear memory, if the module has one, or why it is out of scope.
+    pub memory: Option<Result<MemoryInfo, String>>,
 }
+
+/// The module's linear memory (one, 32-bit, 64 KiB pages).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryInfo {
+    pub min_pages: u32,
+    /// The most pages `memory.grow` may reach: the declared maximum, capped by the compile
+    /// option (the embedder's limit; the harness gives wasmtime the same one).
+    pub max_pages: u32,
+    pub export: Option<String>,
+    /// Active data segments: offset and bytes, in order (later ones overwrite earlier ones).
+    pub data: Vec<(u32, Vec<u8>)>,
+}
+
+/// Bytes in a WebAssembly page.
+pub const PAGE_BYTES: u32 = 0x1_0000;
 
 /// A global of the module. Globals live in the data area at `DATA_BASE + 4 * index`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +51,7 @@ pub struct FuncSource {
 /// Most parameters a function may take: four in R0–R3, the rest on the stack (AAPCS).
 pub const MAX_PARAMS: usize = 16;
 
-pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
+pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo, CompileError> {
     Validator::new().validate_all(wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
     let mut types: Vec<wasmparser::FuncType> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
@@ -42,6 +59,8 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
     let mut global_exports: Vec<(u32, String)> = Vec::new();
     let mut bodies: Vec<FunctionBody> = Vec::new();
     let mut globals: Vec<GlobalInfo> = Vec::new();
+    let mut memory: Option<Result<MemoryInfo, String>> = None;
+    let mut memory_export: Option<String> = None;
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(|e| CompileError::Invalid(e.to_string()))?;
         match payload {
@@ -65,6 +84,9 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
                         wasmparser::ExternalKind::Func => exports.push((e.index, e.name.to_string())),
                         wasmparser::ExternalKind::Global => {
                             global_exports.push((e.index, e.name.to_string()))
+                        }
+                        wasmparser::ExternalKind::Memory => {
+                            memory_export.get_or_insert_with(|| e.name.to_string());
                         }
                         _ => {}
                     }
@@ -91,6 +113,23 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
                     globals.push(GlobalInfo { index, export: None, mutable: g.ty.mutable, init });
                 }
             }
+            Payload::MemorySection(r) => {
+                let mut types = Vec::new();
+                for m in r {
+                    types.push(m.map_err(|e| CompileError::Invalid(e.to_string()))?);
+                }
+                memory = types.first().map(|m| memory_type(m, types.len(), max_memory_pages));
+            }
+            Payload::DataSection(r) => {
+                for d in r {
+                    let d = d.map_err(|e| CompileError::Invalid(e.to_string()))?;
+                    if let Some(Ok(m)) = &mut memory {
+                        if let Err(why) = add_data_segment(m, &d, &globals) {
+                            memory = Some(Err(why));
+                        }
+                    }
+                }
+            }
             Payload::StartSection { .. } => return Err(CompileError::unsupported_module("a start function")),
             Payload::CodeSectionEntry(body) => bodies.push(body),
             _ => {}
@@ -104,7 +143,7 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
             let index = i as u32;
             let export = exports.iter().find(|(f, _)| *f == index).map(|(_, n)| n.clone());
             let name = export.clone().unwrap_or_else(|| format!("func[{index}]"));
-            let ir = translate_function(&name, signatures[i], &signatures, &globals, &body);
+            let ir = translate_function(&name, signatures[i], &signatures, &globals, memory.as_ref(), &body);
             FuncSource { index, export, ir }
         })
         .collect();
@@ -113,7 +152,62 @@ pub fn translate_module(wasm: &[u8]) -> Result<ModuleInfo, CompileError> {
             g.export.get_or_insert(name);
         }
     }
-    Ok(ModuleInfo { functions, globals })
+    if let Some(Ok(m)) = &mut memory {
+        m.export = memory_export;
+    }
+    Ok(ModuleInfo { functions, globals, memory })
+}
+
+/// The memory of a module with `count` memories, or why it is out of scope.
+fn memory_type(m: &wasmparser::MemoryType, count: usize, cap: u32) -> Result<MemoryInfo, String> {
+    if count > 1 {
+        return Err("multiple memories".into());
+    }
+    if m.memory64 {
+        return Err("a 64-bit memory".into());
+    }
+    if m.shared {
+        return Err("a shared memory".into());
+    }
+    if m.page_size_log2.is_some() {
+        return Err("a custom page size".into());
+    }
+    if m.initial > cap as u64 {
+        return Err(format!("a memory of {} pages (at most {cap})", m.initial));
+    }
+    Ok(MemoryInfo {
+        min_pages: m.initial as u32,
+        max_pages: m.maximum.map_or(cap, |max| max.min(cap as u64) as u32),
+        export: None,
+        data: Vec::new(),
+    })
+}
+
+/// Adds an active data segment to the memory's initial image; passive ones are only used by
+/// `memory.init`, which is out of scope.
+fn add_data_segment(m: &mut MemoryInfo, d: &wasmparser::Data, globals: &[GlobalInfo]) -> Result<(), String> {
+    let wasmparser::DataKind::Active { offset_expr, .. } = &d.kind else { return Ok(()) };
+    let ops: Vec<Operator> = offset_expr
+        .get_operators_reader()
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let offset = match ops.as_slice() {
+        [Operator::I32Const { value }, Operator::End] => *value as u32,
+        [Operator::GlobalGet { global_index }, Operator::End] => {
+            match globals.get(*global_index as usize).map(|g| &g.init) {
+                Some(Ok(v)) => *v as u32,
+                _ => return Err("a data segment whose offset is not a constant".into()),
+            }
+        }
+        _ => return Err("a data segment whose offset is not a constant".into()),
+    };
+    let end = offset as u64 + d.data.len() as u64;
+    if end > m.min_pages as u64 * PAGE_BYTES as u64 {
+        return Err("a data segment out of bounds (instantiation traps)".into());
+    }
+    m.data.push((offset, d.data.to_vec()));
+    Ok(())
 }
 
 fn translate_function(
@@ -121,6 +215,7 @@ fn translate_function(
     ty: &wasmparser::FuncType,
     signatures: &[&wasmparser::FuncType],
     globals: &[GlobalInfo],
+    memory: Option<&Result<MemoryInfo, String>>,
     body: &FunctionBody,
 ) -> Result<IrFunction, CompileError> {
     let unsupported = |what: String| CompileError::Unsupported { function: name.to_string(), what };
@@ -137,6 +232,7 @@ fn translate_function(
         name,
         signatures,
         globals,
+        memory,
         vars: Vec::new(),
         insts: Vec::new(),
         stack: Vec::new(),
@@ -213,6 +309,7 @@ struct Translator<'a> {
     /// Every function's type, by function index (for calls).
     signatures: &'a [&'a wasmparser::FuncType],
     globals: &'a [GlobalInfo],
+    memory: Option<&'a Result<MemoryInfo, String>>,
     vars: Vec<VarKind>,
     insts: Vec<IrInst>,
     stack: Vec<Operand>,
@@ -230,6 +327,35 @@ impl<'a> Translator<'a> {
             Ok(_) => Ok(g),
             Err(why) => Err(CompileError::Unsupported { function: self.name.to_string(), what: why.clone() }),
         }
+    }
+
+    /// The linear memory, if in scope (validation guarantees there is one).
+    fn memory(&self) -> Result<&'a MemoryInfo, CompileError> {
+        match self.memory {
+            Some(Ok(m)) => Ok(m),
+            Some(Err(why)) => {
+                Err(CompileError::Unsupported { function: self.name.to_string(), what: why.clone() })
+            }
+            None => Err(CompileError::Invalid("memory access without a memory".into())),
+        }
+    }
+
+    fn load(&mut self, kind: MemLoad, memarg: wasmparser::MemArg) -> Result<(), CompileError> {
+        self.memory()?;
+        let addr = self.pop();
+        let dst = self.temp();
+        let offset = memarg.offset as u32; // validated: 32-bit memories have 32-bit offsets
+        self.emit(IrInst::Load { kind, dst, addr, offset });
+        self.stack.push(Operand::Var(dst));
+        Ok(())
+    }
+
+    fn store(&mut self, kind: MemStore, memarg: wasmparser::MemArg) -> Result<(), CompileError> {
+        self.memory()?;
+        let value = self.pop();
+        let addr = self.pop();
+        self.emit(IrInst::Store { kind, addr, value, offset: memarg.offset as u32 });
+        Ok(())
     }
 
     fn unsupported(&self, op: &Operator) -> CompileError {
@@ -295,15 +421,7 @@ impl<'a> Translator<'a> {
             if !self.is_local(v) {
                 if let Some(last) = self.insts.last_mut() {
                     if last.def() == Some(v) && !self.stack.contains(&value) {
-                        match last {
-                            IrInst::Bin { dst, .. }
-                            | IrInst::Un { dst, .. }
-                            | IrInst::Copy { dst, .. }
-                            | IrInst::Select { dst, .. } => *dst = local,
-                            IrInst::Call { dst, .. } => *dst = Some(local),
-                            IrInst::GlobalGet { dst, .. } => *dst = local,
-                            _ => unreachable!("def() is Some only for these"),
-                        }
+                        *last.def_mut().expect("def() is Some") = local;
                         return;
                     }
                 }
@@ -588,6 +706,27 @@ impl<'a> Translator<'a> {
                 let src = self.pop();
                 self.emit(IrInst::GlobalSet { global: global_index, src });
             }
+            Operator::I32Load { memarg } => self.load(MemLoad::I32, memarg)?,
+            Operator::I32Load8S { memarg } => self.load(MemLoad::I8S, memarg)?,
+            Operator::I32Load8U { memarg } => self.load(MemLoad::I8U, memarg)?,
+            Operator::I32Load16S { memarg } => self.load(MemLoad::I16S, memarg)?,
+            Operator::I32Load16U { memarg } => self.load(MemLoad::I16U, memarg)?,
+            Operator::I32Store { memarg } => self.store(MemStore::I32, memarg)?,
+            Operator::I32Store8 { memarg } => self.store(MemStore::I8, memarg)?,
+            Operator::I32Store16 { memarg } => self.store(MemStore::I16, memarg)?,
+            Operator::MemorySize { .. } => {
+                self.memory()?;
+                let dst = self.temp();
+                self.emit(IrInst::MemorySize { dst });
+                self.stack.push(Operand::Var(dst));
+            }
+            Operator::MemoryGrow { .. } => {
+                let max_pages = self.memory()?.max_pages;
+                let delta = self.pop();
+                let dst = self.temp();
+                self.emit(IrInst::MemoryGrow { dst, delta, max_pages });
+                self.stack.push(Operand::Var(dst));
+            }
             Operator::I32Const { value } => self.stack.push(Operand::Imm(value)),
             Operator::I32Add => self.bin(BinOp::Add),
             Operator::I32Sub => self.bin(BinOp::Sub),
@@ -662,6 +801,16 @@ fn is_plain_supported(op: &Operator) -> bool {
             | LocalGet { .. }
             | LocalSet { .. }
             | LocalTee { .. }
+            | I32Load { .. }
+            | I32Load8S { .. }
+            | I32Load8U { .. }
+            | I32Load16S { .. }
+            | I32Load16U { .. }
+            | I32Store { .. }
+            | I32Store8 { .. }
+            | I32Store16 { .. }
+            | MemorySize { .. }
+            | MemoryGrow { .. }
             | I32Const { .. }
             | I32Add
             | I32Sub

@@ -70,6 +70,44 @@ pub enum UnOp {
     Eqz,
 }
 
+/// Width and extension of a linear-memory load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemLoad {
+    I32,
+    I8S,
+    I8U,
+    I16S,
+    I16U,
+}
+
+impl MemLoad {
+    pub fn bytes(self) -> u32 {
+        match self {
+            MemLoad::I32 => 4,
+            MemLoad::I8S | MemLoad::I8U => 1,
+            MemLoad::I16S | MemLoad::I16U => 2,
+        }
+    }
+}
+
+/// Width of a linear-memory store (the low bits of the value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemStore {
+    I32,
+    I8,
+    I16,
+}
+
+impl MemStore {
+    pub fn bytes(self) -> u32 {
+        match self {
+            MemStore::I32 => 4,
+            MemStore::I8 => 1,
+            MemStore::I16 => 2,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IrInst {
     Bin {
@@ -123,8 +161,52 @@ pub enum IrInst {
         targets: Vec<LabelId>,
         default: LabelId,
     },
+    /// `dst = memory[addr + offset]`, trapping when any accessed byte is out of bounds (the
+    /// effective address is computed without wrapping).
+    Load {
+        kind: MemLoad,
+        dst: Var,
+        addr: Operand,
+        offset: u32,
+    },
+    /// `memory[addr + offset] = value`, with the same bounds check as `Load`.
+    Store {
+        kind: MemStore,
+        addr: Operand,
+        value: Operand,
+        offset: u32,
+    },
+    /// `dst = memory.size` (in 64 KiB pages).
+    MemorySize {
+        dst: Var,
+    },
+    /// `dst = memory.grow(delta)`: the old size in pages, or -1 if the memory would exceed
+    /// `max_pages`.
+    MemoryGrow {
+        dst: Var,
+        delta: Operand,
+        max_pages: u32,
+    },
     Return(Option<Operand>),
     Trap(TrapCode),
+}
+
+/// The destination of an instruction, by reference (`as_ref`) or mutable reference (`as_mut`).
+macro_rules! defined_var {
+    ($inst:expr, $as:ident) => {
+        match $inst {
+            IrInst::Bin { dst, .. }
+            | IrInst::Un { dst, .. }
+            | IrInst::Copy { dst, .. }
+            | IrInst::Select { dst, .. }
+            | IrInst::GlobalGet { dst, .. }
+            | IrInst::Load { dst, .. }
+            | IrInst::MemorySize { dst }
+            | IrInst::MemoryGrow { dst, .. } => Some(dst),
+            IrInst::Call { dst, .. } => dst.$as(),
+            _ => None,
+        }
+    };
 }
 
 impl IrInst {
@@ -138,6 +220,9 @@ impl IrInst {
             IrInst::BranchTable { index, .. } => vec![*index],
             IrInst::Call { args, .. } => args.clone(),
             IrInst::GlobalSet { src, .. } => vec![*src],
+            IrInst::Load { addr, .. } => vec![*addr],
+            IrInst::Store { addr, value, .. } => vec![*addr, *value],
+            IrInst::MemoryGrow { delta, .. } => vec![*delta],
             IrInst::Return(Some(v)) => vec![*v],
             _ => vec![],
         };
@@ -156,15 +241,12 @@ impl IrInst {
     }
 
     pub fn def(&self) -> Option<Var> {
-        match self {
-            IrInst::Bin { dst, .. }
-            | IrInst::Un { dst, .. }
-            | IrInst::Copy { dst, .. }
-            | IrInst::Select { dst, .. } => Some(*dst),
-            IrInst::Call { dst, .. } => *dst,
-            IrInst::GlobalGet { dst, .. } => Some(*dst),
-            _ => None,
-        }
+        defined_var!(self, as_ref).copied()
+    }
+
+    /// The variable this instruction defines, for retargeting it.
+    pub fn def_mut(&mut self) -> Option<&mut Var> {
+        defined_var!(self, as_mut)
     }
 }
 

@@ -18,18 +18,31 @@ pub use trap::TrapCode;
 /// Where the image's `.text` is loaded: inside the ARMv7-M code region (0x0–0x1FFF_FFFF).
 pub const TEXT_BASE: u32 = 0x0001_0000;
 
-/// Where the image's `.data` (the globals, 4 bytes each by index) is loaded: SRAM region.
+/// Where the image's `.data` is loaded (SRAM region): the linear memory's current size in bytes
+/// (one word), then the globals, 4 bytes each by index.
 pub const DATA_BASE: u32 = 0x2001_0000;
 
 /// Largest `.data`: 64 KiB.
 pub const DATA_SIZE: u32 = 0x1_0000;
 
+/// The word holding the linear memory's current size in bytes (`memory.grow` updates it).
+pub const MEMORY_SIZE_ADDR: u32 = DATA_BASE;
+
 /// The address of global `index`.
 pub fn global_addr(index: u32) -> u32 {
-    DATA_BASE + 4 * index
+    DATA_BASE + 4 + 4 * index
 }
 
-pub use frontend::GlobalInfo;
+/// Where linear memory starts (external RAM region). The image reserves the memory's maximum
+/// size there; byte `i` of linear memory is at `MEMORY_BASE + i`. A modified immediate, so one
+/// instruction adds it.
+pub const MEMORY_BASE: u32 = 0x6000_0000;
+
+/// Default cap on linear memory, in 64 KiB pages: the maximum of memories that declare none
+/// (or a larger one). 64 MiB.
+pub const DEFAULT_MAX_MEMORY_PAGES: u32 = 1024;
+
+pub use frontend::{GlobalInfo, MemoryInfo, PAGE_BYTES};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CompileError {
@@ -76,6 +89,8 @@ pub struct CompileOptions {
     /// "call stack exhausted" below it. It must leave room below for the largest leaf frame
     /// (4 KiB) and the saved registers.
     pub stack_limit: u32,
+    /// Most pages a linear memory may have (its `memory.grow` fails beyond), 0..=16384.
+    pub max_memory_pages: u32,
 }
 
 /// The default stack limit: emu-harness maps its stack at 0x2000_0000..0x2001_0000; leaves get
@@ -89,6 +104,7 @@ impl Default for CompileOptions {
             strategy: Strategy::Pool,
             cpu: Cpu::CortexM4,
             stack_limit: DEFAULT_STACK_LIMIT,
+            max_memory_pages: DEFAULT_MAX_MEMORY_PAGES,
         }
     }
 }
@@ -111,10 +127,12 @@ pub struct CompiledFunction {
 #[derive(Clone, Debug)]
 pub struct CompiledModule {
     pub cpu: Cpu,
-    /// Initial contents of the data area at `data_addr` (the globals).
+    /// Initial contents of the data area at `data_addr` (memory size word, then the globals).
     pub data: Vec<u8>,
     pub data_addr: u32,
     pub globals: Vec<GlobalInfo>,
+    /// The linear memory (at `MEMORY_BASE`), if the module has one in scope.
+    pub memory: Option<MemoryInfo>,
     pub text: Vec<u8>,
     pub text_addr: u32,
     pub functions: Vec<CompiledFunction>,
@@ -144,13 +162,23 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
     if !(1..=5).contains(&opts.pool_size) {
         return Err(CompileError::Invalid(format!("pool size {} (must be 1..=5)", opts.pool_size)));
     }
-    let module = frontend::translate_module(wasm)?;
-    if module.globals.len() as u64 * 4 > DATA_SIZE as u64 {
-        return Err(CompileError::unsupported_module("more than 16384 globals"));
+    if opts.max_memory_pages > 16384 {
+        return Err(CompileError::Invalid(format!(
+            "memory cap of {} pages (at most 16384: 1 GiB)",
+            opts.max_memory_pages
+        )));
     }
+    let module = frontend::translate_module(wasm, opts.max_memory_pages)?;
+    if (module.globals.len() as u64 + 1) * 4 > DATA_SIZE as u64 {
+        return Err(CompileError::unsupported_module("more than 16383 globals"));
+    }
+    let memory = module.memory.clone().and_then(Result::ok);
+    let memory_bytes = memory.as_ref().map_or(0, |m| m.min_pages * PAGE_BYTES);
     // Globals out of scope keep 0 here: no compiled function can touch them.
-    let data: Vec<u8> =
-        module.globals.iter().flat_map(|g| g.init.clone().unwrap_or(0).to_le_bytes()).collect();
+    let data: Vec<u8> = std::iter::once(memory_bytes as i32)
+        .chain(module.globals.iter().map(|g| g.init.clone().unwrap_or(0)))
+        .flat_map(i32::to_le_bytes)
+        .collect();
     let globals = module.globals.clone();
     let mut lowered: Vec<Result<(frontend::FuncSource, ir::IrFunction, lower::Lowered), CompileError>> =
         module
@@ -263,6 +291,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         data,
         data_addr: DATA_BASE,
         globals,
+        memory,
         text: assembled.bytes,
         text_addr: TEXT_BASE,
         functions,

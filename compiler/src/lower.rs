@@ -225,6 +225,8 @@ pub struct Lowerer<'a> {
     out_words: u32,
     /// Address below which SP must not go (checked on entry by functions that call).
     stack_limit: u32,
+    /// Out-of-line `udf` stubs that conditional branches trap through, placed after the body.
+    trap_stubs: Vec<(TrapCode, Label)>,
 }
 
 pub fn lower(
@@ -268,6 +270,7 @@ pub fn lower(
         stack_limit,
         stats: FunctionStats { max_live: live.max_live, ..Default::default() },
         live,
+        trap_stubs: Vec::new(),
     };
     l.prologue();
     let mut pos = 0;
@@ -282,6 +285,10 @@ pub fn lower(
             l.inst(pos);
             pos += 1;
         }
+    }
+    for (code, label) in std::mem::take(&mut l.trap_stubs) {
+        l.code.push(Emit::Bind(label));
+        l.emit(Inst::Udf { imm: code.udf_imm() });
     }
     let saved: Vec<Reg> = (0..l.pool.len()).filter(|i| l.used[*i]).map(|i| l.pool[i]).collect();
     // SP stays 8-byte aligned (AAPCS) across the pushed registers, LR and the frame.
@@ -619,6 +626,60 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Branches to the function's `udf` stub for `code` when `cond` holds.
+    fn trap_if(&mut self, cond: Cond, code: TrapCode) {
+        let target = match self.trap_stubs.iter().find(|(c, _)| *c == code) {
+            Some((_, l)) => *l,
+            None => {
+                let l = self.new_label();
+                self.trap_stubs.push((code, l));
+                l
+            }
+        };
+        self.emit(Inst::B { cond: Some(cond), target });
+    }
+
+    /// `rd` = the linear memory's current size in bytes.
+    fn memory_size_bytes(&mut self, rd: Reg) {
+        for i in mov_imm(rd, crate::MEMORY_SIZE_ADDR) {
+            self.emit(i);
+        }
+        self.emit(Inst::Load { kind: LoadKind::Word, rt: rd, rn: rd, offset: MemOffset::new(0).unwrap() });
+    }
+
+    /// Bounds check of a `bytes`-byte access at `ra + offset`: traps unless the whole access is
+    /// inside the memory's current size, computing the end address without wrapping. Leaves
+    /// the host address of the access's end in R0 and returns the offset that reaches its start;
+    /// `None` if the access can never be in bounds (a `udf` was emitted instead).
+    fn memory_access(&mut self, ra: Reg, offset: u32, bytes: u32) -> Option<MemOffset> {
+        let Ok(end) = u32::try_from(offset as u64 + bytes as u64) else {
+            self.emit(Inst::Udf { imm: TrapCode::MemoryOutOfBounds.udf_imm() });
+            return None;
+        };
+        self.memory_size_bytes(EXPANSION);
+        match ModImm::new(end) {
+            Some(imm) => self.emit(Inst::DpImm { op: DpOp::Add, s: true, rd: Reg::R0, rn: ra, imm }),
+            None => {
+                for i in mov_imm(Reg::R0, end) {
+                    self.emit(i);
+                }
+                self.emit(Inst::Dp { op: DpOp::Add, s: true, rd: Reg::R0, rn: ra, rm: Reg::R0 });
+            }
+        }
+        // Carry: `ra + offset + bytes` wrapped past 2^32.
+        self.trap_if(Cond::Hs, TrapCode::MemoryOutOfBounds);
+        self.emit(Inst::Cmp { rn: Reg::R0, rm: EXPANSION });
+        self.trap_if(Cond::Hi, TrapCode::MemoryOutOfBounds);
+        self.emit(Inst::DpImm {
+            op: DpOp::Add,
+            s: true,
+            rd: Reg::R0,
+            rn: Reg::R0,
+            imm: modimm(crate::MEMORY_BASE),
+        });
+        Some(MemOffset::new(-(bytes as i32)).expect("access widths are at most 8 bytes"))
+    }
+
     fn trap_unless(&mut self, cond: Cond, code: TrapCode) {
         let ok = self.new_label();
         self.emit(Inst::B { cond: Some(cond), target: ok });
@@ -848,6 +909,88 @@ impl Lowerer<'_> {
                     }
                 }
                 self.clear();
+            }
+            IrInst::Load { kind, dst, addr, offset } => {
+                let mut pinned = Vec::new();
+                let ra = self.use_operand(addr, &mut pinned, pos, SCRATCH_A);
+                self.free_dead(pos);
+                let rd = self.def(dst, pos);
+                if let Some(offset) = self.memory_access(ra, offset, kind.bytes()) {
+                    let kind = match kind {
+                        MemLoad::I32 => LoadKind::Word,
+                        MemLoad::I8S => LoadKind::SignedByte,
+                        MemLoad::I8U => LoadKind::Byte,
+                        MemLoad::I16S => LoadKind::SignedHalf,
+                        MemLoad::I16U => LoadKind::Half,
+                    };
+                    self.emit(Inst::Load { kind, rt: rd, rn: Reg::R0, offset });
+                }
+                self.after_def(dst, pos);
+            }
+            IrInst::Store { kind, addr, value, offset } => {
+                let mut pinned = Vec::new();
+                let ra = self.use_operand(addr, &mut pinned, pos, SCRATCH_A);
+                let rv = self.use_operand(value, &mut pinned, pos, SCRATCH_B);
+                self.free_dead(pos);
+                if let Some(offset) = self.memory_access(ra, offset, kind.bytes()) {
+                    let kind = match kind {
+                        MemStore::I32 => StoreKind::Word,
+                        MemStore::I8 => StoreKind::Byte,
+                        MemStore::I16 => StoreKind::Half,
+                    };
+                    self.emit(Inst::Store { kind, rt: rv, rn: Reg::R0, offset });
+                }
+            }
+            IrInst::MemorySize { dst } => {
+                self.free_dead(pos);
+                let rd = self.def(dst, pos);
+                self.memory_size_bytes(EXPANSION);
+                let amount = ShiftAmount::new(16).unwrap();
+                self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: true, rd, rm: EXPANSION, amount });
+                self.after_def(dst, pos);
+            }
+            IrInst::MemoryGrow { dst, delta, max_pages } => {
+                let mut pinned = Vec::new();
+                let rn = self.use_operand(delta, &mut pinned, pos, SCRATCH_A);
+                self.free_dead(pos);
+                let rd = self.def(dst, pos);
+                let sixteen = ShiftAmount::new(16).unwrap();
+                // R12 = &size, R1 = size in bytes, R0 = old pages, R3 = pages still allowed.
+                for i in mov_imm(EXPANSION, crate::MEMORY_SIZE_ADDR) {
+                    self.emit(i);
+                }
+                let at_r12 = MemOffset::new(0).unwrap();
+                self.emit(Inst::Load { kind: LoadKind::Word, rt: Reg::R1, rn: EXPANSION, offset: at_r12 });
+                self.emit(Inst::ShiftImm {
+                    op: ShiftOp::Lsr,
+                    s: true,
+                    rd: Reg::R0,
+                    rm: Reg::R1,
+                    amount: sixteen,
+                });
+                for i in mov_imm(SCRATCH_B, max_pages) {
+                    self.emit(i);
+                }
+                self.emit(Inst::Dp { op: DpOp::Sub, s: true, rd: SCRATCH_B, rn: SCRATCH_B, rm: Reg::R0 });
+                self.emit(Inst::Cmp { rn, rm: SCRATCH_B });
+                let (fail, done) = (self.new_label(), self.new_label());
+                self.emit(Inst::B { cond: Some(Cond::Hi), target: fail });
+                // New memory is already zero: bytes past the size are never written.
+                self.emit(Inst::ShiftImm {
+                    op: ShiftOp::Lsl,
+                    s: true,
+                    rd: SCRATCH_B,
+                    rm: rn,
+                    amount: sixteen,
+                });
+                self.emit(Inst::Dp { op: DpOp::Add, s: true, rd: Reg::R1, rn: Reg::R1, rm: SCRATCH_B });
+                self.emit(Inst::Store { kind: StoreKind::Word, rt: Reg::R1, rn: EXPANSION, offset: at_r12 });
+                self.emit(Inst::Mov { rd, rm: Reg::R0 });
+                self.emit(Inst::B { cond: None, target: done });
+                self.code.push(Emit::Bind(fail));
+                self.emit(Inst::MvnImm { s: false, rd, imm: modimm(0) });
+                self.code.push(Emit::Bind(done));
+                self.after_def(dst, pos);
             }
             IrInst::Return(value) => {
                 if let Some(v) = value {

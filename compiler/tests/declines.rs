@@ -27,7 +27,19 @@ fn unsupported_operators_are_named() {
     for (wat, what) in [
         (r#"(module (func (export "f") (param i64) (result i64) local.get 0))"#, "value type i64"),
         (r#"(module (func (export "f") (result i32) i32.const 1 i32.extend8_s))"#, "operator i32.extend8_s"),
-        (r#"(module (memory 1) (func (export "f") (result i32) i32.const 0 i32.load))"#, "operator i32.load"),
+        (
+            r#"(module (memory 1) (func (export "f") i32.const 0 i32.const 0 i32.const 1 memory.fill))"#,
+            "operator memory.fill",
+        ),
+        (
+            r#"(module (memory 2000) (func (export "f") (result i32) i32.const 0 i32.load))"#,
+            "a memory of 2000 pages (at most 1024)",
+        ),
+        (
+            r#"(module (memory 1) (memory 1) (func (export "f") (result i32) i32.const 0 i32.load))"#,
+            "multiple memories",
+        ),
+        (r#"(module (memory i64 1) (func (export "f") memory.size drop))"#, "a 64-bit memory"),
         (
             r#"(module (func (export "f") (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))"#,
             "17 parameters",

@@ -4,13 +4,18 @@
 //! - `SENTINEL_PAGE`: a `wfi` the callee returns to (LR = sentinel | 1); reaching it ends the run.
 //! - `TEXT_BASE`: the image's `.text`, up to `CODE_SIZE` bytes.
 //! - `STACK_BASE`..`STACK_TOP`: the stack (SRAM region).
+//! - `DATA_BASE`: the data area (memory size word, globals).
+//! - `MEMORY_BASE`: linear memory, mapped at its maximum size onto a host buffer, so the harness
+//!   compares it without copying.
 //!
 //! Before each call R4–R11 get canary values and SP a known top; after return both are checked.
 
 use crate::outcome::{AbiViolation, Outcome, TrapKind};
 use unicorn_engine::unicorn_const::{Arch, Mode, Prot};
 use unicorn_engine::{uc_error, ArmCpuModel, RegisterARM, Unicorn};
-use wasm2thumb::{Cpu, TrapCode, DATA_BASE, DATA_SIZE, TEXT_BASE};
+use wasm2thumb::{
+    Cpu, MemoryInfo, TrapCode, DATA_BASE, DATA_SIZE, MEMORY_BASE, MEMORY_SIZE_ADDR, PAGE_BYTES, TEXT_BASE,
+};
 
 const SENTINEL_PAGE: u64 = 0x0000_1000;
 const SENTINEL: u64 = SENTINEL_PAGE;
@@ -32,7 +37,10 @@ const CALLEE_SAVED: [RegisterARM; 8] = [
 const ARGS: [RegisterARM; 4] = [RegisterARM::R0, RegisterARM::R1, RegisterARM::R2, RegisterARM::R3];
 
 pub struct Emulator {
+    // Declared first so it is dropped (and unmaps `memory`) before the buffer is freed.
     uc: Unicorn<'static, ()>,
+    /// Host buffer behind the linear memory mapping (its maximum size); empty if none.
+    memory: Box<[u8]>,
     loaded_len: u64,
     loaded_data: usize,
     calls: u64,
@@ -81,12 +89,19 @@ impl Emulator {
                 x as u8
             })
             .collect();
-        Ok(Emulator { uc, loaded_len: 0, loaded_data: 0, calls: 0, garbage })
+        Ok(Emulator { uc, memory: Box::new([]), loaded_len: 0, loaded_data: 0, calls: 0, garbage })
     }
 
-    /// Loads `.text` at `TEXT_BASE` (replacing what was there, and its translated blocks) and
-    /// `.data` at `DATA_BASE` (the rest of the data area zeroed).
-    pub fn load(&mut self, text: &[u8], data: &[u8]) -> Result<(), EmuSetupError> {
+    /// Loads `.text` at `TEXT_BASE` (replacing what was there, and its translated blocks),
+    /// `.data` at `DATA_BASE` (the rest of the data area zeroed) and a fresh linear memory with
+    /// its data segments.
+    pub fn load(
+        &mut self,
+        text: &[u8],
+        data: &[u8],
+        memory: Option<&MemoryInfo>,
+    ) -> Result<(), EmuSetupError> {
+        self.map_memory(memory)?;
         if data.len() as u64 > DATA_SIZE as u64 {
             return Err(EmuSetupError::TooLarge(data.len()));
         }
@@ -105,6 +120,54 @@ impl Emulator {
         self.uc.ctl_remove_cache(TEXT_BASE as u64, TEXT_BASE as u64 + old.max(2))?;
         self.loaded_len = text.len() as u64;
         Ok(())
+    }
+
+    fn map_memory(&mut self, memory: Option<&MemoryInfo>) -> Result<(), EmuSetupError> {
+        if !self.memory.is_empty() {
+            self.uc.mem_unmap(MEMORY_BASE as u64, self.memory.len() as u64)?;
+            self.memory = Box::new([]);
+        }
+        let Some(m) = memory else { return Ok(()) };
+        let bytes = m.max_pages as usize * PAGE_BYTES as usize;
+        if bytes == 0 {
+            return Ok(());
+        }
+        // Zeroed allocation: the OS hands out zero pages lazily, so a large maximum costs
+        // address space, not memory.
+        let mut buffer = vec![0u8; bytes].into_boxed_slice();
+        for (offset, segment) in &m.data {
+            buffer[*offset as usize..*offset as usize + segment.len()].copy_from_slice(segment);
+        }
+        // SAFETY: the buffer is owned by `self`, never reallocated while mapped, and unmapped
+        // (above, or by dropping `uc` first) before it is freed.
+        unsafe {
+            self.uc.mem_map_ptr(
+                MEMORY_BASE as u64,
+                bytes as u64,
+                Prot::READ | Prot::WRITE,
+                buffer.as_mut_ptr().cast(),
+            )?;
+        }
+        self.memory = buffer;
+        Ok(())
+    }
+
+    /// Linear memory up to its current size (per the size word).
+    pub fn memory(&self) -> &[u8] {
+        let size = self.read_word(MEMORY_SIZE_ADDR).unwrap_or(0) as usize;
+        &self.memory[..size.min(self.memory.len())]
+    }
+
+    /// Makes linear memory equal `contents` (a prefix of the mapped maximum) and sets the size.
+    /// Bytes past the new size are zeroed, as memory not yet grown into must be.
+    pub fn set_memory(&mut self, contents: &[u8]) {
+        let old = self.memory().len();
+        let n = contents.len().min(self.memory.len());
+        self.memory[..n].copy_from_slice(&contents[..n]);
+        if old > n {
+            self.memory[n..old].fill(0);
+        }
+        self.write_word(MEMORY_SIZE_ADDR, n as u32);
     }
 
     pub fn read_word(&self, addr: u32) -> Option<u32> {

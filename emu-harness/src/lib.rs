@@ -6,6 +6,7 @@
 //! - [`outcome`]: how a call ended, on either side, and the comparison of two outcomes.
 //! - [`vectors`]: boundary and seeded random argument vectors.
 //! - [`wast`]: `.wast` scripts as input (module + assertions).
+//! - [`state`]: which functions may change memory; how two memories differ.
 //! - [`run`]: the differential run over files; [`report`]: its text and JSON output.
 //! - [`sizes`]: code size of the pool allocator against the baseline strategy.
 //! - [`bench`]: compile speed against wasmtime's Cranelift.
@@ -17,6 +18,7 @@ pub mod reference;
 pub mod report;
 pub mod run;
 pub mod sizes;
+pub mod state;
 pub mod vectors;
 pub mod wast;
 

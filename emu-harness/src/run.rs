@@ -4,6 +4,7 @@
 use crate::emu::Emulator;
 use crate::outcome::{judge, Outcome, Verdict};
 use crate::reference::{Reference, ReferenceInstance};
+use crate::state::ModuleFacts;
 use crate::vectors::{function_seed, vectors};
 use crate::wast::{parse_script, Assertion, Expect, Script, ScriptModule, Strictness};
 use serde::Serialize;
@@ -16,8 +17,11 @@ pub struct RunConfig {
     /// Vectors per function (at least; the boundary combinations may exceed it).
     pub vectors: usize,
     pub seed: u64,
-    /// Reference fuel per call.
+    /// Reference fuel per call on a generated vector.
     pub fuel: u64,
+    /// Reference fuel per call of a script's own assertion: scripts may run long loops on
+    /// purpose, and their expected results must be reached.
+    pub assertion_fuel: u64,
     pub compile: CompileOptions,
     /// Only run functions with this name.
     pub function: Option<String>,
@@ -27,8 +31,8 @@ impl RunConfig {
     /// The emulator's instruction budget: generous enough that code which finishes in the
     /// reference within `fuel` always finishes here (no expansion of one WebAssembly operator
     /// is longer than a few dozen instructions), so running out is a hang, not slowness.
-    pub fn emulator_budget(&self) -> u64 {
-        self.fuel.saturating_mul(100).saturating_add(10_000)
+    pub fn emulator_budget(fuel: u64) -> u64 {
+        fuel.saturating_mul(100).saturating_add(10_000)
     }
 }
 
@@ -38,6 +42,7 @@ impl Default for RunConfig {
             vectors: 1000,
             seed: 0,
             fuel: 200_000,
+            assertion_fuel: 10_000_000,
             compile: CompileOptions::default(),
             function: None,
         }
@@ -120,12 +125,34 @@ pub struct Runner {
     pub config: RunConfig,
     /// Exported globals of the module being run: name and address in the emulator.
     watched: Vec<(String, u32)>,
+    /// Whether the module being run has a linear memory in the emulator.
+    has_memory: bool,
+    facts: ModuleFacts,
 }
+
+/// The result of running one compiled module.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleRun {
+    pub functions: Vec<FunctionReport>,
+    /// Assertions not run, by reason.
+    pub skipped: BTreeMap<String, usize>,
+}
+
+/// Why assertions after a call that could not be run are not run either.
+pub const SKIPPED_AFTER_STATE_CHANGE: &str = "after a skipped call that may change state";
 
 impl Runner {
     pub fn new(config: RunConfig) -> Result<Runner, String> {
         let emu = Emulator::new(config.compile.cpu).map_err(|e| e.to_string())?;
-        Ok(Runner { emu, reference: Reference::new(), config, watched: Vec::new() })
+        let reference = Reference::new(config.compile.max_memory_pages);
+        Ok(Runner {
+            emu,
+            reference,
+            config,
+            watched: Vec::new(),
+            has_memory: false,
+            facts: ModuleFacts::default(),
+        })
     }
 
     pub fn run_file(&mut self, path: &Path) -> FileReport {
@@ -142,7 +169,7 @@ impl Runner {
         } else {
             match parse_input(&bytes) {
                 Ok(wasm) => {
-                    let module = ScriptModule { line: 1, wasm: Ok(wasm), assertions: Vec::new() };
+                    let module = ScriptModule::new(1, Ok(wasm));
                     self.run_script(
                         &file,
                         &Script { modules: vec![module], skipped: Vec::new() },
@@ -186,14 +213,17 @@ impl Runner {
                     self.run_compiled(file, module, &compiled).map_err(|e| ("reference rejects module", e))
                 });
             match (result, strictness) {
-                (Ok(mut f), _) => {
-                    for func in &f {
+                (Ok(mut run), _) => {
+                    for func in &run.functions {
                         if func.status == Status::Declined {
                             let n = module.assertions.iter().filter(|a| a.function == func.function).count();
                             *report.skipped.entry("declined".into()).or_default() += n;
                         }
                     }
-                    report.functions.append(&mut f);
+                    for (reason, n) in run.skipped {
+                        *report.skipped.entry(reason).or_default() += n;
+                    }
+                    report.functions.append(&mut run.functions);
                 }
                 (Err((_, e)), Strictness::Strict) => return FileReport::failed(file, e),
                 (Err((kind, _)), Strictness::Lenient) => {
@@ -212,10 +242,12 @@ impl Runner {
         file: &str,
         module: &ScriptModule,
         compiled: &CompiledModule,
-    ) -> Result<Vec<FunctionReport>, String> {
+    ) -> Result<ModuleRun, String> {
         let wasm = module.wasm.as_ref().map_err(|e| e.clone())?;
         let mut reference = self.reference.instantiate(wasm)?;
-        self.emu.load(&compiled.text, &compiled.data).map_err(|e| e.to_string())?;
+        self.emu.load(&compiled.text, &compiled.data, compiled.memory.as_ref()).map_err(|e| e.to_string())?;
+        self.has_memory = compiled.memory.is_some();
+        self.facts = ModuleFacts::of(wasm);
         self.watched = compiled
             .globals
             .iter()
@@ -245,9 +277,21 @@ impl Runner {
         for func in &funcs {
             reports.push(new_report(file, func));
         }
-        for a in &module.assertions {
-            if let Some(k) = funcs.iter().position(|f| f.name == a.function) {
-                self.run_assertion(&mut reports[first + k], funcs[k], a, &mut reference);
+        // Assertions in script order, until a call that cannot be run here (skipped by the
+        // script reader, declined, or filtered out) may have changed the state they expect.
+        let mut skipped = BTreeMap::new();
+        let mut state_unknown = false;
+        for (i, a) in module.assertions.iter().enumerate() {
+            state_unknown |= module
+                .skipped_calls
+                .iter()
+                .any(|c| c.before == i && self.facts.export_may_change_state(&c.function));
+            match funcs.iter().position(|f| f.name == a.function) {
+                Some(_) if state_unknown => {
+                    *skipped.entry(SKIPPED_AFTER_STATE_CHANGE.to_string()).or_default() += 1;
+                }
+                Some(k) => self.run_assertion(&mut reports[first + k], funcs[k], a, &mut reference),
+                None => state_unknown |= self.facts.export_may_change_state(&a.function),
             }
         }
         for (k, func) in funcs.iter().enumerate() {
@@ -256,7 +300,7 @@ impl Runner {
         for r in &mut reports[first..] {
             finish(r, compiled);
         }
-        Ok(reports)
+        Ok(ModuleRun { functions: reports, skipped })
     }
 
     fn run_vectors(
@@ -266,7 +310,7 @@ impl Runner {
         reference: &mut ReferenceInstance,
     ) {
         let fuel = self.config.fuel;
-        let budget = self.config.emulator_budget();
+        let budget = RunConfig::emulator_budget(fuel);
         let seed = function_seed(self.config.seed, &report.file, &func.name);
         let mut hangs = 0;
         for args in vectors(func.params as usize, self.config.vectors, seed) {
@@ -297,7 +341,8 @@ impl Runner {
         a: &Assertion,
         reference: &mut ReferenceInstance,
     ) {
-        let (fuel, budget) = (self.config.fuel, self.config.emulator_budget());
+        let fuel = self.config.assertion_fuel.max(self.config.fuel);
+        let budget = RunConfig::emulator_budget(fuel);
         let (expected, emulated, state) = self.call_both(func, &a.args, reference, fuel, budget);
         report.assertions += 1;
         let verdict = match &a.expect {
@@ -325,9 +370,10 @@ impl Runner {
         });
     }
 
-    /// One call on both sides, then the exported globals compared. On a difference the
-    /// emulator's globals are reset to the reference's, so one wrong store is reported once
-    /// instead of poisoning every later call.
+    /// One call on both sides, then the exported globals and linear memory compared (its
+    /// contents only after functions that may write it; its size always). On a difference the
+    /// emulator's state is reset to the reference's, so one wrong store is reported once instead
+    /// of poisoning every later call.
     fn call_both(
         &mut self,
         func: &CompiledFunction,
@@ -347,6 +393,20 @@ impl Runner {
                     diffs.push(format!("global `{name}`: reference {want:#010x}, compiled {found:#010x}"));
                     self.emu.write_word(*addr, want);
                 }
+            }
+        }
+        if let (true, Some(want)) = (self.has_memory, reference.memory()) {
+            let writer = self.facts.memory_writers.get(func.index as usize).copied().unwrap_or(true);
+            let found = self.emu.memory();
+            let diff = if writer {
+                crate::state::memory_diff(want, found)
+            } else {
+                (want.len() != found.len()).then(|| crate::state::memory_diff(want, found)).flatten()
+            };
+            if let Some(d) = diff {
+                diffs.push(d);
+                let want = want.to_vec();
+                self.emu.set_memory(&want);
             }
         }
         (expected, emulated, (!diffs.is_empty()).then(|| diffs.join("; ")))

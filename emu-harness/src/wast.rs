@@ -35,6 +35,23 @@ pub struct ScriptModule {
     /// The binary, or why the module could not be encoded.
     pub wasm: Result<Vec<u8>, String>,
     pub assertions: Vec<Assertion>,
+    /// Calls of this module's functions that could not be run (lenient mode), with where they
+    /// fall among `assertions`: if such a call may change state, the assertions after it cannot
+    /// be trusted to see the state the script expects.
+    pub skipped_calls: Vec<SkippedCall>,
+}
+
+impl ScriptModule {
+    pub fn new(line: usize, wasm: Result<Vec<u8>, String>) -> ScriptModule {
+        ScriptModule { line, wasm, assertions: Vec::new(), skipped_calls: Vec::new() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedCall {
+    /// The index in `assertions` of the first assertion after the call.
+    pub before: usize,
+    pub function: String,
 }
 
 /// A directive that was not run, and why (`float`, `i64`, `directive assert_invalid`, ...).
@@ -71,10 +88,14 @@ pub fn parse_script(text: &str, strictness: Strictness) -> Result<Script, String
     for directive in wast.directives {
         let (line, _) = directive.span().linecol_in(text);
         let line = line + 1;
+        let invoked = invoked_function(&directive);
         if let Err(reason) = add_directive(&mut script, directive, line) {
             match strictness {
                 Strictness::Strict => return Err(format!("line {line}: {reason}")),
                 Strictness::Lenient => script.skipped.push(Skipped { line, reason }),
+            }
+            if let (Some(function), Some(module)) = (invoked, script.modules.last_mut()) {
+                module.skipped_calls.push(SkippedCall { before: module.assertions.len(), function });
             }
         }
     }
@@ -88,12 +109,12 @@ fn add_directive(script: &mut Script, directive: WastDirective<'_>, line: usize)
     match directive {
         WastDirective::Module(QuoteWat::Wat(mut wat)) => {
             let wasm = wat.encode().map_err(|e| first_line(&e.to_string()));
-            script.modules.push(ScriptModule { line, wasm, assertions: Vec::new() });
+            script.modules.push(ScriptModule::new(line, wasm));
             Ok(())
         }
         WastDirective::Module(mut m) => {
             let wasm = m.encode().map_err(|e| first_line(&e.to_string()));
-            script.modules.push(ScriptModule { line, wasm, assertions: Vec::new() });
+            script.modules.push(ScriptModule::new(line, wasm));
             Ok(())
         }
         WastDirective::Invoke(inv) => push(script, line, inv, Expect::Nothing),
@@ -117,6 +138,18 @@ fn add_directive(script: &mut Script, directive: WastDirective<'_>, line: usize)
         }
         other => Err(format!("directive {}", directive_name(&other))),
     }
+}
+
+/// The function a directive calls, if it calls one. A call on a named module counts as a call
+/// on the current one: it may be the same instance.
+fn invoked_function(d: &WastDirective<'_>) -> Option<String> {
+    let inv = match d {
+        WastDirective::Invoke(inv) | WastDirective::AssertExhaustion { call: inv, .. } => inv,
+        WastDirective::AssertReturn { exec: WastExecute::Invoke(inv), .. }
+        | WastDirective::AssertTrap { exec: WastExecute::Invoke(inv), .. } => inv,
+        _ => return None,
+    };
+    Some(inv.name.to_string())
 }
 
 fn directive_name(d: &WastDirective<'_>) -> String {

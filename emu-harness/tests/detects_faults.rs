@@ -10,12 +10,12 @@ use wasm2thumb::{compile, CompileOptions, CompiledModule};
 fn module(wat: &str) -> (ScriptModule, CompiledModule) {
     let wasm = wat::parse_str(wat).unwrap();
     let compiled = compile(&wasm, &CompileOptions::default()).unwrap();
-    (ScriptModule { line: 1, wasm: Ok(wasm), assertions: Vec::new() }, compiled)
+    (ScriptModule::new(1, Ok(wasm)), compiled)
 }
 
 fn run(module: &ScriptModule, compiled: &CompiledModule) -> Vec<FunctionReport> {
     let config = RunConfig { vectors: 200, ..RunConfig::default() };
-    Runner::new(config).unwrap().run_compiled("test", module, compiled).unwrap()
+    Runner::new(config).unwrap().run_compiled("test", module, compiled).unwrap().functions
 }
 
 /// Replaces the first instruction of `function` whose text starts with `prefix` by `with`
@@ -173,7 +173,7 @@ fn hang_is_a_mismatch_not_inconclusive() {
     // b . (branch to itself): 0xE7FE.
     c.text[off..off + 2].copy_from_slice(&0xE7FEu16.to_le_bytes());
     let config = RunConfig { vectors: 2, fuel: 1000, ..RunConfig::default() };
-    let r = Runner::new(config).unwrap().run_compiled("test", &m, &c).unwrap();
+    let r = Runner::new(config).unwrap().run_compiled("test", &m, &c).unwrap().functions;
     let f = only(&r);
     assert_eq!(f.status, Status::Mismatch);
     assert!(matches!(f.examples[0].emulated, Outcome::BudgetExhausted { .. }));
@@ -183,7 +183,7 @@ fn hang_is_a_mismatch_not_inconclusive() {
 fn both_sides_out_of_budget_is_inconclusive() {
     let (m, c) = module(r#"(module (func (export "spin") (loop (br 0))))"#);
     let config = RunConfig { vectors: 3, fuel: 1000, ..RunConfig::default() };
-    let r = Runner::new(config).unwrap().run_compiled("test", &m, &c).unwrap();
+    let r = Runner::new(config).unwrap().run_compiled("test", &m, &c).unwrap().functions;
     let f = only(&r);
     assert_eq!(f.status, Status::Inconclusive);
     assert_eq!(f.inconclusive, f.vectors);
@@ -222,4 +222,56 @@ fn changed_global_is_a_mismatch() {
     let state = f.examples[0].state.as_deref().expect("a state difference");
     assert!(state.contains("global `g`"), "{state}");
     assert_eq!(f.examples[0].emulated, f.examples[0].reference, "the results agree; only the global differs");
+}
+
+#[test]
+fn corrupted_memory_byte_is_a_mismatch() {
+    let (m, mut c) = module(
+        r#"(module (memory 1)
+            (func (export "put") (param i32) (i32.store8 (i32.const 100) (local.get 0))))"#,
+    );
+    // The store lands one byte below where it should: same instruction, offset -2 instead of -1.
+    let listing = c.function("put").unwrap().listing.clone();
+    let strb = listing.iter().find(|(_, t)| t.starts_with("strb")).unwrap().1.clone();
+    let rt = strb.split_whitespace().nth(1).unwrap().trim_end_matches(',');
+    let rt = Reg::ALL.into_iter().find(|r| r.to_string() == rt).unwrap();
+    patch(
+        &mut c,
+        "put",
+        "strb",
+        &[Inst::Store {
+            kind: wasm2thumb::thumb::StoreKind::Byte,
+            rt,
+            rn: Reg::R0,
+            offset: wasm2thumb::thumb::MemOffset::new(-2).unwrap(),
+        }],
+    );
+    let r = run(&m, &c);
+    let f = only(&r);
+    assert_eq!(f.status, Status::Mismatch);
+    let state = f.examples[0].state.as_deref().expect("a memory difference");
+    assert!(state.starts_with("memory[0x63]: reference 0x00, compiled "), "{state}");
+    assert!(state.contains("at 0x60: reference ["), "a hexdump window: {state}");
+    assert_eq!(f.examples[0].emulated, f.examples[0].reference, "the results agree; only memory differs");
+}
+
+#[test]
+fn memory_grown_wrongly_is_a_mismatch() {
+    let (m, mut c) = module(
+        r#"(module (memory 1 3)
+            (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+    );
+    // Grows by one page too many: `lsls r3, rn, #16` becomes `lsls r3, rn, #17`.
+    let listing = c.function("grow").unwrap().listing.clone();
+    let lsl = listing.iter().find(|(_, t)| t.starts_with("lsls") && t.ends_with("#16")).unwrap().1.clone();
+    let rm = lsl.split_whitespace().nth(2).unwrap().trim_end_matches(',');
+    let rm = Reg::ALL.into_iter().find(|r| r.to_string() == rm).unwrap();
+    let amount = wasm2thumb::thumb::ShiftAmount::new(17).unwrap();
+    let wrong = Inst::ShiftImm { op: wasm2thumb::thumb::ShiftOp::Lsl, s: true, rd: Reg::R3, rm, amount };
+    patch(&mut c, "grow", "lsls", &[wrong]);
+    let r = run(&m, &c);
+    let f = only(&r);
+    assert_eq!(f.status, Status::Mismatch);
+    let state = f.examples[0].state.as_deref().expect("a memory size difference");
+    assert!(state.starts_with("memory size: reference 2 pages, compiled 3 pages"), "{state}");
 }

