@@ -82,6 +82,8 @@ pub enum Outcome {
     EmulatorError {
         message: &'static str,
     },
+    /// Emulator only: not run, because the reference did not finish (nothing could be judged).
+    NotRun,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -111,6 +113,7 @@ impl fmt::Display for Outcome {
                 write!(f, "returned with SP {found:#010x} instead of {expected:#010x}")
             }
             Outcome::EmulatorError { message } => write!(f, "emulator error: {message}"),
+            Outcome::NotRun => write!(f, "not run (the reference did not finish)"),
         }
     }
 }

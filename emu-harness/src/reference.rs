@@ -3,11 +3,14 @@
 
 use crate::outcome::{Outcome, TrapKind};
 use std::borrow::Cow;
-use wasmtime::{Config, Engine, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Trap, Val};
+use wasmtime::{
+    Config, Engine, Global, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Trap, Val,
+};
 
-/// The name under which the harness exports a memory the module does not export itself, so
-/// the reference's memory can be compared too.
+/// The names under which the harness exports a memory or global the module does not export
+/// itself, so the reference's whole state can be compared and copied.
 pub const MEMORY_EXPORT: &str = "__emu_harness_memory";
+pub const GLOBAL_EXPORT_PREFIX: &str = "__emu_harness_global_";
 
 pub struct Reference {
     engine: Engine,
@@ -18,6 +21,8 @@ pub struct ReferenceInstance {
     store: Store<StoreLimits>,
     instance: Instance,
     memory: Option<Memory>,
+    /// Every global, by index.
+    globals: Vec<Global>,
 }
 
 impl Reference {
@@ -28,7 +33,7 @@ impl Reference {
     }
 
     pub fn instantiate(&self, wasm: &[u8]) -> Result<ReferenceInstance, String> {
-        let (wasm, memory_name) = with_memory_export(wasm)?;
+        let (wasm, names) = with_state_exports(wasm)?;
         let module = Module::new(&self.engine, &wasm).map_err(|e| format!("wasmtime: {e:#}"))?;
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.max_memory_pages as usize * wasm2thumb::PAGE_BYTES as usize)
@@ -37,20 +42,43 @@ impl Reference {
         store.limiter(|limits| limits);
         store.set_fuel(u64::MAX).map_err(|e| e.to_string())?;
         let instance = Instance::new(&mut store, &module, &[]).map_err(|e| format!("wasmtime: {e:#}"))?;
-        let memory = memory_name.and_then(|name| instance.get_memory(&mut store, &name));
-        Ok(ReferenceInstance { store, instance, memory })
+        let memory = names.memory.and_then(|name| instance.get_memory(&mut store, &name));
+        let globals = names
+            .globals
+            .iter()
+            .map(|name| instance.get_global(&mut store, name).ok_or("wasmtime: a global export is missing"))
+            .collect::<Result<_, _>>()?;
+        Ok(ReferenceInstance { store, instance, memory, globals })
     }
 }
 
-/// The module with its memory exported (as `MEMORY_EXPORT` if it was not), and the export name.
-fn with_memory_export(wasm: &[u8]) -> Result<(Cow<'_, [u8]>, Option<String>), String> {
+/// Export names of the module's state.
+struct StateExports {
+    memory: Option<String>,
+    /// By global index.
+    globals: Vec<String>,
+}
+
+/// The module with its memory and every global exported (under the harness's names where the
+/// module does not export them itself), and the export names.
+fn with_state_exports(wasm: &[u8]) -> Result<(Cow<'_, [u8]>, StateExports), String> {
     use wasmparser::{ExternalKind, Parser, Payload};
     let invalid = |e: wasmparser::BinaryReaderError| format!("invalid module: {e}");
-    let mut has_memory = false;
+    let (mut memories, mut globals) = (0u32, 0u32);
     let mut exports = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(invalid)? {
-            Payload::MemorySection(r) => has_memory |= r.count() > 0,
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    match imp.map_err(invalid)?.ty {
+                        wasmparser::TypeRef::Memory(_) => memories += 1,
+                        wasmparser::TypeRef::Global(_) => globals += 1,
+                        _ => {}
+                    }
+                }
+            }
+            Payload::MemorySection(r) => memories += r.count(),
+            Payload::GlobalSection(r) => globals += r.count(),
             Payload::ExportSection(r) => {
                 for e in r {
                     let e = e.map_err(invalid)?;
@@ -60,11 +88,28 @@ fn with_memory_export(wasm: &[u8]) -> Result<(Cow<'_, [u8]>, Option<String>), St
             _ => {}
         }
     }
-    if !has_memory {
-        return Ok((Cow::Borrowed(wasm), None));
-    }
-    if let Some((name, ..)) = exports.iter().find(|(_, k, i)| *k == ExternalKind::Memory && *i == 0) {
-        return Ok((Cow::Borrowed(wasm), Some(name.clone())));
+    let exported = |kind: ExternalKind, index: u32| {
+        exports.iter().find(|(_, k, i)| *k == kind && *i == index).map(|(n, ..)| n.clone())
+    };
+    let mut added: Vec<(String, wasm_encoder::ExportKind, u32)> = Vec::new();
+    let memory = (memories > 0).then(|| {
+        exported(ExternalKind::Memory, 0).unwrap_or_else(|| {
+            added.push((MEMORY_EXPORT.into(), wasm_encoder::ExportKind::Memory, 0));
+            MEMORY_EXPORT.into()
+        })
+    });
+    let global_names = (0..globals)
+        .map(|i| {
+            exported(ExternalKind::Global, i).unwrap_or_else(|| {
+                let name = format!("{GLOBAL_EXPORT_PREFIX}{i}");
+                added.push((name.clone(), wasm_encoder::ExportKind::Global, i));
+                name
+            })
+        })
+        .collect();
+    let names = StateExports { memory, globals: global_names };
+    if added.is_empty() {
+        return Ok((Cow::Borrowed(wasm), names));
     }
     let mut section = wasm_encoder::ExportSection::new();
     for (name, kind, index) in &exports {
@@ -77,7 +122,9 @@ fn with_memory_export(wasm: &[u8]) -> Result<(Cow<'_, [u8]>, Option<String>), St
         };
         section.export(name, kind, *index);
     }
-    section.export(MEMORY_EXPORT, wasm_encoder::ExportKind::Memory, 0);
+    for (name, kind, index) in &added {
+        section.export(name, *kind, *index);
+    }
     // Sections are copied as they are; the export section is replaced, or inserted before the
     // first section that must follow it (start, element, data count, code, data).
     let mut out = wasm_encoder::Module::new();
@@ -100,7 +147,7 @@ fn with_memory_export(wasm: &[u8]) -> Result<(Cow<'_, [u8]>, Option<String>), St
     if !placed {
         out.section(&section);
     }
-    Ok((Cow::Owned(out.finish()), Some(MEMORY_EXPORT.to_string())))
+    Ok((Cow::Owned(out.finish()), names))
 }
 
 impl ReferenceInstance {
@@ -109,9 +156,9 @@ impl ReferenceInstance {
         Some(self.memory?.data(&self.store))
     }
 
-    /// The value of exported i32 global `name`.
-    pub fn global(&mut self, name: &str) -> Option<u32> {
-        let g = self.instance.get_global(&mut self.store, name)?;
+    /// The value of i32 global `index` (`None` for other types).
+    pub fn global(&mut self, index: u32) -> Option<u32> {
+        let g = self.globals.get(index as usize)?;
         g.get(&mut self.store).i32().map(|v| v as u32)
     }
 

@@ -123,8 +123,9 @@ pub struct Runner {
     emu: Emulator,
     reference: Reference,
     pub config: RunConfig,
-    /// Exported globals of the module being run: name and address in the emulator.
-    watched: Vec<(String, u32)>,
+    /// Globals of the module being run that compiled code may use: index, name for messages,
+    /// address in the emulator.
+    watched: Vec<(u32, String, u32)>,
     /// Whether the module being run has a linear memory in the emulator.
     has_memory: bool,
     facts: ModuleFacts,
@@ -138,8 +139,8 @@ pub struct ModuleRun {
     pub skipped: BTreeMap<String, usize>,
 }
 
-/// Why assertions after a call that could not be run are not run either.
-pub const SKIPPED_AFTER_STATE_CHANGE: &str = "after a skipped call that may change state";
+/// Why an assertion that reads state a call that could not be run may have changed is not run.
+pub const SKIPPED_AFTER_STATE_CHANGE: &str = "reads state a skipped call may have changed";
 
 impl Runner {
     pub fn new(config: RunConfig) -> Result<Runner, String> {
@@ -252,7 +253,11 @@ impl Runner {
             .globals
             .iter()
             .filter(|g| g.init.is_ok())
-            .filter_map(|g| Some((g.export.clone()?, wasm2thumb::global_addr(g.index))))
+            .map(|g| {
+                let name =
+                    g.export.as_ref().map_or(format!("global[{}]", g.index), |n| format!("global `{n}`"));
+                (g.index, name, wasm2thumb::global_addr(g.index))
+            })
             .collect();
         let wanted = |name: &str| self.config.function.as_ref().is_none_or(|f| f == name);
         let mut reports = Vec::new();
@@ -279,19 +284,19 @@ impl Runner {
         }
         // Assertions in script order, until a call that cannot be run here (skipped by the
         // script reader, declined, or filtered out) may have changed the state they expect.
+        // An assertion that reads state such a call may have written is not run.
         let mut skipped = BTreeMap::new();
-        let mut state_unknown = false;
+        let mut unknown = crate::state::Effects::default();
         for (i, a) in module.assertions.iter().enumerate() {
-            state_unknown |= module
-                .skipped_calls
-                .iter()
-                .any(|c| c.before == i && self.facts.export_may_change_state(&c.function));
+            for c in module.skipped_calls.iter().filter(|c| c.before == i) {
+                unknown.extend(&self.facts.export_writes(&c.function));
+            }
             match funcs.iter().position(|f| f.name == a.function) {
-                Some(_) if state_unknown => {
+                Some(_) if unknown.overlaps(&self.facts.export_reads(&a.function)) => {
                     *skipped.entry(SKIPPED_AFTER_STATE_CHANGE.to_string()).or_default() += 1;
                 }
                 Some(k) => self.run_assertion(&mut reports[first + k], funcs[k], a, &mut reference),
-                None => state_unknown |= self.facts.export_may_change_state(&a.function),
+                None => unknown.extend(&self.facts.export_writes(&a.function)),
             }
         }
         for (k, func) in funcs.iter().enumerate() {
@@ -370,10 +375,12 @@ impl Runner {
         });
     }
 
-    /// One call on both sides, then the exported globals and linear memory compared (its
-    /// contents only after functions that may write it; its size always). On a difference the
-    /// emulator's state is reset to the reference's, so one wrong store is reported once instead
-    /// of poisoning every later call.
+    /// One call on both sides, then every global and linear memory compared (its contents only
+    /// after functions that may write it; its size always). On a difference the emulator's state
+    /// is reset to the reference's, so one wrong store is reported once instead of poisoning
+    /// every later call. When nothing can be judged (the reference did not finish, or one side
+    /// ran out of stack) the states are not compared but made equal, and if the reference did
+    /// not finish the emulator is not run at all.
     fn call_both(
         &mut self,
         func: &CompiledFunction,
@@ -383,22 +390,28 @@ impl Runner {
         budget: u64,
     ) -> (Outcome, Outcome, Option<String>) {
         let expected = reference.call(&func.name, args, func.has_result, fuel);
-        let emulated = self.emu.call(func.addr, args, func.has_result, budget);
+        let emulated = match expected {
+            Outcome::BudgetExhausted { .. } => Outcome::NotRun,
+            _ => self.emu.call(func.addr, args, func.has_result, budget),
+        };
+        if judge(&expected, &emulated) == Verdict::Inconclusive {
+            self.copy_state(reference);
+            return (expected, emulated, None);
+        }
         let mut diffs = Vec::new();
-        for (name, addr) in &self.watched {
-            let want = reference.global(name);
+        for (index, name, addr) in &self.watched {
+            let want = reference.global(*index);
             let found = self.emu.read_word(*addr);
             if let (Some(want), Some(found)) = (want, found) {
                 if want != found {
-                    diffs.push(format!("global `{name}`: reference {want:#010x}, compiled {found:#010x}"));
+                    diffs.push(format!("{name}: reference {want:#010x}, compiled {found:#010x}"));
                     self.emu.write_word(*addr, want);
                 }
             }
         }
         if let (true, Some(want)) = (self.has_memory, reference.memory()) {
-            let writer = self.facts.memory_writers.get(func.index as usize).copied().unwrap_or(true);
             let found = self.emu.memory();
-            let diff = if writer {
+            let diff = if self.facts.writes_memory(func.index) {
                 crate::state::memory_diff(want, found)
             } else {
                 (want.len() != found.len()).then(|| crate::state::memory_diff(want, found)).flatten()
@@ -410,6 +423,19 @@ impl Runner {
             }
         }
         (expected, emulated, (!diffs.is_empty()).then(|| diffs.join("; ")))
+    }
+
+    /// Makes the emulator's globals and memory equal the reference's.
+    fn copy_state(&mut self, reference: &mut ReferenceInstance) {
+        for (index, _, addr) in &self.watched {
+            if let Some(v) = reference.global(*index) {
+                self.emu.write_word(*addr, v);
+            }
+        }
+        if let (true, Some(m)) = (self.has_memory, reference.memory()) {
+            let m = m.to_vec();
+            self.emu.set_memory(&m);
+        }
     }
 }
 

@@ -1,25 +1,69 @@
 //! Instance state beside the call's outcome: which functions can change memory or other state,
 //! and how two memories differ.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef};
 
-/// What each function of a module may change, read from the WebAssembly itself (not from the
-/// compiler under test). Conservative: imported functions and indirect calls may change anything.
+/// A piece of instance state a function may read or write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StateItem {
+    Memory,
+    Global(u32),
+    /// Tables and passive segments.
+    Tables,
+    /// Anything (imported functions, indirect calls, operators not understood).
+    Everything,
+}
+
+/// A set of state items.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Effects(BTreeSet<StateItem>);
+
+impl Effects {
+    pub fn everything() -> Effects {
+        Effects(BTreeSet::from([StateItem::Everything]))
+    }
+
+    pub fn contains(&self, item: StateItem) -> bool {
+        self.0.contains(&StateItem::Everything) || self.0.contains(&item)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn overlaps(&self, other: &Effects) -> bool {
+        let everything = |e: &Effects| e.0.contains(&StateItem::Everything);
+        (everything(self) && !other.is_empty())
+            || (everything(other) && !self.is_empty())
+            || self.0.intersection(&other.0).next().is_some()
+    }
+
+    pub fn add(&mut self, item: StateItem) {
+        self.0.insert(item);
+    }
+
+    pub fn extend(&mut self, other: &Effects) {
+        self.0.extend(other.0.iter().copied());
+    }
+}
+
+/// What each function of a module may read and change, read from the WebAssembly itself (not
+/// from the compiler under test), including what the functions it calls directly do.
 #[derive(Clone, Debug, Default)]
 pub struct ModuleFacts {
-    /// By function index: whether a call may change linear memory (then it is compared).
-    pub memory_writers: Vec<bool>,
-    /// By function index: whether a call may change any state (memory, globals, tables).
-    pub state_writers: Vec<bool>,
+    /// By function index.
+    pub reads: Vec<Effects>,
+    /// By function index.
+    pub writes: Vec<Effects>,
     /// Exported functions: name → index.
     pub exports: HashMap<String, u32>,
 }
 
 impl ModuleFacts {
     pub fn of(wasm: &[u8]) -> ModuleFacts {
-        let mut memory = Vec::new();
-        let mut state = Vec::new();
+        let mut reads = Vec::new();
+        let mut writes = Vec::new();
         let mut calls: Vec<Vec<u32>> = Vec::new();
         let mut exports = HashMap::new();
         for payload in Parser::new(0).parse_all(wasm) {
@@ -27,8 +71,8 @@ impl ModuleFacts {
                 Ok(Payload::ImportSection(r)) => {
                     for imp in r.into_imports().flatten() {
                         if matches!(imp.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)) {
-                            memory.push(true);
-                            state.push(true);
+                            reads.push(Effects::everything());
+                            writes.push(Effects::everything());
                             calls.push(Vec::new());
                         }
                     }
@@ -41,81 +85,104 @@ impl ModuleFacts {
                     }
                 }
                 Ok(Payload::CodeSectionEntry(body)) => {
-                    let (mut m, mut s, mut c) = (false, false, Vec::new());
-                    match body.get_operators_reader() {
-                        Ok(reader) => {
-                            for op in reader {
-                                match op {
-                                    Ok(
-                                        Operator::Call { function_index }
-                                        | Operator::ReturnCall { function_index },
-                                    ) => c.push(function_index),
-                                    Ok(op) => {
-                                        let w = writes_memory(&op);
-                                        m |= w;
-                                        s |= w || writes_other_state(&op);
-                                    }
-                                    Err(_) => (m, s) = (true, true),
-                                }
+                    let (mut r, mut w, mut c) = (Effects::default(), Effects::default(), Vec::new());
+                    let ops = body.get_operators_reader().map(|reader| reader.into_iter());
+                    for op in ops.into_iter().flatten() {
+                        match op {
+                            Ok(
+                                Operator::Call { function_index } | Operator::ReturnCall { function_index },
+                            ) => c.push(function_index),
+                            Ok(op) => effects_of(&op, &mut r, &mut w),
+                            Err(_) => {
+                                r = Effects::everything();
+                                w = Effects::everything();
                             }
                         }
-                        Err(_) => (m, s) = (true, true),
                     }
-                    memory.push(m);
-                    state.push(s);
+                    reads.push(r);
+                    writes.push(w);
                     calls.push(c);
                 }
                 _ => {}
             }
         }
         ModuleFacts {
-            memory_writers: close_over_calls(memory, &calls),
-            state_writers: close_over_calls(state, &calls),
+            reads: close_over_calls(reads, &calls),
+            writes: close_over_calls(writes, &calls),
             exports,
         }
     }
 
-    /// Whether calling export `name` may change the instance's state (unknown names: yes).
-    pub fn export_may_change_state(&self, name: &str) -> bool {
-        self.exports.get(name).and_then(|i| self.state_writers.get(*i as usize)).copied().unwrap_or(true)
+    /// Whether a call of function `index` may change linear memory (then it is compared).
+    pub fn writes_memory(&self, index: u32) -> bool {
+        self.writes.get(index as usize).is_none_or(|w| w.contains(StateItem::Memory))
+    }
+
+    /// What calling export `name` may change (unknown names: anything).
+    pub fn export_writes(&self, name: &str) -> Effects {
+        self.exports
+            .get(name)
+            .and_then(|i| self.writes.get(*i as usize))
+            .cloned()
+            .unwrap_or_else(Effects::everything)
+    }
+
+    /// What calling export `name` may read (unknown names: anything).
+    pub fn export_reads(&self, name: &str) -> Effects {
+        self.exports
+            .get(name)
+            .and_then(|i| self.reads.get(*i as usize))
+            .cloned()
+            .unwrap_or_else(Effects::everything)
     }
 }
 
-/// A function has the property if it or any function it calls directly has it.
-fn close_over_calls(mut has: Vec<bool>, calls: &[Vec<u32>]) -> Vec<bool> {
+/// A function's effects include those of every function it calls directly.
+fn close_over_calls(mut effects: Vec<Effects>, calls: &[Vec<u32>]) -> Vec<Effects> {
     loop {
-        let before = has.clone();
+        let mut changed = false;
         for (f, callees) in calls.iter().enumerate() {
-            if callees.iter().any(|c| before.get(*c as usize).copied().unwrap_or(true)) {
-                has[f] = true;
+            for c in callees {
+                let add = effects.get(*c as usize).cloned().unwrap_or_else(Effects::everything);
+                let before = effects[f].0.len();
+                effects[f].extend(&add);
+                changed |= effects[f].0.len() != before;
             }
         }
-        if has == before {
-            return has;
+        if !changed {
+            return effects;
         }
     }
 }
 
-/// Whether an operator (other than a direct call) may change linear memory. Conservative:
-/// anything named like a store, every `memory.*` but `memory.size`, atomics, indirect calls.
-fn writes_memory(op: &Operator) -> bool {
-    if matches!(op, Operator::MemorySize { .. }) {
-        return false;
+/// The state an operator (other than a direct call) may read and write. Conservative: indirect
+/// calls and anything not understood touch everything.
+fn effects_of(op: &Operator, reads: &mut Effects, writes: &mut Effects) {
+    use StateItem::*;
+    match op {
+        Operator::GlobalGet { global_index } => return reads.add(Global(*global_index)),
+        Operator::GlobalSet { global_index } => return writes.add(Global(*global_index)),
+        Operator::MemorySize { .. } => return reads.add(Memory),
+        _ => {}
     }
     let name = wasm2thumb::frontend::operator_name(op);
-    name.contains("store")
-        || name.starts_with("memory.")
-        || name.contains("atomic")
-        || name.contains("call_indirect")
-        || name.contains("call_ref")
-}
-
-/// Whether an operator changes state other than memory: globals, tables, passive segments.
-fn writes_other_state(op: &Operator) -> bool {
-    let name = wasm2thumb::frontend::operator_name(op);
-    name == "global.set"
-        || (name.starts_with("table.") && name != "table.get" && name != "table.size")
-        || name.ends_with(".drop") && name != "drop"
+    if name.contains("call_indirect") || name.contains("call_ref") || name.starts_with("global.") {
+        reads.add(Everything);
+        writes.add(Everything);
+    } else if name.contains("atomic") || name.starts_with("memory.") {
+        reads.add(Memory);
+        writes.add(Memory);
+        if name == "memory.init" {
+            reads.add(Tables);
+        }
+    } else if name.contains("store") {
+        writes.add(Memory);
+    } else if name.contains("load") {
+        reads.add(Memory);
+    } else if name.starts_with("table.") || name.starts_with("elem.") || name.starts_with("data.") {
+        reads.add(Tables);
+        writes.add(Tables);
+    }
 }
 
 /// How the compiled code's memory differs from the reference's, if it does: the size, or the
@@ -152,7 +219,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn writers_follow_direct_calls() {
+    fn effects_follow_direct_calls() {
         let wasm = wat::parse_str(
             r#"(module (memory 1)
                  (func $store (i32.store (i32.const 0) (i32.const 1)))
@@ -163,25 +230,29 @@ mod tests {
         )
         .unwrap();
         let facts = ModuleFacts::of(&wasm);
-        assert_eq!(facts.memory_writers, vec![true, true, false, true, false]);
-        assert_eq!(facts.state_writers, vec![true, true, false, true, false]);
+        let writers: Vec<bool> = (0..5).map(|i| facts.writes_memory(i)).collect();
+        assert_eq!(writers, vec![true, true, false, true, false]);
+        assert!(facts.reads[2].contains(StateItem::Memory));
+        assert!(facts.reads[4].contains(StateItem::Memory));
+        assert!(facts.reads[1].is_empty());
     }
 
     #[test]
-    fn global_set_changes_state_not_memory() {
+    fn globals_are_tracked_one_by_one() {
         let wasm = wat::parse_str(
-            r#"(module (global $g (mut i32) (i32.const 0))
-                 (func (export "set") (global.set $g (i32.const 1)))
-                 (func (export "get") (result i32) (global.get $g)))"#,
+            r#"(module (global $g (mut i32) (i32.const 0)) (global $h (mut i32) (i32.const 0))
+                 (func (export "set_g") (global.set $g (i32.const 1)))
+                 (func (export "get_g") (result i32) (global.get $g))
+                 (func (export "get_h") (result i32) (global.get $h)))"#,
         )
         .unwrap();
         let facts = ModuleFacts::of(&wasm);
-        assert_eq!(facts.memory_writers, vec![false, false]);
-        assert!(facts.export_may_change_state("set"));
-        assert!(!facts.export_may_change_state("get"));
-        assert!(facts.export_may_change_state("no such export"));
+        assert!(!facts.writes_memory(0));
+        let changed = facts.export_writes("set_g");
+        assert!(changed.overlaps(&facts.export_reads("get_g")));
+        assert!(!changed.overlaps(&facts.export_reads("get_h")));
+        assert!(facts.export_writes("no such export").overlaps(&facts.export_reads("get_h")));
     }
-
     #[test]
     fn diff_names_size_then_first_byte() {
         let a = vec![0u8; 65536];
