@@ -10,10 +10,26 @@ use wasmparser::{BlockType, FunctionBody, Operator, Parser, Payload, ValType, Va
 /// Everything the backend needs from a module.
 pub struct ModuleInfo {
     pub functions: Vec<FuncSource>,
+    /// Every function's signature id (what `call_indirect` compares).
+    pub func_sig_ids: Vec<u32>,
     pub globals: Vec<GlobalInfo>,
     /// The linear memory, if the module has one, or why it is out of scope.
     pub memory: Option<Result<MemoryInfo, String>>,
+    /// The function table, if the module has one, or why it is out of scope.
+    pub table: Option<Result<TableInfo, String>>,
 }
+
+/// The module's function table (one, fixed size: `table.grow` and `table.set` are out of
+/// scope). It lives in the data area after the globals, 8 bytes per entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableInfo {
+    pub addr: u32,
+    /// Function index of every entry (`None`: null), after the active element segments.
+    pub entries: Vec<Option<u32>>,
+}
+
+/// Most table entries supported (the table lives in the 64 KiB data area).
+pub const MAX_TABLE_ENTRIES: u32 = 4096;
 
 /// The module's linear memory (one, 32-bit, 64 KiB pages).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +77,7 @@ pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo
     let mut globals: Vec<GlobalInfo> = Vec::new();
     let mut memory: Option<Result<MemoryInfo, String>> = None;
     let mut memory_export: Option<String> = None;
+    let mut table: Option<Result<TableInfo, String>> = None;
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(|e| CompileError::Invalid(e.to_string()))?;
         match payload {
@@ -120,6 +137,23 @@ pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo
                 }
                 memory = types.first().map(|m| memory_type(m, types.len(), max_memory_pages));
             }
+            Payload::TableSection(r) => {
+                let mut tables = Vec::new();
+                for t in r {
+                    tables.push(t.map_err(|e| CompileError::Invalid(e.to_string()))?);
+                }
+                table = tables.first().map(|t| table_type(t, tables.len(), globals.len() as u32));
+            }
+            Payload::ElementSection(r) => {
+                for e in r {
+                    let e = e.map_err(|e| CompileError::Invalid(e.to_string()))?;
+                    if let Some(Ok(t)) = &mut table {
+                        if let Err(why) = add_element_segment(t, &e, &globals) {
+                            table = Some(Err(why));
+                        }
+                    }
+                }
+            }
             Payload::DataSection(r) => {
                 for d in r {
                     let d = d.map_err(|e| CompileError::Invalid(e.to_string()))?;
@@ -136,6 +170,11 @@ pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo
         }
     }
     let signatures: Vec<&wasmparser::FuncType> = func_types.iter().map(|t| &types[*t as usize]).collect();
+    // Signature ids for `call_indirect`: structurally equal types share one (the first's
+    // index + 1; 0 never matches, so a null entry cannot pass the check).
+    let sig_ids: Vec<u32> =
+        types.iter().map(|t| 1 + types.iter().position(|u| u == t).expect("t is in types") as u32).collect();
+    let func_sig_ids: Vec<u32> = func_types.iter().map(|t| sig_ids[*t as usize]).collect();
     let functions = bodies
         .into_iter()
         .enumerate()
@@ -143,7 +182,15 @@ pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo
             let index = i as u32;
             let export = exports.iter().find(|(f, _)| *f == index).map(|(_, n)| n.clone());
             let name = export.clone().unwrap_or_else(|| format!("func[{index}]"));
-            let ir = translate_function(&name, signatures[i], &signatures, &globals, memory.as_ref(), &body);
+            let module = ModuleScope {
+                signatures: &signatures,
+                sig_ids: &sig_ids,
+                types: &types,
+                globals: &globals,
+                memory: memory.as_ref(),
+                table: table.as_ref(),
+            };
+            let ir = translate_function(&name, signatures[i], &module, &body);
             FuncSource { index, export, ir }
         })
         .collect();
@@ -155,7 +202,75 @@ pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo
     if let Some(Ok(m)) = &mut memory {
         m.export = memory_export;
     }
-    Ok(ModuleInfo { functions, globals, memory })
+    Ok(ModuleInfo { functions, globals, memory, table, func_sig_ids })
+}
+
+/// The table of a module with `count` tables, or why it is out of scope.
+fn table_type(t: &wasmparser::Table, count: usize, globals: u32) -> Result<TableInfo, String> {
+    if count > 1 {
+        return Err("multiple tables".into());
+    }
+    if t.ty.element_type != wasmparser::RefType::FUNCREF || t.ty.table64 || t.ty.shared {
+        return Err(format!("a table of {}", t.ty.element_type));
+    }
+    if !matches!(t.init, wasmparser::TableInit::RefNull) {
+        return Err("a table with an initializer expression".into());
+    }
+    if t.ty.initial > MAX_TABLE_ENTRIES as u64 {
+        return Err(format!("a table of {} entries (at most {MAX_TABLE_ENTRIES})", t.ty.initial));
+    }
+    Ok(TableInfo { addr: crate::table_addr(globals), entries: vec![None; t.ty.initial as usize] })
+}
+
+/// Applies an active element segment to the table's initial entries.
+fn add_element_segment(
+    t: &mut TableInfo,
+    e: &wasmparser::Element,
+    globals: &[GlobalInfo],
+) -> Result<(), String> {
+    let wasmparser::ElementKind::Active { offset_expr, .. } = &e.kind else { return Ok(()) };
+    let offset =
+        const_offset(offset_expr, globals).ok_or("an element segment whose offset is not a constant")?;
+    let items: Vec<Option<u32>> = match &e.items {
+        wasmparser::ElementItems::Functions(r) => {
+            r.clone().into_iter().map(|f| f.map(Some)).collect::<Result<_, _>>().map_err(|e| e.to_string())?
+        }
+        wasmparser::ElementItems::Expressions(_, r) => {
+            let mut items = Vec::new();
+            for expr in r.clone() {
+                let ops: Vec<Operator> = expr
+                    .map_err(|e| e.to_string())?
+                    .get_operators_reader()
+                    .into_iter()
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| e.to_string())?;
+                items.push(match ops.as_slice() {
+                    [Operator::RefFunc { function_index }, Operator::End] => Some(*function_index),
+                    [Operator::RefNull { .. }, Operator::End] => None,
+                    _ => return Err("an element expression other than ref.func / ref.null".into()),
+                });
+            }
+            items
+        }
+    };
+    let end = offset as u64 + items.len() as u64;
+    if end > t.entries.len() as u64 {
+        return Err("an element segment out of bounds (instantiation traps)".into());
+    }
+    t.entries[offset as usize..end as usize].copy_from_slice(&items);
+    Ok(())
+}
+
+/// The value of a constant offset expression (`i32.const`, or `global.get` of a constant global).
+fn const_offset(expr: &wasmparser::ConstExpr, globals: &[GlobalInfo]) -> Option<u32> {
+    let ops: Vec<Operator> = expr.get_operators_reader().into_iter().collect::<Result<_, _>>().ok()?;
+    match ops.as_slice() {
+        [Operator::I32Const { value }, Operator::End] => Some(*value as u32),
+        [Operator::GlobalGet { global_index }, Operator::End] => {
+            globals.get(*global_index as usize)?.init.clone().ok().map(|v| v as u32)
+        }
+        _ => None,
+    }
 }
 
 /// The memory of a module with `count` memories, or why it is out of scope.
@@ -187,21 +302,7 @@ fn memory_type(m: &wasmparser::MemoryType, count: usize, cap: u32) -> Result<Mem
 /// `memory.init`, which is out of scope.
 fn add_data_segment(m: &mut MemoryInfo, d: &wasmparser::Data, globals: &[GlobalInfo]) -> Result<(), String> {
     let wasmparser::DataKind::Active { offset_expr, .. } = &d.kind else { return Ok(()) };
-    let ops: Vec<Operator> = offset_expr
-        .get_operators_reader()
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
-    let offset = match ops.as_slice() {
-        [Operator::I32Const { value }, Operator::End] => *value as u32,
-        [Operator::GlobalGet { global_index }, Operator::End] => {
-            match globals.get(*global_index as usize).map(|g| &g.init) {
-                Some(Ok(v)) => *v as u32,
-                _ => return Err("a data segment whose offset is not a constant".into()),
-            }
-        }
-        _ => return Err("a data segment whose offset is not a constant".into()),
-    };
+    let offset = const_offset(offset_expr, globals).ok_or("a data segment whose offset is not a constant")?;
     let end = offset as u64 + d.data.len() as u64;
     if end > m.min_pages as u64 * PAGE_BYTES as u64 {
         return Err("a data segment out of bounds (instantiation traps)".into());
@@ -210,14 +311,25 @@ fn add_data_segment(m: &mut MemoryInfo, d: &wasmparser::Data, globals: &[GlobalI
     Ok(())
 }
 
+/// What a function body may refer to in its module.
+struct ModuleScope<'a> {
+    /// Every function's type, by function index (for calls).
+    signatures: &'a [&'a wasmparser::FuncType],
+    /// Signature id of every type, by type index.
+    sig_ids: &'a [u32],
+    types: &'a [wasmparser::FuncType],
+    globals: &'a [GlobalInfo],
+    memory: Option<&'a Result<MemoryInfo, String>>,
+    table: Option<&'a Result<TableInfo, String>>,
+}
+
 fn translate_function(
     name: &str,
     ty: &wasmparser::FuncType,
-    signatures: &[&wasmparser::FuncType],
-    globals: &[GlobalInfo],
-    memory: Option<&Result<MemoryInfo, String>>,
+    module: &ModuleScope,
     body: &FunctionBody,
 ) -> Result<IrFunction, CompileError> {
+    let ModuleScope { signatures, globals, memory, .. } = *module;
     let unsupported = |what: String| CompileError::Unsupported { function: name.to_string(), what };
     if ty.params().len() > MAX_PARAMS {
         return Err(unsupported(format!("{} parameters (at most {MAX_PARAMS})", ty.params().len())));
@@ -231,6 +343,9 @@ fn translate_function(
     let mut t = Translator {
         name,
         signatures,
+        sig_ids: module.sig_ids,
+        types: module.types,
+        table: module.table,
         globals,
         memory,
         vars: Vec::new(),
@@ -308,6 +423,9 @@ struct Translator<'a> {
     name: &'a str,
     /// Every function's type, by function index (for calls).
     signatures: &'a [&'a wasmparser::FuncType],
+    sig_ids: &'a [u32],
+    types: &'a [wasmparser::FuncType],
+    table: Option<&'a Result<TableInfo, String>>,
     globals: &'a [GlobalInfo],
     memory: Option<&'a Result<MemoryInfo, String>>,
     vars: Vec<VarKind>,
@@ -663,6 +781,40 @@ impl<'a> Translator<'a> {
                     self.stack.push(Operand::Var(d));
                 }
             }
+            Operator::CallIndirect { type_index, table_index } => {
+                let sig = &self.types[type_index as usize];
+                let i32_only = sig.params().iter().chain(sig.results()).all(|t| *t == ValType::I32);
+                if !i32_only || sig.results().len() > 1 || sig.params().len() > MAX_PARAMS {
+                    return Err(CompileError::Unsupported {
+                        function: self.name.to_string(),
+                        what: format!("call_indirect with signature {sig}"),
+                    });
+                }
+                let table = match self.table {
+                    Some(Ok(t)) if table_index == 0 => t,
+                    Some(Err(why)) => {
+                        return Err(CompileError::Unsupported {
+                            function: self.name.to_string(),
+                            what: why.clone(),
+                        })
+                    }
+                    _ => return Err(CompileError::Invalid("call_indirect without a table".into())),
+                };
+                let index = self.pop();
+                let args = self.stack.split_off(self.stack.len() - sig.params().len());
+                let dst = (!sig.results().is_empty()).then(|| self.temp());
+                self.emit(IrInst::CallIndirect {
+                    sig: self.sig_ids[type_index as usize],
+                    table_addr: table.addr,
+                    table_size: table.entries.len() as u32,
+                    index,
+                    args,
+                    dst,
+                });
+                if let Some(d) = dst {
+                    self.stack.push(Operand::Var(d));
+                }
+            }
             Operator::Return => {
                 let depth = self.frames.len() as u32 - 1;
                 self.branch_to(depth, None);
@@ -792,6 +944,7 @@ fn is_plain_supported(op: &Operator) -> bool {
             | BrIf { .. }
             | BrTable { .. }
             | Call { .. }
+            | CallIndirect { .. }
             | GlobalGet { .. }
             | GlobalSet { .. }
             | Return

@@ -155,6 +155,17 @@ pub enum IrInst {
         args: Vec<Operand>,
         dst: Option<Var>,
     },
+    /// Call through table entry `index` (at `table_addr`, `table_size` entries of 8 bytes: code
+    /// address with the Thumb bit, or 0 for null; signature id). Traps when `index` is out of
+    /// range, the entry is null, or its signature id is not `sig`.
+    CallIndirect {
+        sig: u32,
+        table_addr: u32,
+        table_size: u32,
+        index: Operand,
+        args: Vec<Operand>,
+        dst: Option<Var>,
+    },
     /// Branch to `targets[index]`, or to `default` when `index` is out of range (unsigned).
     BranchTable {
         index: Operand,
@@ -203,7 +214,7 @@ macro_rules! defined_var {
             | IrInst::Load { dst, .. }
             | IrInst::MemorySize { dst }
             | IrInst::MemoryGrow { dst, .. } => Some(dst),
-            IrInst::Call { dst, .. } => dst.$as(),
+            IrInst::Call { dst, .. } | IrInst::CallIndirect { dst, .. } => dst.$as(),
             _ => None,
         }
     };
@@ -219,6 +230,7 @@ impl IrInst {
             IrInst::Branch { cond, .. } => vec![*cond],
             IrInst::BranchTable { index, .. } => vec![*index],
             IrInst::Call { args, .. } => args.clone(),
+            IrInst::CallIndirect { args, index, .. } => args.iter().chain([index]).copied().collect(),
             IrInst::GlobalSet { src, .. } => vec![*src],
             IrInst::Load { addr, .. } => vec![*addr],
             IrInst::Store { addr, value, .. } => vec![*addr, *value],
@@ -274,8 +286,13 @@ impl IrFunction {
             .collect()
     }
 
+    /// Whether the function calls through a table.
+    pub fn calls_indirectly(&self) -> bool {
+        self.insts.iter().any(|i| matches!(i, IrInst::CallIndirect { .. }))
+    }
+
     /// Whether the function calls anything (a leaf needs no stack-limit check).
     pub fn is_leaf(&self) -> bool {
-        self.callees().is_empty()
+        self.callees().is_empty() && !self.calls_indirectly()
     }
 }

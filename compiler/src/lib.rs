@@ -33,6 +33,11 @@ pub fn global_addr(index: u32) -> u32 {
     DATA_BASE + 4 + 4 * index
 }
 
+/// The address of the function table in a module with `globals` globals: after them, 8-aligned.
+pub fn table_addr(globals: u32) -> u32 {
+    (global_addr(globals) + 7) & !7
+}
+
 /// Where linear memory starts (external RAM region). The image reserves the memory's maximum
 /// size there; byte `i` of linear memory is at `MEMORY_BASE + i`. A modified immediate, so one
 /// instruction adds it.
@@ -42,7 +47,7 @@ pub const MEMORY_BASE: u32 = 0x6000_0000;
 /// (or a larger one). 64 MiB.
 pub const DEFAULT_MAX_MEMORY_PAGES: u32 = 1024;
 
-pub use frontend::{GlobalInfo, MemoryInfo, PAGE_BYTES};
+pub use frontend::{GlobalInfo, MemoryInfo, TableInfo, PAGE_BYTES};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CompileError {
@@ -133,6 +138,8 @@ pub struct CompiledModule {
     pub globals: Vec<GlobalInfo>,
     /// The linear memory (at `MEMORY_BASE`), if the module has one in scope.
     pub memory: Option<MemoryInfo>,
+    /// The function table (in the data area), if the module has one in scope.
+    pub table: Option<TableInfo>,
     pub text: Vec<u8>,
     pub text_addr: u32,
     pub functions: Vec<CompiledFunction>,
@@ -175,11 +182,18 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
     let memory = module.memory.clone().and_then(Result::ok);
     let memory_bytes = memory.as_ref().map_or(0, |m| m.min_pages * PAGE_BYTES);
     // Globals out of scope keep 0 here: no compiled function can touch them.
-    let data: Vec<u8> = std::iter::once(memory_bytes as i32)
+    let mut data: Vec<u8> = std::iter::once(memory_bytes as i32)
         .chain(module.globals.iter().map(|g| g.init.clone().unwrap_or(0)))
         .flat_map(i32::to_le_bytes)
         .collect();
     let globals = module.globals.clone();
+    let table = module.table.clone().and_then(Result::ok);
+    if let Some(t) = &table {
+        if t.addr as u64 + 8 * t.entries.len() as u64 > DATA_BASE as u64 + DATA_SIZE as u64 {
+            return Err(CompileError::unsupported_module("globals and table beyond the 64 KiB data area"));
+        }
+    }
+    let func_sig_ids = module.func_sig_ids.clone();
     let mut lowered: Vec<Result<(frontend::FuncSource, ir::IrFunction, lower::Lowered), CompileError>> =
         module
             .functions
@@ -253,6 +267,10 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         }
         pending.push((func.index, func.export, ir, lowered.stats, start));
     }
+    // Table entries of declined functions point here: a run that gets there is inconclusive.
+    let declined_stub = asm.new_label();
+    asm.bind(declined_stub);
+    asm.emit(Inst::Udf { imm: TrapCode::DeclinedFunction.udf_imm() });
     let assembled = asm
         .finish()
         .map_err(|e| CompileError::Internal { function: "<module>".into(), what: e.to_string() })?;
@@ -271,9 +289,22 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             listing: Vec::new(),
         });
     }
+    // Table entries: code address with the Thumb bit and signature id (null: zeros). A declined
+    // function's entry has its signature and the stub's address.
+    let stub = TEXT_BASE + assembled.labels[declined_stub.0 as usize].expect("bound");
+    if let Some(t) = &table {
+        data.resize((t.addr + 8 * t.entries.len() as u32 - DATA_BASE) as usize, 0);
+        for (i, entry) in t.entries.iter().enumerate() {
+            let Some(index) = *entry else { continue };
+            let addr = functions.iter().find(|f| f.index == index).map_or(stub, |f| f.addr);
+            let at = (t.addr - DATA_BASE) as usize + 8 * i;
+            data[at..at + 4].copy_from_slice(&(addr | 1).to_le_bytes());
+            data[at + 4..at + 8].copy_from_slice(&func_sig_ids[index as usize].to_le_bytes());
+        }
+    }
     // Function extents: each function runs to the next one's start (or the end of `.text`).
     let mut starts: Vec<u32> = functions.iter().map(|f| f.addr - TEXT_BASE).collect();
-    starts.push(assembled.bytes.len() as u32);
+    starts.push(stub - TEXT_BASE);
     starts.sort();
     for f in &mut functions {
         let begin = f.addr - TEXT_BASE;
@@ -292,6 +323,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         data_addr: DATA_BASE,
         globals,
         memory,
+        table,
         text: assembled.bytes,
         text_addr: TEXT_BASE,
         functions,

@@ -244,7 +244,9 @@ pub fn lower(
         .insts
         .iter()
         .filter_map(|i| match i {
-            IrInst::Call { args, .. } => Some(args.len().saturating_sub(4) as u32),
+            IrInst::Call { args, .. } | IrInst::CallIndirect { args, .. } => {
+                Some(args.len().saturating_sub(4) as u32)
+            }
             _ => None,
         })
         .max()
@@ -855,28 +857,52 @@ impl Lowerer<'_> {
                 });
             }
             IrInst::Call { func, args, dst } => {
-                // Stack arguments first (through R12), then R0–R3: none of them holds a value.
-                for (k, a) in args.iter().enumerate().skip(4) {
-                    let r = self.operand_into(*a, EXPANSION);
-                    let offset = MemOffset::new(4 * (k as i32 - 4)).expect("at most 16 arguments");
-                    self.emit(Inst::Store { kind: StoreKind::Word, rt: r, rn: Reg::Sp, offset });
-                }
-                for (k, a) in args.iter().enumerate().take(4) {
-                    let target = [Reg::R0, Reg::R1, Reg::R2, Reg::R3][k];
-                    let r = self.operand_into(*a, target);
-                    if r != target {
-                        self.emit(Inst::Mov { rd: target, rm: r });
-                    }
-                }
+                self.stack_args(&args);
+                self.register_args(&args);
                 self.free_dead(pos);
                 // Pool registers are callee-saved: resident values survive the call.
                 self.code.push(Emit::Call(func));
-                // A result nobody reads (`call` + `drop`) takes no register.
-                if let Some(dst) = dst.filter(|d| !self.live.uses[d.0 as usize].is_empty()) {
-                    let rd = self.def(dst, pos);
-                    self.emit(Inst::Mov { rd, rm: Reg::R0 });
-                    self.after_def(dst, pos);
+                self.call_result(dst, pos);
+            }
+            IrInst::CallIndirect { sig, table_addr, table_size, index, args, dst } => {
+                self.stack_args(&args);
+                // The entry is checked while R0–R3 are still free; LR then holds the target.
+                let ri = self.operand_into(index, Reg::Lr);
+                match CmpImm::choose(table_size as i32) {
+                    Some(c) if table_size <= i32::MAX as u32 => self.emit(c.inst(ri)),
+                    _ => {
+                        for i in mov_imm(EXPANSION, table_size) {
+                            self.emit(i);
+                        }
+                        self.emit(Inst::Cmp { rn: ri, rm: EXPANSION });
+                    }
                 }
+                self.trap_if(Cond::Hs, TrapCode::TableOutOfBounds);
+                let three = ShiftAmount::new(3).unwrap();
+                self.emit(Inst::ShiftImm { op: ShiftOp::Lsl, s: true, rd: Reg::Lr, rm: ri, amount: three });
+                for i in mov_imm(EXPANSION, table_addr) {
+                    self.emit(i);
+                }
+                self.emit(Inst::Dp { op: DpOp::Add, s: true, rd: EXPANSION, rn: EXPANSION, rm: Reg::Lr });
+                let at = |k| MemOffset::new(k).unwrap();
+                self.emit(Inst::Load { kind: LoadKind::Word, rt: Reg::Lr, rn: EXPANSION, offset: at(0) });
+                self.emit(Inst::CmpImm { rn: Reg::Lr, imm: modimm(0) });
+                self.trap_if(Cond::Eq, TrapCode::IndirectCallToNull);
+                self.emit(Inst::Load { kind: LoadKind::Word, rt: EXPANSION, rn: EXPANSION, offset: at(4) });
+                match CmpImm::choose(sig as i32) {
+                    Some(c) => self.emit(c.inst(EXPANSION)),
+                    None => {
+                        for i in mov_imm(Reg::R0, sig) {
+                            self.emit(i);
+                        }
+                        self.emit(Inst::Cmp { rn: EXPANSION, rm: Reg::R0 });
+                    }
+                }
+                self.trap_if(Cond::Ne, TrapCode::BadSignature);
+                self.register_args(&args);
+                self.free_dead(pos);
+                self.emit(Inst::Blx { rm: Reg::Lr });
+                self.call_result(dst, pos);
             }
             IrInst::BranchTable { index, targets, default } => {
                 let labels: Vec<Label> = targets.iter().map(|t| self.labels[t.0 as usize]).collect();
@@ -1008,6 +1034,36 @@ impl Lowerer<'_> {
                 self.free_dead(pos);
                 self.clear();
             }
+        }
+    }
+
+    /// Outgoing arguments beyond the fourth, stored through R12 at the bottom of the frame.
+    fn stack_args(&mut self, args: &[Operand]) {
+        for (k, a) in args.iter().enumerate().skip(4) {
+            let r = self.operand_into(*a, EXPANSION);
+            let offset = MemOffset::new(4 * (k as i32 - 4)).expect("at most 16 arguments");
+            self.emit(Inst::Store { kind: StoreKind::Word, rt: r, rn: Reg::Sp, offset });
+        }
+    }
+
+    /// The first four arguments into R0–R3: each is loaded straight into its own register, so
+    /// none of them holds a value another needs.
+    fn register_args(&mut self, args: &[Operand]) {
+        for (k, a) in args.iter().enumerate().take(4) {
+            let target = [Reg::R0, Reg::R1, Reg::R2, Reg::R3][k];
+            let r = self.operand_into(*a, target);
+            if r != target {
+                self.emit(Inst::Mov { rd: target, rm: r });
+            }
+        }
+    }
+
+    /// The call's result, from R0. A result nobody reads (`call` + `drop`) takes no register.
+    fn call_result(&mut self, dst: Option<Var>, pos: u32) {
+        if let Some(dst) = dst.filter(|d| !self.live.uses[d.0 as usize].is_empty()) {
+            let rd = self.def(dst, pos);
+            self.emit(Inst::Mov { rd, rm: Reg::R0 });
+            self.after_def(dst, pos);
         }
     }
 

@@ -10,20 +10,23 @@ pub enum TrapCode {
     IntegerDivideByZero = 2,
     /// `i32.div_s` / `i64.div_s` of MIN by -1.
     IntegerOverflow = 3,
-    /// Linear memory access out of bounds (reserved for memory support).
+    /// Linear memory access out of bounds.
     MemoryOutOfBounds = 4,
-    /// `call_indirect` index beyond the table (reserved).
+    /// `call_indirect` index beyond the table.
     TableOutOfBounds = 5,
-    /// `call_indirect` to a null entry (reserved).
+    /// `call_indirect` to a null entry.
     IndirectCallToNull = 6,
-    /// `call_indirect` signature mismatch (reserved).
+    /// `call_indirect` signature mismatch.
     BadSignature = 7,
-    /// Call stack exhausted (reserved).
+    /// Call stack exhausted.
     StackOverflow = 8,
+    /// Not a WebAssembly trap: an indirect call reached a function the compiler declined (its
+    /// table entry points at a stub). Nothing can be concluded from such a run.
+    DeclinedFunction = 9,
 }
 
 impl TrapCode {
-    pub const ALL: [TrapCode; 8] = [
+    pub const ALL: [TrapCode; 9] = [
         TrapCode::Unreachable,
         TrapCode::IntegerDivideByZero,
         TrapCode::IntegerOverflow,
@@ -32,6 +35,7 @@ impl TrapCode {
         TrapCode::IndirectCallToNull,
         TrapCode::BadSignature,
         TrapCode::StackOverflow,
+        TrapCode::DeclinedFunction,
     ];
 
     pub fn udf_imm(self) -> u16 {
@@ -52,6 +56,7 @@ impl TrapCode {
             TrapCode::IndirectCallToNull => "uninitialized element",
             TrapCode::BadSignature => "indirect call type mismatch",
             TrapCode::StackOverflow => "call stack exhausted",
+            TrapCode::DeclinedFunction => "reached a declined function",
         }
     }
 }

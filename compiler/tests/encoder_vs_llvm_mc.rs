@@ -334,6 +334,9 @@ fn every_encoder_form_matches_llvm_mc() {
     for rm in Reg::ALL.iter().filter(|r| **r != Reg::Pc) {
         cases.push(Inst::Bx { rm: *rm }, out);
     }
+    for rm in Reg::ALL.iter().filter(|r| **r != Reg::Pc && **r != Reg::Sp) {
+        cases.push(Inst::Blx { rm: *rm }, out);
+    }
     for imm in [0, 1, 0x7F, 0xFF, 0x100, 0xFFF, 0x1000, 0x1001, 0xFFFF] {
         cases.push(Inst::Udf { imm }, out);
     }

@@ -266,7 +266,10 @@ fn classify_undefined(uc: &Unicorn<'static, ()>, pc: u32) -> Outcome {
         None
     };
     match imm.and_then(TrapCode::from_udf) {
-        Some(code) => Outcome::Trapped { trap: TrapKind::from_code(code) },
+        Some(code) => match TrapKind::from_code(code) {
+            Some(trap) => Outcome::Trapped { trap },
+            None => Outcome::ReachedDeclined,
+        },
         None => Outcome::InvalidInstruction { pc },
     }
 }

@@ -21,8 +21,9 @@ pub enum TrapKind {
 }
 
 impl TrapKind {
-    pub fn from_code(code: TrapCode) -> TrapKind {
-        match code {
+    /// The trap kind of a trap code; `None` for codes that are not WebAssembly traps.
+    pub fn from_code(code: TrapCode) -> Option<TrapKind> {
+        Some(match code {
             TrapCode::Unreachable => TrapKind::Unreachable,
             TrapCode::IntegerDivideByZero => TrapKind::IntegerDivideByZero,
             TrapCode::IntegerOverflow => TrapKind::IntegerOverflow,
@@ -31,7 +32,8 @@ impl TrapKind {
             TrapCode::IndirectCallToNull => TrapKind::IndirectCallToNull,
             TrapCode::BadSignature => TrapKind::BadSignature,
             TrapCode::StackOverflow => TrapKind::StackOverflow,
-        }
+            TrapCode::DeclinedFunction => return None,
+        })
     }
 
     /// Whether a `.wast` trap message names this kind.
@@ -84,6 +86,8 @@ pub enum Outcome {
     },
     /// Emulator only: not run, because the reference did not finish (nothing could be judged).
     NotRun,
+    /// Emulator only: an indirect call reached a function the compiler declined.
+    ReachedDeclined,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -114,6 +118,7 @@ impl fmt::Display for Outcome {
             }
             Outcome::EmulatorError { message } => write!(f, "emulator error: {message}"),
             Outcome::NotRun => write!(f, "not run (the reference did not finish)"),
+            Outcome::ReachedDeclined => write!(f, "reached a function the compiler declined"),
         }
     }
 }
@@ -136,6 +141,8 @@ pub fn judge(reference: &Outcome, emulated: &Outcome) -> Verdict {
     match (reference, emulated) {
         // The reference did not finish: whatever the emulator did cannot be judged.
         (Outcome::BudgetExhausted { .. }, _) => Verdict::Inconclusive,
+        // The compiled code could not run to the end: part of it was declined.
+        (_, Outcome::ReachedDeclined) => Verdict::Inconclusive,
         // Stacks differ in size (wasmtime's is far larger than the emulated device's): running
         // out of stack on one side only is a resource limit, not a miscompile.
         (a, b) if a != b && (is_stack_overflow(a) || is_stack_overflow(b)) => Verdict::Inconclusive,

@@ -66,6 +66,10 @@ impl ModuleFacts {
         let mut writes = Vec::new();
         let mut calls: Vec<Vec<u32>> = Vec::new();
         let mut exports = HashMap::new();
+        // Functions in tables, for indirect calls (valid while no table is ever changed).
+        let mut table_functions: Vec<u32> = Vec::new();
+        let mut calls_indirectly: Vec<usize> = Vec::new();
+        let mut tables_change = false;
         for payload in Parser::new(0).parse_all(wasm) {
             match payload {
                 Ok(Payload::ImportSection(r)) => {
@@ -84,6 +88,16 @@ impl ModuleFacts {
                         }
                     }
                 }
+                Ok(Payload::ElementSection(r)) => {
+                    for e in r.into_iter().flatten() {
+                        match e.items {
+                            wasmparser::ElementItems::Functions(f) => {
+                                table_functions.extend(f.into_iter().flatten())
+                            }
+                            wasmparser::ElementItems::Expressions(..) => tables_change = true,
+                        }
+                    }
+                }
                 Ok(Payload::CodeSectionEntry(body)) => {
                     let (mut r, mut w, mut c) = (Effects::default(), Effects::default(), Vec::new());
                     let ops = body.get_operators_reader().map(|reader| reader.into_iter());
@@ -92,7 +106,13 @@ impl ModuleFacts {
                             Ok(
                                 Operator::Call { function_index } | Operator::ReturnCall { function_index },
                             ) => c.push(function_index),
-                            Ok(op) => effects_of(&op, &mut r, &mut w),
+                            Ok(Operator::CallIndirect { .. } | Operator::ReturnCallIndirect { .. }) => {
+                                calls_indirectly.push(calls.len())
+                            }
+                            Ok(op) => {
+                                tables_change |= changes_tables(&op);
+                                effects_of(&op, &mut r, &mut w)
+                            }
                             Err(_) => {
                                 r = Effects::everything();
                                 w = Effects::everything();
@@ -104,6 +124,15 @@ impl ModuleFacts {
                     calls.push(c);
                 }
                 _ => {}
+            }
+        }
+        for f in calls_indirectly {
+            if tables_change {
+                reads[f] = Effects::everything();
+                writes[f] = Effects::everything();
+            } else {
+                reads[f].add(StateItem::Tables);
+                calls[f].extend(&table_functions);
             }
         }
         ModuleFacts {
@@ -155,6 +184,18 @@ fn close_over_calls(mut effects: Vec<Effects>, calls: &[Vec<u32>]) -> Vec<Effect
     }
 }
 
+/// Whether an operator changes a table's contents or size.
+fn changes_tables(op: &Operator) -> bool {
+    matches!(
+        op,
+        Operator::TableSet { .. }
+            | Operator::TableGrow { .. }
+            | Operator::TableFill { .. }
+            | Operator::TableCopy { .. }
+            | Operator::TableInit { .. }
+    )
+}
+
 /// The state an operator (other than a direct call) may read and write. Conservative: indirect
 /// calls and anything not understood touch everything.
 fn effects_of(op: &Operator, reads: &mut Effects, writes: &mut Effects) {
@@ -166,7 +207,7 @@ fn effects_of(op: &Operator, reads: &mut Effects, writes: &mut Effects) {
         _ => {}
     }
     let name = wasm2thumb::frontend::operator_name(op);
-    if name.contains("call_indirect") || name.contains("call_ref") || name.starts_with("global.") {
+    if name.contains("call_ref") || name.starts_with("global.") {
         reads.add(Everything);
         writes.add(Everything);
     } else if name.contains("atomic") || name.starts_with("memory.") {
@@ -180,8 +221,8 @@ fn effects_of(op: &Operator, reads: &mut Effects, writes: &mut Effects) {
     } else if name.contains("load") {
         reads.add(Memory);
     } else if name.starts_with("table.") || name.starts_with("elem.") || name.starts_with("data.") {
-        reads.add(Tables);
-        writes.add(Tables);
+        reads.add(Everything);
+        writes.add(Everything);
     }
 }
 
@@ -235,6 +276,29 @@ mod tests {
         assert!(facts.reads[2].contains(StateItem::Memory));
         assert!(facts.reads[4].contains(StateItem::Memory));
         assert!(facts.reads[1].is_empty());
+    }
+
+    #[test]
+    fn indirect_calls_have_the_effects_of_every_table_function() {
+        let wasm = wat::parse_str(
+            r#"(module (memory 1) (global $g (mut i32) (i32.const 0)) (table 2 funcref)
+                 (elem (i32.const 0) $store $get)
+                 (func $store (i32.store (i32.const 0) (i32.const 1)))
+                 (func $get (result i32) (global.get $g))
+                 (func (export "call") (call_indirect (i32.const 0))))"#,
+        )
+        .unwrap();
+        let facts = ModuleFacts::of(&wasm);
+        assert!(facts.writes_memory(2));
+        assert!(facts.reads[2].contains(StateItem::Global(0)));
+        assert!(!facts.writes[2].contains(StateItem::Global(0)));
+        let changing = wat::parse_str(
+            r#"(module (table 1 funcref) (func $f) (elem (i32.const 0) $f)
+                 (func (export "call") (call_indirect (i32.const 0)))
+                 (func (export "set") (table.set (i32.const 0) (ref.null func))))"#,
+        )
+        .unwrap();
+        assert!(ModuleFacts::of(&changing).writes[1].contains(StateItem::Global(7)), "targets unknown");
     }
 
     #[test]

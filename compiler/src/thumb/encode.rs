@@ -333,6 +333,12 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
             }
             narrow(0x4700 | n(rm) << 3)
         }
+        Inst::Blx { rm } => {
+            if rm == Reg::Pc || rm == Reg::Sp {
+                return Err(err("BLX PC/SP"));
+            }
+            narrow(0x4780 | n(rm) << 3)
+        }
         Inst::It { first, pattern } => {
             if it != ItState::Outside {
                 return Err(err("IT inside an IT block"));

@@ -427,6 +427,10 @@ pub enum Inst {
     Bx {
         rm: Reg,
     },
+    /// `blx rm`: call the address in `rm` (its bit 0 set: Thumb).
+    Blx {
+        rm: Reg,
+    },
     It {
         first: Cond,
         pattern: ItPattern,
@@ -539,6 +543,7 @@ impl fmt::Display for AsmText<'_> {
                 None => write!(f, "bl{c} L{}", target.0),
             },
             Inst::Bx { rm } => write!(f, "bx{c} {rm}"),
+            Inst::Blx { rm } => write!(f, "blx{c} {rm}"),
             Inst::It { first, pattern } => write!(f, "it{} {}", pattern.suffix(), first.name()),
             Inst::Udf { imm } => write!(f, "udf{w} #{imm}"),
             Inst::Nop => write!(f, "nop{c}{w}"),

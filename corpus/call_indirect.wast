@@ -1,0 +1,62 @@
+;; call_indirect through a funcref table filled by element segments: dispatch on a computed
+;; index, each trap kind (index out of bounds, null entry, signature mismatch), structurally
+;; equal signatures from different type indices, arguments beyond R0–R3, values live across the
+;; indirect call, and recursion through the table.
+(module
+  (type $binop (func (param i32 i32) (result i32)))
+  (type $binop_again (func (param i32 i32) (result i32)))
+  (type $unop (func (param i32) (result i32)))
+  (type $six (func (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (table 10 funcref)
+  (elem (i32.const 0) $sub $mul $neg $mix6 $fact)
+  (elem (i32.const 7) $sub)
+
+  (func $sub (type $binop) (i32.sub (local.get 0) (local.get 1)))
+  (func $mul (type $binop_again) (i32.mul (local.get 0) (local.get 1)))
+  (func $neg (type $unop) (i32.sub (i32.const 0) (local.get 0)))
+  (func $mix6 (type $six)
+    (i32.sub (i32.sub (i32.sub (i32.sub (i32.sub (local.get 0) (local.get 1)) (local.get 2))
+      (local.get 3)) (i32.mul (local.get 4) (i32.const 3))) (i32.shl (local.get 5) (i32.const 4))))
+  (func $fact (type $unop)
+    (if (result i32) (i32.le_u (local.get 0) (i32.const 1))
+      (then (i32.const 1))
+      (else (i32.mul (local.get 0)
+        (call_indirect (type $unop) (i32.sub (local.get 0) (i32.const 1)) (i32.const 4))))))
+
+  (func (export "binop") (param i32 i32 i32) (result i32)
+    (call_indirect (type $binop) (local.get 1) (local.get 2) (local.get 0)))
+  (func (export "unop") (param i32 i32) (result i32)
+    (call_indirect (type $unop) (local.get 1) (local.get 0)))
+  (func (export "six") (param i32 i32) (result i32)
+    (call_indirect (type $six)
+      (local.get 1) (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5) (i32.const 6) (local.get 0)))
+  (func (export "fact") (param i32) (result i32)
+    (call_indirect (type $unop) (i32.and (local.get 0) (i32.const 15)) (i32.const 4)))
+  ;; Six values live across the indirect call (one more than the pool), folded in order.
+  (func (export "live_across") (param i32 i32) (result i32)
+    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $r i32)
+    (local.set $a (i32.add (local.get 1) (i32.const 11)))
+    (local.set $b (i32.mul (local.get 1) (i32.const 13)))
+    (local.set $c (i32.xor (local.get 1) (i32.const 0x5555)))
+    (local.set $d (i32.sub (i32.const 99) (local.get 1)))
+    (local.set $r (call_indirect (type $binop) (local.get 1) (local.get $a) (local.get 0)))
+    (i32.sub (i32.sub (i32.sub (i32.sub (i32.sub (local.get $r) (local.get $a)) (local.get $b))
+      (local.get $c)) (local.get $d)) (local.get 1)))
+)
+
+(assert_return (invoke "binop" (i32.const 0) (i32.const 10) (i32.const 3)) (i32.const 7))
+(assert_return (invoke "binop" (i32.const 1) (i32.const 10) (i32.const 3)) (i32.const 30))
+(assert_return (invoke "binop" (i32.const 7) (i32.const 3) (i32.const 10)) (i32.const -7))
+(assert_trap (invoke "binop" (i32.const 2) (i32.const 1) (i32.const 1)) "indirect call type mismatch")
+(assert_trap (invoke "binop" (i32.const 5) (i32.const 1) (i32.const 1)) "uninitialized element")
+(assert_trap (invoke "binop" (i32.const 10) (i32.const 1) (i32.const 1)) "undefined element")
+(assert_trap (invoke "binop" (i32.const -1) (i32.const 1) (i32.const 1)) "undefined element")
+(assert_return (invoke "unop" (i32.const 2) (i32.const 5)) (i32.const -5))
+(assert_trap (invoke "unop" (i32.const 0) (i32.const 5)) "indirect call type mismatch")
+;; 1-2-3-4-5*3-6*16 = -119
+(assert_return (invoke "six" (i32.const 3) (i32.const 1)) (i32.const -119))
+(assert_trap (invoke "six" (i32.const 4) (i32.const 1)) "indirect call type mismatch")
+(assert_return (invoke "fact" (i32.const 5)) (i32.const 120))
+(assert_return (invoke "fact" (i32.const 10)) (i32.const 3628800))
+;; y=1: a=12 b=13 c=0x5554 d=98, r = 1-12 = -11; -11-12-13-21844-98-1
+(assert_return (invoke "live_across" (i32.const 0) (i32.const 1)) (i32.const -21979))
