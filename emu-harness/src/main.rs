@@ -29,6 +29,10 @@ struct CompileFlags {
     /// Where values live: `pool` (registers, Belady eviction) or `baseline` (frame slots).
     #[arg(long, default_value = "pool", value_parser = ["pool", "baseline"])]
     strategy: String,
+    /// Most 64 KiB pages a linear memory may grow to (the reference gets the same limit).
+    #[arg(long, default_value_t = wasm2thumb::DEFAULT_MAX_MEMORY_PAGES,
+          value_parser = clap::value_parser!(u32).range(0..=16384))]
+    max_memory_pages: u32,
 }
 
 impl CompileFlags {
@@ -39,7 +43,13 @@ impl CompileFlags {
             _ => Cpu::CortexM4,
         };
         let strategy = if self.strategy == "baseline" { Strategy::Baseline } else { Strategy::Pool };
-        CompileOptions { pool_size: self.pool_size as usize, strategy, cpu, ..CompileOptions::default() }
+        CompileOptions {
+            pool_size: self.pool_size as usize,
+            strategy,
+            cpu,
+            max_memory_pages: self.max_memory_pages,
+            ..CompileOptions::default()
+        }
     }
 }
 

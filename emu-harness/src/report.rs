@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// Version of the JSON layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
