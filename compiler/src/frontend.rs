@@ -909,6 +909,8 @@ impl<'a> Translator<'a> {
             Operator::I32Ctz => self.un(UnOp::Ctz),
             Operator::I32Popcnt => self.un(UnOp::Popcnt),
             Operator::I32Eqz => self.un(UnOp::Eqz),
+            Operator::I32Extend8S => self.un(UnOp::Extend8S),
+            Operator::I32Extend16S => self.un(UnOp::Extend16S),
             other => return Err(self.unsupported(&other)),
         }
         Ok(())
@@ -994,6 +996,8 @@ fn is_plain_supported(op: &Operator) -> bool {
             | I32Ctz
             | I32Popcnt
             | I32Eqz
+            | I32Extend8S
+            | I32Extend16S
     )
 }
 

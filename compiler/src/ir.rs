@@ -68,6 +68,10 @@ pub enum UnOp {
     Ctz,
     Popcnt,
     Eqz,
+    /// Sign-extend the low 8 bits.
+    Extend8S,
+    /// Sign-extend the low 16 bits.
+    Extend16S,
 }
 
 /// Width and extension of a linear-memory load.

@@ -742,6 +742,12 @@ impl Lowerer<'_> {
                         self.emit(Inst::Clz { rd, rm: EXPANSION });
                     }
                     UnOp::Popcnt => self.popcnt(rd, ra),
+                    UnOp::Extend8S | UnOp::Extend16S => {
+                        let bits = if op == UnOp::Extend8S { 24 } else { 16 };
+                        let amount = ShiftAmount::new(bits).unwrap();
+                        self.emit(Inst::ShiftImm { op: ShiftOp::Lsl, s: true, rd, rm: ra, amount });
+                        self.emit(Inst::ShiftImm { op: ShiftOp::Asr, s: true, rd, rm: rd, amount });
+                    }
                     UnOp::Eqz => {
                         self.emit(Inst::CmpImm { rn: ra, imm: modimm(0) });
                         self.set_bool(rd, Cond::Eq);
