@@ -1,8 +1,11 @@
 ;; call_indirect through a funcref table filled by element segments: dispatch on a computed
 ;; index, each trap kind (index out of bounds, null entry, signature mismatch), structurally
 ;; equal signatures from different type indices, arguments beyond R0–R3, values live across the
-;; indirect call, and recursion through the table.
+;; indirect call, recursion through the table, and globals beside the table in the data area
+;; (a table placed over the globals once went unnoticed until a global was read back).
 (module
+  (global $calls (export "calls") (mut i32) (i32.const 0))
+  (global $last (mut i64) (i64.const 0x1122334455667788))
   (type $binop (func (param i32 i32) (result i32)))
   (type $binop_again (func (param i32 i32) (result i32)))
   (type $unop (func (param i32) (result i32)))
@@ -11,7 +14,11 @@
   (elem (i32.const 0) $sub $mul $neg $mix6 $fact)
   (elem (i32.const 7) $sub)
 
-  (func $sub (type $binop) (i32.sub (local.get 0) (local.get 1)))
+  (func $sub (type $binop)
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (global.set $last (i64.extend_i32_s (local.get 0)))
+    (i32.sub (local.get 0) (local.get 1)))
+  (func (export "last") (result i64) (global.get $last))
   (func $mul (type $binop_again) (i32.mul (local.get 0) (local.get 1)))
   (func $neg (type $unop) (i32.sub (i32.const 0) (local.get 0)))
   (func $mix6 (type $six)
@@ -58,5 +65,7 @@
 (assert_trap (invoke "six" (i32.const 4) (i32.const 1)) "indirect call type mismatch")
 (assert_return (invoke "fact" (i32.const 5)) (i32.const 120))
 (assert_return (invoke "fact" (i32.const 10)) (i32.const 3628800))
+;; The last call that reached $sub was binop 7 with first argument 3.
+(assert_return (invoke "last") (i64.const 3))
 ;; y=1: a=12 b=13 c=0x5554 d=98, r = 1-12 = -11; -11-12-13-21844-98-1
 (assert_return (invoke "live_across" (i32.const 0) (i32.const 1)) (i32.const -21979))

@@ -58,9 +58,12 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     for _ in &order {
         w.reserve_symbol_index(Some(text_index));
     }
-    let exported_globals: Vec<(u32, Vec<u8>)> =
-        module.globals.iter().filter_map(|g| Some((g.index, g.export.clone()?.into_bytes()))).collect();
-    let global_ids: Vec<_> = exported_globals.iter().map(|(_, n)| w.add_string(n)).collect();
+    let exported_globals: Vec<(u32, Vec<u8>, u64)> = module
+        .globals
+        .iter()
+        .filter_map(|g| Some((g.index, g.export.clone()?.into_bytes(), 4 * g.ty.words() as u64)))
+        .collect();
+    let global_ids: Vec<_> = exported_globals.iter().map(|(_, n, _)| w.add_string(n)).collect();
     for _ in &exported_globals {
         w.reserve_symbol_index(Some(data_index));
     }
@@ -149,7 +152,7 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
             st_size: f.stats.code_bytes as u64,
         });
     }
-    for ((index, _), id) in exported_globals.iter().zip(&global_ids) {
+    for ((index, _, size), id) in exported_globals.iter().zip(&global_ids) {
         w.write_symbol(&Sym {
             section: Some(data_index.0),
             st_name: w.string_offset(Some(*id)),
@@ -157,7 +160,7 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
             st_other: elf::STV_DEFAULT.into(),
             st_shndx: elf::SymbolSection(0),
             st_value: crate::global_addr(*index) as u64,
-            st_size: 4,
+            st_size: *size,
         });
     }
     if let (Some(id), Some(index)) = (memory_symbol, memory_index) {

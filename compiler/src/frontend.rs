@@ -46,14 +46,16 @@ pub struct MemoryInfo {
 /// Bytes in a WebAssembly page.
 pub const PAGE_BYTES: u32 = 0x1_0000;
 
-/// A global of the module. Globals live in the data area at `DATA_BASE + 4 * index`.
+/// A global of the module. Globals live in the data area, 8 bytes each (see `global_addr`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GlobalInfo {
     pub index: u32,
     pub export: Option<String>,
     pub mutable: bool,
-    /// The initial value, or why the global is out of scope (its type or initializer).
-    pub init: Result<i32, String>,
+    pub ty: Ty,
+    /// The initial value (an i32 sign-extended), or why the global is out of scope (its type or
+    /// initializer).
+    pub init: Result<i64, String>,
 }
 
 #[derive(Clone)]
@@ -112,7 +114,8 @@ pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo
             Payload::GlobalSection(r) => {
                 for g in r {
                     let g = g.map_err(|e| CompileError::Invalid(e.to_string()))?;
-                    let init = if g.ty.content_type != ValType::I32 {
+                    let ty = value_type(g.ty.content_type).unwrap_or(Ty::I32);
+                    let init = if value_type(g.ty.content_type).is_none() {
                         Err(format!("global of type {}", g.ty.content_type))
                     } else {
                         let ops: Vec<Operator> = g
@@ -122,12 +125,17 @@ pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo
                             .collect::<Result<_, _>>()
                             .map_err(|e| CompileError::Invalid(e.to_string()))?;
                         match ops.as_slice() {
-                            [Operator::I32Const { value }, Operator::End] => Ok(*value),
+                            [Operator::I32Const { value }, Operator::End] => Ok(*value as i64),
+                            [Operator::I64Const { value }, Operator::End] => Ok(*value),
+                            [Operator::GlobalGet { global_index }, Operator::End] => globals
+                                .get(*global_index as usize)
+                                .and_then(|g: &GlobalInfo| g.init.clone().ok())
+                                .ok_or_else(|| "global with a computed initializer".to_string()),
                             _ => Err("global with a computed initializer".to_string()),
                         }
                     };
                     let index = globals.len() as u32;
-                    globals.push(GlobalInfo { index, export: None, mutable: g.ty.mutable, init });
+                    globals.push(GlobalInfo { index, export: None, mutable: g.ty.mutable, ty, init });
                 }
             }
             Payload::MemorySection(r) => {
@@ -142,7 +150,7 @@ pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo
                 for t in r {
                     tables.push(t.map_err(|e| CompileError::Invalid(e.to_string()))?);
                 }
-                table = tables.first().map(|t| table_type(t, tables.len(), globals.len() as u32));
+                table = tables.first().map(|t| table_type(t, tables.len()));
             }
             Payload::ElementSection(r) => {
                 for e in r {
@@ -168,6 +176,9 @@ pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo
             Payload::CodeSectionEntry(body) => bodies.push(body),
             _ => {}
         }
+    }
+    if let Some(Ok(t)) = &mut table {
+        t.addr = crate::table_addr(globals.len() as u32);
     }
     let signatures: Vec<&wasmparser::FuncType> = func_types.iter().map(|t| &types[*t as usize]).collect();
     // Signature ids for `call_indirect`: structurally equal types share one (the first's
@@ -206,7 +217,7 @@ pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo
 }
 
 /// The table of a module with `count` tables, or why it is out of scope.
-fn table_type(t: &wasmparser::Table, count: usize, globals: u32) -> Result<TableInfo, String> {
+fn table_type(t: &wasmparser::Table, count: usize) -> Result<TableInfo, String> {
     if count > 1 {
         return Err("multiple tables".into());
     }
@@ -219,7 +230,8 @@ fn table_type(t: &wasmparser::Table, count: usize, globals: u32) -> Result<Table
     if t.ty.initial > MAX_TABLE_ENTRIES as u64 {
         return Err(format!("a table of {} entries (at most {MAX_TABLE_ENTRIES})", t.ty.initial));
     }
-    Ok(TableInfo { addr: crate::table_addr(globals), entries: vec![None; t.ty.initial as usize] })
+    // The address is set once the globals (a later section) are known.
+    Ok(TableInfo { addr: 0, entries: vec![None; t.ty.initial as usize] })
 }
 
 /// Applies an active element segment to the table's initial entries.
@@ -334,7 +346,7 @@ fn translate_function(
     if ty.params().len() > MAX_PARAMS {
         return Err(unsupported(format!("{} parameters (at most {MAX_PARAMS})", ty.params().len())));
     }
-    if let Some(t) = ty.params().iter().chain(ty.results()).find(|t| **t != ValType::I32) {
+    if let Some(t) = ty.params().iter().chain(ty.results()).find(|t| value_type(**t).is_none()) {
         return Err(unsupported(format!("value type {t}")));
     }
     if ty.results().len() > 1 {
@@ -344,7 +356,8 @@ fn translate_function(
         name,
         signatures,
         sig_ids: module.sig_ids,
-        types: module.types,
+        func_types: module.types,
+        types: Vec::new(),
         table: module.table,
         globals,
         memory,
@@ -356,29 +369,32 @@ fn translate_function(
         skipping: None,
     };
     let params = ty.params().len() as u32;
-    for i in 0..params {
-        t.vars.push(VarKind::Local(i));
+    for (i, p) in ty.params().iter().enumerate() {
+        t.vars.push(VarKind::Local(i as u32));
+        t.types.push(value_type(*p).expect("checked above"));
     }
     let locals = body.get_locals_reader().map_err(|e| CompileError::Invalid(e.to_string()))?;
     for local in locals {
         let (count, vt) = local.map_err(|e| CompileError::Invalid(e.to_string()))?;
-        if vt != ValType::I32 {
+        let Some(local_ty) = value_type(vt) else {
             return Err(unsupported(format!("local of type {vt}")));
-        }
+        };
         if t.vars.len() as u64 + count as u64 > 50_000 {
             return Err(unsupported("more than 50000 locals".into()));
         }
         for _ in 0..count {
             let idx = t.vars.len() as u32;
             t.vars.push(VarKind::Local(idx));
+            t.types.push(local_ty);
         }
     }
     let num_locals = t.vars.len() as u32;
     let func_label = t.new_label();
+    let result_ty = ty.results().first().map(|r| value_type(*r).expect("checked above"));
     t.frames.push(Frame {
         kind: FrameKind::Func,
         label: func_label,
-        has_result: !ty.results().is_empty(),
+        result_ty,
         result: None,
         end_targeted: false,
         height: 0,
@@ -391,8 +407,10 @@ fn translate_function(
     Ok(IrFunction {
         name: name.to_string(),
         params,
-        has_result: !ty.results().is_empty(),
+        has_result: result_ty.is_some(),
+        result: result_ty,
         vars: t.vars,
+        types: t.types,
         num_locals,
         num_labels: t.labels,
         insts: t.insts,
@@ -412,7 +430,8 @@ struct Frame {
     kind: FrameKind,
     /// Branch target: the end for blocks/ifs, the head for loops.
     label: LabelId,
-    has_result: bool,
+    /// The type of the block's result, if it has one.
+    result_ty: Option<Ty>,
     /// Where branches to this frame's end leave the result (created on first use).
     result: Option<Var>,
     end_targeted: bool,
@@ -424,7 +443,10 @@ struct Translator<'a> {
     /// Every function's type, by function index (for calls).
     signatures: &'a [&'a wasmparser::FuncType],
     sig_ids: &'a [u32],
-    types: &'a [wasmparser::FuncType],
+    /// The module's types, by type index (for `call_indirect`).
+    func_types: &'a [wasmparser::FuncType],
+    /// Type of every variable, by `Var.0`.
+    types: Vec<Ty>,
     table: Option<&'a Result<TableInfo, String>>,
     globals: &'a [GlobalInfo],
     memory: Option<&'a Result<MemoryInfo, String>>,
@@ -461,10 +483,27 @@ impl<'a> Translator<'a> {
     fn load(&mut self, kind: MemLoad, memarg: wasmparser::MemArg) -> Result<(), CompileError> {
         self.memory()?;
         let addr = self.pop();
-        let dst = self.temp();
+        let dst = self.temp(Ty::I32);
         let offset = memarg.offset as u32; // validated: 32-bit memories have 32-bit offsets
         self.emit(IrInst::Load { kind, dst, addr, offset });
         self.stack.push(Operand::Var(dst));
+        Ok(())
+    }
+
+    fn load64(&mut self, kind: MemLoad64, memarg: wasmparser::MemArg) -> Result<(), CompileError> {
+        self.memory()?;
+        let addr = self.pop();
+        let dst = self.temp(Ty::I64);
+        self.emit(IrInst::Load64 { kind, dst, addr, offset: memarg.offset as u32 });
+        self.stack.push(Operand::Var(dst));
+        Ok(())
+    }
+
+    fn store64(&mut self, kind: MemStore, memarg: wasmparser::MemArg) -> Result<(), CompileError> {
+        self.memory()?;
+        let value = self.pop64();
+        let addr = self.pop();
+        self.emit(IrInst::Store64 { kind, addr, value, offset: memarg.offset as u32 });
         Ok(())
     }
 
@@ -488,9 +527,30 @@ impl<'a> Translator<'a> {
         LabelId(self.labels - 1)
     }
 
-    fn temp(&mut self) -> Var {
+    fn temp(&mut self, ty: Ty) -> Var {
         self.vars.push(VarKind::Temp);
+        self.types.push(ty);
         Var(self.vars.len() as u32 - 1)
+    }
+
+    fn ty(&self, op: Operand) -> Ty {
+        match op {
+            Operand::Imm(_) => Ty::I32,
+            Operand::Var(v) => self.types[v.0 as usize],
+        }
+    }
+
+    /// `dst = src`, either type.
+    fn copy(&mut self, dst: Var, src: Operand) {
+        self.emit(IrInst::Copy { dst, src });
+    }
+
+    /// Pops an i64 operand (always a variable: i64 constants are materialized by `i64.const`).
+    fn pop64(&mut self) -> Var {
+        match self.pop() {
+            Operand::Var(v) => v,
+            Operand::Imm(_) => unreachable!("validated: an i64 operand is never an i32 immediate"),
+        }
     }
 
     fn pop(&mut self) -> Operand {
@@ -511,8 +571,8 @@ impl<'a> Translator<'a> {
         for i in 0..self.stack.len() {
             if let Operand::Var(v) = self.stack[i] {
                 if self.is_local(v) && only.is_none_or(|o| o == v) {
-                    let t = self.temp();
-                    self.emit(IrInst::Copy { dst: t, src: Operand::Var(v) });
+                    let t = self.temp(self.types[v.0 as usize]);
+                    self.copy(t, Operand::Var(v));
                     self.stack[i] = Operand::Var(t);
                 }
             }
@@ -524,7 +584,7 @@ impl<'a> Translator<'a> {
         match self.frames[f].result {
             Some(v) => v,
             None => {
-                let v = self.temp();
+                let v = self.temp(self.frames[f].result_ty.expect("only frames with a result"));
                 self.frames[f].result = Some(v);
                 v
             }
@@ -548,10 +608,10 @@ impl<'a> Translator<'a> {
         self.emit(IrInst::Copy { dst: local, src: value });
     }
 
-    fn block_type(&self, bt: BlockType, op: &str) -> Result<bool, CompileError> {
+    fn block_type(&self, bt: BlockType, op: &str) -> Result<Option<Ty>, CompileError> {
         match bt {
-            BlockType::Empty => Ok(false),
-            BlockType::Type(ValType::I32) => Ok(true),
+            BlockType::Empty => Ok(None),
+            BlockType::Type(t) if value_type(t).is_some() => Ok(value_type(t)),
             BlockType::Type(t) => Err(CompileError::Unsupported {
                 function: self.name.to_string(),
                 what: format!("{op} with result type {t}"),
@@ -569,7 +629,7 @@ impl<'a> Translator<'a> {
         let f = self.frames.len() - 1 - depth as usize;
         let frame = &self.frames[f];
         if frame.kind == FrameKind::Func {
-            let value = frame.has_result.then(|| *self.stack.last().expect("validated"));
+            let value = frame.result_ty.is_some().then(|| *self.stack.last().expect("validated"));
             match cond {
                 None => self.emit(IrInst::Return(value)),
                 Some(c) => {
@@ -583,7 +643,7 @@ impl<'a> Translator<'a> {
             return;
         }
         let target = frame.label;
-        let carries = frame.kind != FrameKind::Loop && frame.has_result;
+        let carries = frame.kind != FrameKind::Loop && frame.result_ty.is_some();
         self.frames[f].end_targeted |= frame.kind != FrameKind::Loop;
         if carries {
             let r = self.result_var(depth);
@@ -610,7 +670,7 @@ impl<'a> Translator<'a> {
             }
             done.push(f);
             self.frames[f].end_targeted = true;
-            if self.frames[f].has_result {
+            if self.frames[f].result_ty.is_some() {
                 let r = self.result_var(depth);
                 let v = *self.stack.last().expect("validated");
                 self.emit(IrInst::Copy { dst: r, src: v });
@@ -624,16 +684,16 @@ impl<'a> Translator<'a> {
         self.skipping = Some(0);
     }
 
-    fn push_frame(&mut self, kind: FrameKind, label: LabelId, has_result: bool) {
+    fn push_frame(&mut self, kind: FrameKind, label: LabelId, result_ty: Option<Ty>) {
         let height = self.stack.len();
-        self.frames.push(Frame { kind, label, has_result, result: None, end_targeted: false, height });
+        self.frames.push(Frame { kind, label, result_ty, result: None, end_targeted: false, height });
     }
 
     /// The `end` (or `else`) of the innermost frame; `fall` says whether its end is reached by
     /// falling through.
     fn end_frame(&mut self, fall: bool) {
         let frame = self.frames.pop().expect("validated: end matches a frame");
-        let value = if fall && frame.has_result { Some(self.pop()) } else { None };
+        let value = if fall && frame.result_ty.is_some() { Some(self.pop()) } else { None };
         self.stack.truncate(frame.height);
         if let FrameKind::If { else_label } = frame.kind {
             // `if` without `else`: the false edge lands here, so the end is always reachable.
@@ -667,7 +727,7 @@ impl<'a> Translator<'a> {
                 self.emit(IrInst::Copy { dst: r, src: v });
             }
             self.emit(IrInst::Label(frame.label));
-            if frame.has_result {
+            if frame.result_ty.is_some() {
                 self.stack.push(Operand::Var(r.expect("a targeted frame with a result has a result var")));
             }
         } else if fall {
@@ -682,14 +742,37 @@ impl<'a> Translator<'a> {
     fn bin(&mut self, op: BinOp) {
         let b = self.pop();
         let a = self.pop();
-        let dst = self.temp();
+        let dst = self.temp(Ty::I32);
         self.emit(IrInst::Bin { op, dst, a, b });
+        self.stack.push(Operand::Var(dst));
+    }
+
+    fn bin64(&mut self, op: BinOp) {
+        let b = self.pop64();
+        let a = self.pop64();
+        let dst = self.temp(Ty::I64);
+        self.emit(IrInst::Bin64 { op, dst, a, b });
+        self.stack.push(Operand::Var(dst));
+    }
+
+    fn cmp64(&mut self, op: BinOp) {
+        let b = self.pop64();
+        let a = self.pop64();
+        let dst = self.temp(Ty::I32);
+        self.emit(IrInst::Cmp64 { op, dst, a, b });
+        self.stack.push(Operand::Var(dst));
+    }
+
+    fn un64(&mut self, op: UnOp64) {
+        let a = self.pop64();
+        let dst = self.temp(Ty::I64);
+        self.emit(IrInst::Un64 { op, dst, a });
         self.stack.push(Operand::Var(dst));
     }
 
     fn un(&mut self, op: UnOp) {
         let a = self.pop();
-        let dst = self.temp();
+        let dst = self.temp(Ty::I32);
         self.emit(IrInst::Un { op, dst, a });
         self.stack.push(Operand::Var(dst));
     }
@@ -764,8 +847,8 @@ impl<'a> Translator<'a> {
             }
             Operator::Call { function_index } => {
                 let sig = self.signatures[function_index as usize];
-                let i32_only = sig.params().iter().chain(sig.results()).all(|t| *t == ValType::I32);
-                if !i32_only || sig.results().len() > 1 || sig.params().len() > MAX_PARAMS {
+                let integers = sig.params().iter().chain(sig.results()).all(|t| value_type(*t).is_some());
+                if !integers || sig.results().len() > 1 || sig.params().len() > MAX_PARAMS {
                     return Err(CompileError::Unsupported {
                         function: self.name.to_string(),
                         what: format!("call of func[{function_index}] with signature {sig}"),
@@ -775,16 +858,16 @@ impl<'a> Translator<'a> {
                 // A lazily referenced local is read when the argument is set up, before the call:
                 // the call cannot change the caller's locals, so no copy is needed.
                 let call_args = self.stack.split_off(self.stack.len() - args);
-                let dst = (!sig.results().is_empty()).then(|| self.temp());
+                let dst = sig.results().first().map(|r| self.temp(value_type(*r).expect("checked")));
                 self.emit(IrInst::Call { func: function_index, args: call_args, dst });
                 if let Some(d) = dst {
                     self.stack.push(Operand::Var(d));
                 }
             }
             Operator::CallIndirect { type_index, table_index } => {
-                let sig = &self.types[type_index as usize];
-                let i32_only = sig.params().iter().chain(sig.results()).all(|t| *t == ValType::I32);
-                if !i32_only || sig.results().len() > 1 || sig.params().len() > MAX_PARAMS {
+                let sig = &self.func_types[type_index as usize];
+                let integers = sig.params().iter().chain(sig.results()).all(|t| value_type(*t).is_some());
+                if !integers || sig.results().len() > 1 || sig.params().len() > MAX_PARAMS {
                     return Err(CompileError::Unsupported {
                         function: self.name.to_string(),
                         what: format!("call_indirect with signature {sig}"),
@@ -802,7 +885,7 @@ impl<'a> Translator<'a> {
                 };
                 let index = self.pop();
                 let args = self.stack.split_off(self.stack.len() - sig.params().len());
-                let dst = (!sig.results().is_empty()).then(|| self.temp());
+                let dst = sig.results().first().map(|r| self.temp(value_type(*r).expect("checked")));
                 self.emit(IrInst::CallIndirect {
                     sig: self.sig_ids[type_index as usize],
                     table_addr: table.addr,
@@ -823,11 +906,11 @@ impl<'a> Translator<'a> {
             Operator::Drop => {
                 self.pop();
             }
-            Operator::Select | Operator::TypedSelect { ty: ValType::I32 } => {
+            Operator::Select | Operator::TypedSelect { ty: ValType::I32 | ValType::I64 } => {
                 let cond = self.pop();
                 let b = self.pop();
                 let a = self.pop();
-                let dst = self.temp();
+                let dst = self.temp(self.ty(a));
                 self.emit(IrInst::Select { dst, a, b, cond });
                 self.stack.push(Operand::Var(dst));
             }
@@ -843,11 +926,16 @@ impl<'a> Translator<'a> {
             }
             Operator::GlobalGet { global_index } => {
                 let g = self.global(global_index)?;
-                match (g.mutable, g.init.clone()) {
+                match (g.mutable, g.ty, g.init.clone()) {
                     // An immutable global is its initializer.
-                    (false, Ok(v)) => self.stack.push(Operand::Imm(v)),
+                    (false, Ty::I32, Ok(v)) => self.stack.push(Operand::Imm(v as i32)),
+                    (false, Ty::I64, Ok(value)) => {
+                        let dst = self.temp(Ty::I64);
+                        self.emit(IrInst::Const64 { dst, value });
+                        self.stack.push(Operand::Var(dst));
+                    }
                     _ => {
-                        let dst = self.temp();
+                        let dst = self.temp(g.ty);
                         self.emit(IrInst::GlobalGet { dst, global: global_index });
                         self.stack.push(Operand::Var(dst));
                     }
@@ -868,18 +956,84 @@ impl<'a> Translator<'a> {
             Operator::I32Store16 { memarg } => self.store(MemStore::I16, memarg)?,
             Operator::MemorySize { .. } => {
                 self.memory()?;
-                let dst = self.temp();
+                let dst = self.temp(Ty::I32);
                 self.emit(IrInst::MemorySize { dst });
                 self.stack.push(Operand::Var(dst));
             }
             Operator::MemoryGrow { .. } => {
                 let max_pages = self.memory()?.max_pages;
                 let delta = self.pop();
-                let dst = self.temp();
+                let dst = self.temp(Ty::I32);
                 self.emit(IrInst::MemoryGrow { dst, delta, max_pages });
                 self.stack.push(Operand::Var(dst));
             }
             Operator::I32Const { value } => self.stack.push(Operand::Imm(value)),
+            Operator::I64Const { value } => {
+                let dst = self.temp(Ty::I64);
+                self.emit(IrInst::Const64 { dst, value });
+                self.stack.push(Operand::Var(dst));
+            }
+            Operator::I64Add => self.bin64(BinOp::Add),
+            Operator::I64Sub => self.bin64(BinOp::Sub),
+            Operator::I64Mul => self.bin64(BinOp::Mul),
+            Operator::I64DivS => self.bin64(BinOp::DivS),
+            Operator::I64DivU => self.bin64(BinOp::DivU),
+            Operator::I64RemS => self.bin64(BinOp::RemS),
+            Operator::I64RemU => self.bin64(BinOp::RemU),
+            Operator::I64And => self.bin64(BinOp::And),
+            Operator::I64Or => self.bin64(BinOp::Or),
+            Operator::I64Xor => self.bin64(BinOp::Xor),
+            Operator::I64Shl => self.bin64(BinOp::Shl),
+            Operator::I64ShrS => self.bin64(BinOp::ShrS),
+            Operator::I64ShrU => self.bin64(BinOp::ShrU),
+            Operator::I64Rotl => self.bin64(BinOp::Rotl),
+            Operator::I64Rotr => self.bin64(BinOp::Rotr),
+            Operator::I64Eq => self.cmp64(BinOp::Eq),
+            Operator::I64Ne => self.cmp64(BinOp::Ne),
+            Operator::I64LtS => self.cmp64(BinOp::LtS),
+            Operator::I64LtU => self.cmp64(BinOp::LtU),
+            Operator::I64GtS => self.cmp64(BinOp::GtS),
+            Operator::I64GtU => self.cmp64(BinOp::GtU),
+            Operator::I64LeS => self.cmp64(BinOp::LeS),
+            Operator::I64LeU => self.cmp64(BinOp::LeU),
+            Operator::I64GeS => self.cmp64(BinOp::GeS),
+            Operator::I64GeU => self.cmp64(BinOp::GeU),
+            Operator::I64Clz => self.un64(UnOp64::Clz),
+            Operator::I64Ctz => self.un64(UnOp64::Ctz),
+            Operator::I64Popcnt => self.un64(UnOp64::Popcnt),
+            Operator::I64Extend8S => self.un64(UnOp64::Extend8S),
+            Operator::I64Extend16S => self.un64(UnOp64::Extend16S),
+            Operator::I64Extend32S => self.un64(UnOp64::Extend32S),
+            Operator::I64Eqz => {
+                let a = self.pop64();
+                let dst = self.temp(Ty::I32);
+                self.emit(IrInst::Eqz64 { dst, a });
+                self.stack.push(Operand::Var(dst));
+            }
+            Operator::I32WrapI64 => {
+                let a = self.pop64();
+                let dst = self.temp(Ty::I32);
+                self.emit(IrInst::Wrap { dst, a });
+                self.stack.push(Operand::Var(dst));
+            }
+            Operator::I64ExtendI32S | Operator::I64ExtendI32U => {
+                let a = self.pop();
+                let dst = self.temp(Ty::I64);
+                let signed = matches!(op, Operator::I64ExtendI32S);
+                self.emit(IrInst::Extend { signed, dst, a });
+                self.stack.push(Operand::Var(dst));
+            }
+            Operator::I64Load { memarg } => self.load64(MemLoad64::I64, memarg)?,
+            Operator::I64Load8S { memarg } => self.load64(MemLoad64::I8S, memarg)?,
+            Operator::I64Load8U { memarg } => self.load64(MemLoad64::I8U, memarg)?,
+            Operator::I64Load16S { memarg } => self.load64(MemLoad64::I16S, memarg)?,
+            Operator::I64Load16U { memarg } => self.load64(MemLoad64::I16U, memarg)?,
+            Operator::I64Load32S { memarg } => self.load64(MemLoad64::I32S, memarg)?,
+            Operator::I64Load32U { memarg } => self.load64(MemLoad64::I32U, memarg)?,
+            Operator::I64Store { memarg } => self.store64(MemStore::I64, memarg)?,
+            Operator::I64Store8 { memarg } => self.store64(MemStore::I8, memarg)?,
+            Operator::I64Store16 { memarg } => self.store64(MemStore::I16, memarg)?,
+            Operator::I64Store32 { memarg } => self.store64(MemStore::I32, memarg)?,
             Operator::I32Add => self.bin(BinOp::Add),
             Operator::I32Sub => self.bin(BinOp::Sub),
             Operator::I32Mul => self.bin(BinOp::Mul),
@@ -921,7 +1075,7 @@ impl<'a> Translator<'a> {
         let frame = self.frames.last_mut().expect("validated");
         let FrameKind::If { else_label } = frame.kind else { unreachable!("validated: else only inside if") };
         frame.kind = FrameKind::Else;
-        let (label, height, has_result) = (frame.label, frame.height, frame.has_result);
+        let (label, height, has_result) = (frame.label, frame.height, frame.result_ty.is_some());
         if fall {
             if has_result {
                 let v = self.pop();
@@ -933,6 +1087,15 @@ impl<'a> Translator<'a> {
         }
         self.stack.truncate(height);
         self.emit(IrInst::Label(else_label));
+    }
+}
+
+/// The IR type of a WebAssembly value type, if in scope.
+fn value_type(t: ValType) -> Option<Ty> {
+    match t {
+        ValType::I32 => Some(Ty::I32),
+        ValType::I64 => Some(Ty::I64),
+        _ => None,
     }
 }
 
@@ -952,7 +1115,7 @@ fn is_plain_supported(op: &Operator) -> bool {
             | Return
             | Drop
             | Select
-            | TypedSelect { ty: ValType::I32 }
+            | TypedSelect { ty: ValType::I32 | ValType::I64 }
             | LocalGet { .. }
             | LocalSet { .. }
             | LocalTee { .. }
@@ -998,6 +1161,53 @@ fn is_plain_supported(op: &Operator) -> bool {
             | I32Eqz
             | I32Extend8S
             | I32Extend16S
+            | I64Const { .. }
+            | I64Add
+            | I64Sub
+            | I64Mul
+            | I64DivS
+            | I64DivU
+            | I64RemS
+            | I64RemU
+            | I64And
+            | I64Or
+            | I64Xor
+            | I64Shl
+            | I64ShrS
+            | I64ShrU
+            | I64Rotl
+            | I64Rotr
+            | I64Eq
+            | I64Ne
+            | I64LtS
+            | I64LtU
+            | I64GtS
+            | I64GtU
+            | I64LeS
+            | I64LeU
+            | I64GeS
+            | I64GeU
+            | I64Clz
+            | I64Ctz
+            | I64Popcnt
+            | I64Eqz
+            | I64Extend8S
+            | I64Extend16S
+            | I64Extend32S
+            | I32WrapI64
+            | I64ExtendI32S
+            | I64ExtendI32U
+            | I64Load { .. }
+            | I64Load8S { .. }
+            | I64Load8U { .. }
+            | I64Load16S { .. }
+            | I64Load16U { .. }
+            | I64Load32S { .. }
+            | I64Load32U { .. }
+            | I64Store { .. }
+            | I64Store8 { .. }
+            | I64Store16 { .. }
+            | I64Store32 { .. }
     )
 }
 

@@ -25,6 +25,22 @@ impl Operand {
     }
 }
 
+/// The type of a value: an i32 is one register or word, an i64 two (low word first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    I32,
+    I64,
+}
+
+impl Ty {
+    pub fn words(self) -> u32 {
+        match self {
+            Ty::I32 => 1,
+            Ty::I64 => 2,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VarKind {
     /// A WebAssembly local (parameters first): lives across the whole function, has a home slot.
@@ -94,12 +110,47 @@ impl MemLoad {
     }
 }
 
-/// Width of a linear-memory store (the low bits of the value).
+/// Width and extension of an i64 load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemLoad64 {
+    I64,
+    I8S,
+    I8U,
+    I16S,
+    I16U,
+    I32S,
+    I32U,
+}
+
+impl MemLoad64 {
+    pub fn bytes(self) -> u32 {
+        match self {
+            MemLoad64::I64 => 8,
+            MemLoad64::I8S | MemLoad64::I8U => 1,
+            MemLoad64::I16S | MemLoad64::I16U => 2,
+            MemLoad64::I32S | MemLoad64::I32U => 4,
+        }
+    }
+}
+
+/// Width and extension of an i64 operation with one i64 operand and an i64 result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp64 {
+    Clz,
+    Ctz,
+    Popcnt,
+    Extend8S,
+    Extend16S,
+    Extend32S,
+}
+
+/// Width of a linear-memory store (the low bits of the value; `I64` only for i64 values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemStore {
     I32,
     I8,
     I16,
+    I64,
 }
 
 impl MemStore {
@@ -108,6 +159,7 @@ impl MemStore {
             MemStore::I32 => 4,
             MemStore::I8 => 1,
             MemStore::I16 => 2,
+            MemStore::I64 => 8,
         }
     }
 }
@@ -191,6 +243,60 @@ pub enum IrInst {
         value: Operand,
         offset: u32,
     },
+    /// An i64 load (`dst` is i64).
+    Load64 {
+        kind: MemLoad64,
+        dst: Var,
+        addr: Operand,
+        offset: u32,
+    },
+    /// An i64 store of the low `kind.bytes()` bytes of i64 `value`.
+    Store64 {
+        kind: MemStore,
+        addr: Operand,
+        value: Var,
+        offset: u32,
+    },
+    /// `dst = value` (i64).
+    Const64 {
+        dst: Var,
+        value: i64,
+    },
+    /// i64 arithmetic, bitwise, shift and rotate operators (`op` is not a comparison).
+    Bin64 {
+        op: BinOp,
+        dst: Var,
+        a: Var,
+        b: Var,
+    },
+    /// i64 comparison; `dst` is an i32 0/1.
+    Cmp64 {
+        op: BinOp,
+        dst: Var,
+        a: Var,
+        b: Var,
+    },
+    Un64 {
+        op: UnOp64,
+        dst: Var,
+        a: Var,
+    },
+    /// `dst = (a == 0)`, `dst` an i32.
+    Eqz64 {
+        dst: Var,
+        a: Var,
+    },
+    /// `dst = low word of a` (i32.wrap_i64).
+    Wrap {
+        dst: Var,
+        a: Var,
+    },
+    /// `dst = a` sign- or zero-extended to i64.
+    Extend {
+        signed: bool,
+        dst: Var,
+        a: Operand,
+    },
     /// `dst = memory.size` (in 64 KiB pages).
     MemorySize {
         dst: Var,
@@ -217,7 +323,15 @@ macro_rules! defined_var {
             | IrInst::GlobalGet { dst, .. }
             | IrInst::Load { dst, .. }
             | IrInst::MemorySize { dst }
-            | IrInst::MemoryGrow { dst, .. } => Some(dst),
+            | IrInst::MemoryGrow { dst, .. }
+            | IrInst::Load64 { dst, .. }
+            | IrInst::Const64 { dst, .. }
+            | IrInst::Bin64 { dst, .. }
+            | IrInst::Cmp64 { dst, .. }
+            | IrInst::Un64 { dst, .. }
+            | IrInst::Eqz64 { dst, .. }
+            | IrInst::Wrap { dst, .. }
+            | IrInst::Extend { dst, .. } => Some(dst),
             IrInst::Call { dst, .. } | IrInst::CallIndirect { dst, .. } => dst.$as(),
             _ => None,
         }
@@ -239,6 +353,15 @@ impl IrInst {
             IrInst::Load { addr, .. } => vec![*addr],
             IrInst::Store { addr, value, .. } => vec![*addr, *value],
             IrInst::MemoryGrow { delta, .. } => vec![*delta],
+            IrInst::Load64 { addr, .. } => vec![*addr],
+            IrInst::Store64 { addr, value, .. } => vec![*addr, Operand::Var(*value)],
+            IrInst::Bin64 { a, b, .. } | IrInst::Cmp64 { a, b, .. } => {
+                vec![Operand::Var(*a), Operand::Var(*b)]
+            }
+            IrInst::Un64 { a, .. } | IrInst::Eqz64 { a, .. } | IrInst::Wrap { a, .. } => {
+                vec![Operand::Var(*a)]
+            }
+            IrInst::Extend { a, .. } => vec![*a],
             IrInst::Return(Some(v)) => vec![*v],
             _ => vec![],
         };
@@ -271,8 +394,12 @@ pub struct IrFunction {
     pub name: String,
     pub params: u32,
     pub has_result: bool,
+    /// The result's type, if any.
+    pub result: Option<Ty>,
     /// Kind of every variable, indexed by `Var.0`. Locals come first.
     pub vars: Vec<VarKind>,
+    /// Type of every variable, indexed by `Var.0`.
+    pub types: Vec<Ty>,
     pub num_locals: u32,
     pub num_labels: u32,
     pub insts: Vec<IrInst>,

@@ -4,6 +4,7 @@
 //! with Belady eviction, IR → [`thumb`] instructions) → [`thumb::Assembler`] (encoding, branch
 //! relaxation) → [`elf`] (ELF32 ARM EABI5 image).
 
+pub mod abi;
 pub mod elf;
 pub mod frontend;
 pub mod ir;
@@ -19,7 +20,7 @@ pub use trap::TrapCode;
 pub const TEXT_BASE: u32 = 0x0001_0000;
 
 /// Where the image's `.data` is loaded (SRAM region): the linear memory's current size in bytes
-/// (one word), then the globals, 4 bytes each by index.
+/// (one word, then a pad word), then the globals, 8 bytes each by index (an i32 in the low word).
 pub const DATA_BASE: u32 = 0x2001_0000;
 
 /// Largest `.data`: 64 KiB.
@@ -30,7 +31,7 @@ pub const MEMORY_SIZE_ADDR: u32 = DATA_BASE;
 
 /// The address of global `index`.
 pub fn global_addr(index: u32) -> u32 {
-    DATA_BASE + 4 + 4 * index
+    DATA_BASE + 8 + 8 * index
 }
 
 /// The address of the function table in a module with `globals` globals: after them, 8-aligned.
@@ -122,6 +123,10 @@ pub struct CompiledFunction {
     pub exported: bool,
     pub params: u32,
     pub has_result: bool,
+    /// Parameter types (AAPCS placement: see `abi`).
+    pub param_types: Vec<ir::Ty>,
+    /// Result type (R0, or R0:R1 for an i64).
+    pub result: Option<ir::Ty>,
     /// Address of the first instruction (without the Thumb bit).
     pub addr: u32,
     pub stats: FunctionStats,
@@ -176,16 +181,15 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         )));
     }
     let module = frontend::translate_module(wasm, opts.max_memory_pages)?;
-    if (module.globals.len() as u64 + 1) * 4 > DATA_SIZE as u64 {
-        return Err(CompileError::unsupported_module("more than 16383 globals"));
+    if (module.globals.len() as u64 + 1) * 8 > DATA_SIZE as u64 {
+        return Err(CompileError::unsupported_module("more than 8191 globals"));
     }
     let memory = module.memory.clone().and_then(Result::ok);
     let memory_bytes = memory.as_ref().map_or(0, |m| m.min_pages * PAGE_BYTES);
     // Globals out of scope keep 0 here: no compiled function can touch them.
-    let mut data: Vec<u8> = std::iter::once(memory_bytes as i32)
-        .chain(module.globals.iter().map(|g| g.init.clone().unwrap_or(0)))
-        .flat_map(i32::to_le_bytes)
-        .collect();
+    // The memory size word, a pad word, then 8 bytes per global (an i32 in the low word).
+    let mut data: Vec<u8> = [memory_bytes, 0].iter().flat_map(|w| w.to_le_bytes()).collect();
+    data.extend(module.globals.iter().flat_map(|g| g.init.clone().unwrap_or(0).to_le_bytes()));
     let globals = module.globals.clone();
     let table = module.table.clone().and_then(Result::ok);
     if let Some(t) = &table {
@@ -229,6 +233,10 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
     // One assembler for the module, so calls are branches between functions; each function's
     // local labels are shifted into a range of their own.
     let starts: Vec<Label> = lowered.iter().map(|_| asm.new_label()).collect();
+    let helpers: Vec<Label> = lower::Helper::ALL.iter().map(|_| asm.new_label()).collect();
+    let helper_label =
+        |h: lower::Helper| helpers[lower::Helper::ALL.iter().position(|x| *x == h).expect("in ALL")];
+    let mut helpers_used = Vec::new();
     let mut declined = Vec::new();
     let mut pending = Vec::new();
     for (k, entry) in lowered.into_iter().enumerate() {
@@ -258,6 +266,10 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
                     asm.emit(Inst::Pop(thumb::RegList::new(&pop)));
                 }
                 lower::Emit::Call(callee) => asm.emit(Inst::Bl { target: starts[*callee as usize] }),
+                lower::Emit::CallHelper(h) => {
+                    asm.emit(Inst::Bl { target: helper_label(*h) });
+                    helpers_used.push(*h);
+                }
                 lower::Emit::IncomingArg { rt, index } => {
                     let off = lowered.frame_bytes + pushed + 4 * index;
                     let offset = thumb::MemOffset::new(off as i32).expect("frame size bounded by MAX_FRAME");
@@ -266,6 +278,18 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             }
         }
         pending.push((func.index, func.export, ir, lowered.stats, start));
+    }
+    // Runtime helpers the functions call (the signed division calls the unsigned one).
+    if helpers_used.contains(&lower::Helper::DivMod64S) {
+        helpers_used.push(lower::Helper::DivMod64U);
+    }
+    let helper_start = asm.new_label();
+    asm.bind(helper_start);
+    for h in lower::Helper::ALL {
+        if helpers_used.contains(&h) {
+            asm.bind(helper_label(h));
+            lower::pairs_helper_body(h, &mut asm, helper_label(lower::Helper::DivMod64U));
+        }
     }
     // Table entries of declined functions point here: a run that gets there is inconclusive.
     let declined_stub = asm.new_label();
@@ -284,6 +308,8 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             exported: export.is_some(),
             params: ir.params,
             has_result: ir.has_result,
+            param_types: ir.types[..ir.params as usize].to_vec(),
+            result: ir.result,
             addr: TEXT_BASE + begin,
             stats,
             listing: Vec::new(),
@@ -304,7 +330,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
     }
     // Function extents: each function runs to the next one's start (or the end of `.text`).
     let mut starts: Vec<u32> = functions.iter().map(|f| f.addr - TEXT_BASE).collect();
-    starts.push(stub - TEXT_BASE);
+    starts.push(assembled.labels[helper_start.0 as usize].expect("bound"));
     starts.sort();
     for f in &mut functions {
         let begin = f.addr - TEXT_BASE;

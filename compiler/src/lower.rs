@@ -13,6 +13,7 @@
 //!   (locals in their home slot, temporaries in their spill slot). Branches store dirty values
 //!   before they jump; this is also what keeps values correct across loop back-edges.
 
+use crate::abi::{arg_locations, ArgLoc};
 use crate::ir::*;
 use crate::thumb::{
     Cond, DpOp, Imm12, Inst, ItPattern, Label, LoadKind, MemOffset, ModImm, Reg, ShiftAmount, ShiftOp,
@@ -20,6 +21,9 @@ use crate::thumb::{
 };
 use crate::trap::TrapCode;
 use crate::{CompileError, FunctionStats};
+
+mod pairs;
+pub use pairs::{helper_body as pairs_helper_body, Helper};
 
 /// Scratch registers (never hold values across IR instructions).
 const SCRATCH_A: Reg = Reg::R2;
@@ -52,12 +56,14 @@ pub enum Emit {
     Epilogue,
     /// `bl` to function `0` (by index).
     Call(u32),
-    /// Load stack argument `index` (the fifth parameter is 0) into `rt`; its offset depends on
-    /// the frame size.
+    /// Load word `index` of the incoming stack arguments into `rt`; its offset depends on the
+    /// frame size.
     IncomingArg {
         rt: Reg,
         index: u32,
     },
+    /// `bl` to a runtime helper routine.
+    CallHelper(Helper),
 }
 
 pub struct Lowered {
@@ -221,12 +227,14 @@ pub struct Lowerer<'a> {
     frame_overflow: bool,
     /// Pool registers ever written (by index).
     used: Vec<bool>,
-    /// Frame words at the bottom of the frame for outgoing stack arguments; slots follow.
-    out_words: u32,
     /// Address below which SP must not go (checked on entry by functions that call).
     stack_limit: u32,
     /// Out-of-line `udf` stubs that conditional branches trap through, placed after the body.
     trap_stubs: Vec<(TrapCode, Label)>,
+    /// Frame word of each local's home (an i64 local takes two words).
+    local_home: Vec<u32>,
+    /// Free two-word spill slots (for i64 temporaries).
+    free_pairs: Vec<u32>,
 }
 
 pub fn lower(
@@ -245,14 +253,20 @@ pub fn lower(
         .iter()
         .filter_map(|i| match i {
             IrInst::Call { args, .. } | IrInst::CallIndirect { args, .. } => {
-                Some(args.len().saturating_sub(4) as u32)
+                Some(arg_locations(&operand_types(f, args)).1)
             }
             _ => None,
         })
         .max()
         .unwrap_or(0);
-    if (out_words as u64 + f.num_locals as u64) * 4 > MAX_FRAME as u64 {
-        return Err(too_large((out_words as u64 + f.num_locals as u64) * 4));
+    let mut local_home = Vec::with_capacity(f.num_locals as usize);
+    let mut local_words = 0u64;
+    for i in 0..f.num_locals {
+        local_home.push(out_words + local_words as u32);
+        local_words += f.types[i as usize].words() as u64;
+        if (out_words as u64 + local_words) * 4 > MAX_FRAME as u64 {
+            return Err(too_large((out_words as u64 + local_words) * 4));
+        }
     }
     let live = Liveness::compute(f);
     let labels = (0..f.num_labels).map(Label).collect();
@@ -262,17 +276,19 @@ pub fn lower(
         regs: vec![None; pool_size],
         vars: vec![VarState::default(); f.vars.len()],
         free_slots: Vec::new(),
-        next_slot: out_words + f.num_locals,
+        next_slot: out_words + local_words as u32,
         code: Vec::new(),
         labels,
         next_label: f.num_labels,
         frame_overflow: false,
         used: vec![false; pool_size],
-        out_words,
+
         stack_limit,
         stats: FunctionStats { max_live: live.max_live, ..Default::default() },
         live,
         trap_stubs: Vec::new(),
+        local_home,
+        free_pairs: Vec::new(),
     };
     l.prologue();
     let mut pos = 0;
@@ -300,6 +316,16 @@ pub fn lower(
         return Err(too_large(frame_bytes as u64 + 4 * l.frame_overflow as u64));
     }
     Ok(Lowered { code: l.code, frame_bytes, saved, stats: l.stats })
+}
+
+/// The type of each call argument (immediates are i32: i64 constants are variables).
+fn operand_types(f: &IrFunction, args: &[Operand]) -> Vec<Ty> {
+    args.iter()
+        .map(|a| match a {
+            Operand::Imm(_) => Ty::I32,
+            Operand::Var(v) => f.types[v.0 as usize],
+        })
+        .collect()
 }
 
 fn sp_offset(slot: u32) -> MemOffset {
@@ -360,11 +386,17 @@ impl Lowerer<'_> {
         self.f.vars[v.0 as usize] == VarKind::Temp
     }
 
-    /// The frame slot of local `i`.
+    /// The frame slot of local `i` (its first word).
     fn home(&self, i: u32) -> u32 {
-        self.out_words + i
+        self.local_home[i as usize]
     }
 
+    fn is_i64(&self, v: Var) -> bool {
+        self.f.types[v.0 as usize] == Ty::I64
+    }
+
+    /// The frame slot (first word) of `v`: a local's home, or a temporary's spill slot (two
+    /// words for an i64), allocated on first use.
     fn slot_of(&mut self, v: Var) -> u32 {
         if let VarKind::Local(i) = self.f.vars[v.0 as usize] {
             return self.home(i);
@@ -372,15 +404,20 @@ impl Lowerer<'_> {
         if let Some(s) = self.vars[v.0 as usize].slot {
             return s;
         }
-        if self.free_slots.is_empty() && self.next_slot >= MAX_FRAME / 4 {
-            // Declined by `lower` once lowering ends; slot 0 keeps the encoding valid meanwhile.
-            self.frame_overflow = true;
-            return 0;
-        }
-        let s = self.free_slots.pop().unwrap_or_else(|| {
-            self.next_slot += 1;
-            self.next_slot - 1
-        });
+        let words = self.f.types[v.0 as usize].words();
+        let free = if words == 2 { &mut self.free_pairs } else { &mut self.free_slots };
+        let s = match free.pop() {
+            Some(s) => s,
+            None if self.next_slot + words > MAX_FRAME / 4 => {
+                // Declined by `lower` once lowering ends; slot 0 keeps the encoding valid meanwhile.
+                self.frame_overflow = true;
+                return 0;
+            }
+            None => {
+                self.next_slot += words;
+                self.next_slot - words
+            }
+        };
         self.vars[v.0 as usize].slot = Some(s);
         s
     }
@@ -398,32 +435,56 @@ impl Lowerer<'_> {
             self.emit(Inst::Cmp { rn: Reg::Lr, rm: EXPANSION });
             self.trap_unless(Cond::Hs, TrapCode::StackOverflow);
         }
-        let params = [Reg::R0, Reg::R1, Reg::R2, Reg::R3];
-        for i in 0..self.f.params {
-            let v = Var(i);
-            let in_pool = (i as usize) < self.pool.len();
-            // Parameters beyond the fourth arrive on the stack, above the saved registers.
-            let src = match params.get(i as usize) {
-                Some(r) => *r,
-                None => {
-                    let rt = if in_pool { self.pool[i as usize] } else { Reg::R0 };
-                    self.code.push(Emit::IncomingArg { rt, index: i - 4 });
-                    rt
-                }
+        // Parameters arrive per AAPCS; stack ones above the saved registers. i32 parameters take
+        // pool registers in order while there are some; the rest, and every i64, go home.
+        let (locs, _) = arg_locations(&self.f.types[..self.f.params as usize]);
+        let mut next_pool = 0;
+        for (i, loc) in locs.into_iter().enumerate() {
+            let i = i as u32;
+            let in_pool = next_pool < self.pool.len() && !self.is_i64(Var(i));
+            let home = self.home(i);
+            let store = |l: &mut Self, rt: Reg, word: u32| {
+                let offset = sp_offset(home + word);
+                l.emit(Inst::Store { kind: StoreKind::Word, rt, rn: Reg::Sp, offset });
             };
-            if in_pool {
-                let r = self.pool[i as usize];
-                if r != src {
-                    self.emit(Inst::Mov { rd: r, rm: src });
+            match loc {
+                ArgLoc::Reg(_) | ArgLoc::Stack(_) => {
+                    let src = match loc {
+                        ArgLoc::Stack(word) => {
+                            let rt = if in_pool { self.pool[next_pool] } else { Reg::R0 };
+                            self.code.push(Emit::IncomingArg { rt, index: word });
+                            rt
+                        }
+                        ArgLoc::Reg(r) => r,
+                        _ => unreachable!("matched above"),
+                    };
+                    if in_pool {
+                        let r = self.pool[next_pool];
+                        if r != src {
+                            self.emit(Inst::Mov { rd: r, rm: src });
+                        }
+                        self.used[next_pool] = true;
+                        self.regs[next_pool] = Some(Var(i));
+                        self.vars[i as usize] =
+                            VarState { reg: Some(next_pool), in_memory: false, slot: None };
+                        next_pool += 1;
+                        continue;
+                    }
+                    store(self, src, 0);
                 }
-                self.used[i as usize] = true;
-                self.regs[i as usize] = Some(v);
-                self.vars[i as usize] = VarState { reg: Some(i as usize), in_memory: false, slot: None };
-            } else {
-                let offset = sp_offset(self.home(i));
-                self.emit(Inst::Store { kind: StoreKind::Word, rt: src, rn: Reg::Sp, offset });
-                self.vars[i as usize].in_memory = true;
+                ArgLoc::Pair(lo, hi) => {
+                    store(self, lo, 0);
+                    store(self, hi, 1);
+                }
+                ArgLoc::StackPair(word) => {
+                    // R12 is free here (the stack-limit check is done).
+                    for k in 0..2 {
+                        self.code.push(Emit::IncomingArg { rt: EXPANSION, index: word + k });
+                        store(self, EXPANSION, k);
+                    }
+                }
             }
+            self.vars[i as usize].in_memory = true;
         }
         // The parameters have left R0–R3: R0 (low, so 16-bit stores) carries the zero.
         // The straight-line code before the first label or control transfer.
@@ -450,8 +511,10 @@ impl Lowerer<'_> {
         }
         for i in self.f.params..self.f.num_locals {
             if zeroed.contains(&i) {
-                let offset = sp_offset(self.home(i));
-                self.emit(Inst::Store { kind: StoreKind::Word, rt: Reg::R0, rn: Reg::Sp, offset });
+                for word in 0..self.f.types[i as usize].words() {
+                    let offset = sp_offset(self.home(i) + word);
+                    self.emit(Inst::Store { kind: StoreKind::Word, rt: Reg::R0, rn: Reg::Sp, offset });
+                }
             }
             // Memory holds the local's value from here on: zero, or (if not zeroed) a value
             // nobody reads before the local's first write.
@@ -578,7 +641,11 @@ impl Lowerer<'_> {
             }
             st.in_memory = false;
             if let Some(s) = st.slot.take() {
-                self.free_slots.push(s);
+                if self.f.types[v.0 as usize] == Ty::I64 {
+                    self.free_pairs.push(s);
+                } else {
+                    self.free_slots.push(s);
+                }
             }
         }
     }
@@ -728,6 +795,9 @@ impl Lowerer<'_> {
 
     fn inst(&mut self, pos: u32) {
         let inst = self.f.insts[pos as usize].clone();
+        if self.inst64(pos, &inst) {
+            return;
+        }
         match inst {
             IrInst::Bin { op, dst, a, b } => self.bin(pos, op, dst, a, b),
             IrInst::Un { op, dst, a } => {
@@ -863,15 +933,17 @@ impl Lowerer<'_> {
                 });
             }
             IrInst::Call { func, args, dst } => {
-                self.stack_args(&args);
-                self.register_args(&args);
+                let locs = self.arg_locs(&args);
+                self.stack_args(&args, &locs);
+                self.register_args(&args, &locs);
                 self.free_dead(pos);
                 // Pool registers are callee-saved: resident values survive the call.
                 self.code.push(Emit::Call(func));
                 self.call_result(dst, pos);
             }
             IrInst::CallIndirect { sig, table_addr, table_size, index, args, dst } => {
-                self.stack_args(&args);
+                let locs = self.arg_locs(&args);
+                self.stack_args(&args, &locs);
                 // The entry is checked while R0–R3 are still free; LR then holds the target.
                 let ri = self.operand_into(index, Reg::Lr);
                 match CmpImm::choose(table_size as i32) {
@@ -905,7 +977,7 @@ impl Lowerer<'_> {
                     }
                 }
                 self.trap_if(Cond::Ne, TrapCode::BadSignature);
-                self.register_args(&args);
+                self.register_args(&args, &locs);
                 self.free_dead(pos);
                 self.emit(Inst::Blx { rm: Reg::Lr });
                 self.call_result(dst, pos);
@@ -965,12 +1037,7 @@ impl Lowerer<'_> {
                 let rv = self.use_operand(value, &mut pinned, pos, SCRATCH_B);
                 self.free_dead(pos);
                 if let Some(offset) = self.memory_access(ra, offset, kind.bytes()) {
-                    let kind = match kind {
-                        MemStore::I32 => StoreKind::Word,
-                        MemStore::I8 => StoreKind::Byte,
-                        MemStore::I16 => StoreKind::Half,
-                    };
-                    self.emit(Inst::Store { kind, rt: rv, rn: Reg::R0, offset });
+                    self.emit(Inst::Store { kind: store_kind(kind), rt: rv, rn: Reg::R0, offset });
                 }
             }
             IrInst::MemorySize { dst } => {
@@ -1035,6 +1102,15 @@ impl Lowerer<'_> {
                 self.free_dead(pos);
                 self.clear();
             }
+            IrInst::Load64 { .. }
+            | IrInst::Store64 { .. }
+            | IrInst::Const64 { .. }
+            | IrInst::Bin64 { .. }
+            | IrInst::Cmp64 { .. }
+            | IrInst::Un64 { .. }
+            | IrInst::Eqz64 { .. }
+            | IrInst::Wrap { .. }
+            | IrInst::Extend { .. } => unreachable!("lowered by inst64"),
             IrInst::Trap(code) => {
                 self.emit(Inst::Udf { imm: code.udf_imm() });
                 self.free_dead(pos);
@@ -1043,30 +1119,67 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Outgoing arguments beyond the fourth, stored through R12 at the bottom of the frame.
-    fn stack_args(&mut self, args: &[Operand]) {
-        for (k, a) in args.iter().enumerate().skip(4) {
-            let r = self.operand_into(*a, EXPANSION);
-            let offset = MemOffset::new(4 * (k as i32 - 4)).expect("at most 16 arguments");
-            self.emit(Inst::Store { kind: StoreKind::Word, rt: r, rn: Reg::Sp, offset });
-        }
+    fn arg_locs(&self, args: &[Operand]) -> Vec<ArgLoc> {
+        arg_locations(&operand_types(self.f, args)).0
     }
 
-    /// The first four arguments into R0–R3: each is loaded straight into its own register, so
-    /// none of them holds a value another needs.
-    fn register_args(&mut self, args: &[Operand]) {
-        for (k, a) in args.iter().enumerate().take(4) {
-            let target = [Reg::R0, Reg::R1, Reg::R2, Reg::R3][k];
-            let r = self.operand_into(*a, target);
-            if r != target {
-                self.emit(Inst::Mov { rd: target, rm: r });
+    /// Outgoing stack arguments, stored through R12 at the bottom of the frame.
+    fn stack_args(&mut self, args: &[Operand], locs: &[ArgLoc]) {
+        let at = |word: u32| MemOffset::new(4 * word as i32).expect("the out-args area is in the frame");
+        for (a, loc) in args.iter().zip(locs) {
+            match *loc {
+                ArgLoc::Stack(word) => {
+                    let r = self.operand_into(*a, EXPANSION);
+                    self.emit(Inst::Store { kind: StoreKind::Word, rt: r, rn: Reg::Sp, offset: at(word) });
+                }
+                ArgLoc::StackPair(word) => {
+                    let slot = self.slot_of(a.var().expect("i64 arguments are variables"));
+                    for k in 0..2 {
+                        let src = sp_offset(slot + k);
+                        self.emit(Inst::Load {
+                            kind: LoadKind::Word,
+                            rt: EXPANSION,
+                            rn: Reg::Sp,
+                            offset: src,
+                        });
+                        self.emit(Inst::Store {
+                            kind: StoreKind::Word,
+                            rt: EXPANSION,
+                            rn: Reg::Sp,
+                            offset: at(word + k),
+                        });
+                    }
+                }
+                ArgLoc::Reg(_) | ArgLoc::Pair(..) => {}
             }
         }
     }
 
-    /// The call's result, from R0. A result nobody reads (`call` + `drop`) takes no register.
+    /// Register arguments into R0–R3: each is loaded straight into its own registers, so none of
+    /// them holds a value another needs.
+    fn register_args(&mut self, args: &[Operand], locs: &[ArgLoc]) {
+        for (a, loc) in args.iter().zip(locs) {
+            match *loc {
+                ArgLoc::Reg(target) => {
+                    let r = self.operand_into(*a, target);
+                    if r != target {
+                        self.emit(Inst::Mov { rd: target, rm: r });
+                    }
+                }
+                ArgLoc::Pair(lo, hi) => self.load_pair(a.var().expect("i64 arguments are variables"), lo, hi),
+                ArgLoc::Stack(_) | ArgLoc::StackPair(_) => {}
+            }
+        }
+    }
+
+    /// The call's result, from R0 (an i64 from R0:R1). A result nobody reads (`call` + `drop`)
+    /// takes no register.
     fn call_result(&mut self, dst: Option<Var>, pos: u32) {
         if let Some(dst) = dst.filter(|d| !self.live.uses[d.0 as usize].is_empty()) {
+            if self.is_i64(dst) {
+                self.store_pair(dst, Reg::R0, Reg::R1);
+                return;
+            }
             let rd = self.def(dst, pos);
             self.emit(Inst::Mov { rd, rm: Reg::R0 });
             self.after_def(dst, pos);
@@ -1207,6 +1320,14 @@ impl Lowerer<'_> {
                 self.set_bool(rd, cond);
             }
         }
+    }
+}
+
+fn store_kind(kind: MemStore) -> StoreKind {
+    match kind {
+        MemStore::I32 | MemStore::I64 => StoreKind::Word,
+        MemStore::I8 => StoreKind::Byte,
+        MemStore::I16 => StoreKind::Half,
     }
 }
 

@@ -25,7 +25,7 @@ fn unsupported_structured_operators_in_dead_code_are_declined() {
 #[test]
 fn unsupported_operators_are_named() {
     for (wat, what) in [
-        (r#"(module (func (export "f") (param i64) (result i64) local.get 0))"#, "value type i64"),
+        (r#"(module (func (export "f") (param f64) (result f64) local.get 0))"#, "value type f64"),
         (r#"(module (func (export "f") (result f32) f32.const 1 f32.neg))"#, "value type f32"),
         (
             r#"(module (memory 1) (func (export "f") i32.const 0 i32.const 0 i32.const 1 memory.fill))"#,
@@ -55,8 +55,8 @@ fn unsupported_operators_are_named() {
 fn callers_of_declined_functions_are_declined() {
     let d = declined(
         r#"(module
-            (func $wide (result i64) (i64.const 1))
-            (func $mid (export "mid") (result i32) (i32.wrap_i64 (call $wide)))
+            (func $wide (result f64) (f64.const 1))
+            (func $mid (export "mid") (result i32) (i32.trunc_f64_s (call $wide)))
             (func $mid2 (result i32) (i32.const 1))
             (func (export "top") (result i32) (call $mid))
             (func (export "fine") (result i32) (call $mid2)))"#,

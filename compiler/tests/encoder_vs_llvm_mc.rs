@@ -268,6 +268,9 @@ fn every_encoder_form_matches_llvm_mc() {
     for t in reg_tuples(&[GEN, GEN, GEN, GEN]) {
         cases.push(Inst::Mla { rd: t[0], rn: t[1], rm: t[2], ra: t[3] }, out);
         cases.push(Inst::Mls { rd: t[0], rn: t[1], rm: t[2], ra: t[3] }, out);
+        if t[0] != t[1] {
+            cases.push(Inst::Umull { rdlo: t[0], rdhi: t[1], rn: t[2], rm: t[3] }, out);
+        }
     }
     for t in reg_tuples(&[GEN, GEN]) {
         cases.push(Inst::Clz { rd: t[0], rm: t[1] }, out);

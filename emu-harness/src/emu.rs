@@ -10,9 +10,10 @@
 //!
 //! Before each call R4–R11 get canary values and SP a known top; after return both are checked.
 
-use crate::outcome::{AbiViolation, Outcome, TrapKind};
+use crate::outcome::{AbiViolation, Outcome, TrapKind, Value};
 use unicorn_engine::unicorn_const::{Arch, Mode, Prot};
 use unicorn_engine::{uc_error, ArmCpuModel, RegisterARM, Unicorn};
+use wasm2thumb::ir::Ty;
 use wasm2thumb::{
     Cpu, MemoryInfo, TrapCode, DATA_BASE, DATA_SIZE, MEMORY_BASE, MEMORY_SIZE_ADDR, PAGE_BYTES, TEXT_BASE,
 };
@@ -180,8 +181,28 @@ impl Emulator {
         let _ = self.uc.mem_write(addr as u64, &value.to_le_bytes());
     }
 
-    /// Calls the function at `addr` with `args` in R0–R3, within `budget` instructions.
-    pub fn call(&mut self, addr: u32, args: &[u32], has_result: bool, budget: u64) -> Outcome {
+    /// A value of type `ty` at `addr` (an i64 low word first).
+    pub fn read_value(&self, addr: u32, ty: Ty) -> Option<Value> {
+        let lo = self.read_word(addr)? as u64;
+        match ty {
+            Ty::I32 => Some(Value::I32(lo as u32)),
+            Ty::I64 => Some(Value::I64((self.read_word(addr + 4)? as u64) << 32 | lo)),
+        }
+    }
+
+    pub fn write_value(&mut self, addr: u32, value: Value) {
+        match value {
+            Value::I32(v) => self.write_word(addr, v),
+            Value::I64(v) => {
+                self.write_word(addr, v as u32);
+                self.write_word(addr + 4, (v >> 32) as u32);
+            }
+        }
+    }
+
+    /// Calls the function at `addr` with `args` placed per AAPCS (written here independently of
+    /// the compiler's own `abi` module), within `budget` instructions.
+    pub fn call(&mut self, addr: u32, args: &[Value], result_ty: Option<Ty>, budget: u64) -> Outcome {
         self.calls += 1;
         let uc = &mut self.uc;
         let mut canaries = [0u32; 8];
@@ -195,18 +216,45 @@ impl Emulator {
         // Unused argument registers, R12 and the stack below SP hold per-call garbage, so code
         // that reads state it never wrote gives different answers on different calls.
         let noise = (self.calls as u32).wrapping_mul(0x2C1B_3C6D);
+        // AAPCS: R0–R3 in order, an i64 in an even/odd pair; once one does not fit, it and the
+        // rest go to the stack (i64 8-byte aligned), with no back-filling.
+        let mut regs: [Option<u32>; 4] = [None; 4];
+        let mut stack_words: Vec<u32> = Vec::new();
+        let mut ncrn = 0;
+        for a in args {
+            match *a {
+                Value::I32(v) if ncrn < 4 => {
+                    regs[ncrn] = Some(v);
+                    ncrn += 1;
+                }
+                Value::I32(v) => stack_words.push(v),
+                Value::I64(v) => {
+                    ncrn += ncrn % 2;
+                    if ncrn <= 2 {
+                        regs[ncrn] = Some(v as u32);
+                        regs[ncrn + 1] = Some((v >> 32) as u32);
+                        ncrn += 2;
+                    } else {
+                        ncrn = 4;
+                        if stack_words.len() % 2 == 1 {
+                            stack_words.push(noise ^ 0xDEAD_00AD);
+                        }
+                        stack_words.extend([v as u32, (v >> 32) as u32]);
+                    }
+                }
+            }
+        }
         for (i, r) in ARGS.iter().enumerate() {
-            let _ = uc.reg_write(*r, args.get(i).copied().unwrap_or(noise ^ 0xDEAD_0000 ^ i as u32) as u64);
+            let _ = uc.reg_write(*r, regs[i].unwrap_or(noise ^ 0xDEAD_0000 ^ i as u32) as u64);
         }
         let _ = uc.reg_write(RegisterARM::R12, (noise ^ 0xDEAD_000C) as u64);
         let start = (self.calls as usize * 4) % STACK_GARBAGE;
         let _ = uc
             .mem_write(STACK_TOP as u64 - STACK_GARBAGE as u64, &self.garbage[start..start + STACK_GARBAGE]);
-        // Arguments beyond the fourth go on the stack (AAPCS), SP 8-byte aligned below them.
-        let extra = args.len().saturating_sub(4) as u32;
-        let sp = (STACK_TOP - 4 * extra) & !7;
-        for (k, a) in args.iter().enumerate().skip(4) {
-            let _ = uc.mem_write(sp as u64 + 4 * (k as u64 - 4), &a.to_le_bytes());
+        // Stack arguments at SP, SP 8-byte aligned.
+        let sp = (STACK_TOP - 4 * stack_words.len() as u32) & !7;
+        for (k, w) in stack_words.iter().enumerate() {
+            let _ = uc.mem_write(sp as u64 + 4 * k as u64, &w.to_le_bytes());
         }
         let _ = uc.reg_write(RegisterARM::SP, sp as u64);
         let _ = uc.reg_write(RegisterARM::LR, SENTINEL | 1);
@@ -245,7 +293,9 @@ impl Emulator {
         if found != sp {
             return Outcome::AbiViolation { what: AbiViolation::StackPointer { expected: sp, found } };
         }
-        let value = has_result.then(|| uc.reg_read(RegisterARM::R0).unwrap_or(0) as u32);
+        let r0 = uc.reg_read(RegisterARM::R0).unwrap_or(0) & 0xFFFF_FFFF;
+        let r1 = uc.reg_read(RegisterARM::R1).unwrap_or(0) & 0xFFFF_FFFF;
+        let value = result_ty.map(|ty| Value::of(ty, r1 << 32 | r0));
         Outcome::Returned { value }
     }
 }

@@ -2,7 +2,51 @@
 
 use serde::Serialize;
 use std::fmt;
+use wasm2thumb::ir::Ty;
 use wasm2thumb::TrapCode;
+
+/// An integer WebAssembly value (an argument or a result), as raw bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Value {
+    I32(u32),
+    I64(u64),
+}
+
+impl Value {
+    pub fn ty(self) -> Ty {
+        match self {
+            Value::I32(_) => Ty::I32,
+            Value::I64(_) => Ty::I64,
+        }
+    }
+
+    /// A value of type `ty` from raw bits (an i32 keeps the low 32).
+    pub fn of(ty: Ty, bits: u64) -> Value {
+        match ty {
+            Ty::I32 => Value::I32(bits as u32),
+            Ty::I64 => Value::I64(bits),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Value::I32(v) => write!(f, "{v:#010x} ({})", v as i32),
+            Value::I64(v) => write!(f, "{v:#018x} ({})", v as i64),
+        }
+    }
+}
+
+impl fmt::LowerHex for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Value::I32(v) => fmt::LowerHex::fmt(&v, f),
+            Value::I64(v) => fmt::LowerHex::fmt(&v, f),
+        }
+    }
+}
 
 /// WebAssembly trap kinds, as both sides report them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -56,9 +100,9 @@ impl TrapKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Outcome {
-    /// Returned; the result bits if the function has a result.
+    /// Returned; the result if the function has one.
     Returned {
-        value: Option<u32>,
+        value: Option<Value>,
     },
     Trapped {
         trap: TrapKind,
@@ -102,7 +146,7 @@ pub enum AbiViolation {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Outcome::Returned { value: Some(v) } => write!(f, "returned {v:#010x} ({})", *v as i32),
+            Outcome::Returned { value: Some(v) } => write!(f, "returned {v}"),
             Outcome::Returned { value: None } => write!(f, "returned"),
             Outcome::Trapped { trap } => write!(f, "trap {trap:?}"),
             Outcome::BudgetExhausted { budget } => write!(f, "budget of {budget} exhausted"),

@@ -1,8 +1,9 @@
 //! The reference: wasmtime, with fuel so a non-terminating call ends, and the same memory cap as
 //! the compiled code (an embedder limit: `memory.grow` fails beyond it on both sides).
 
-use crate::outcome::{Outcome, TrapKind};
+use crate::outcome::{Outcome, TrapKind, Value};
 use std::borrow::Cow;
+use wasm2thumb::ir::Ty;
 use wasmtime::{
     Config, Engine, Global, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Trap, Val,
 };
@@ -156,22 +157,44 @@ impl ReferenceInstance {
         Some(self.memory?.data(&self.store))
     }
 
-    /// The value of i32 global `index` (`None` for other types).
-    pub fn global(&mut self, index: u32) -> Option<u32> {
+    /// The value of integer global `index` (`None` for other types).
+    pub fn global(&mut self, index: u32) -> Option<Value> {
         let g = self.globals.get(index as usize)?;
-        g.get(&mut self.store).i32().map(|v| v as u32)
+        match g.get(&mut self.store) {
+            Val::I32(v) => Some(Value::I32(v as u32)),
+            Val::I64(v) => Some(Value::I64(v as u64)),
+            _ => None,
+        }
     }
 
-    /// Calls export `name` with i32 arguments and `fuel`.
-    pub fn call(&mut self, name: &str, args: &[u32], has_result: bool, fuel: u64) -> Outcome {
+    /// Calls export `name` with integer arguments and `fuel`.
+    pub fn call(&mut self, name: &str, args: &[Value], result: Option<Ty>, fuel: u64) -> Outcome {
         let Some(func) = self.instance.get_func(&mut self.store, name) else {
             return Outcome::EmulatorError { message: "reference: no such export" };
         };
         self.store.set_fuel(fuel).expect("fuel is enabled");
-        let params: Vec<Val> = args.iter().map(|a| Val::I32(*a as i32)).collect();
-        let mut results = vec![Val::I32(0); has_result as usize];
+        let params: Vec<Val> = args
+            .iter()
+            .map(|a| match *a {
+                Value::I32(v) => Val::I32(v as i32),
+                Value::I64(v) => Val::I64(v as i64),
+            })
+            .collect();
+        let mut results: Vec<Val> = result
+            .iter()
+            .map(|t| match t {
+                Ty::I32 => Val::I32(0),
+                Ty::I64 => Val::I64(0),
+            })
+            .collect();
         match func.call(&mut self.store, &params, &mut results) {
-            Ok(()) => Outcome::Returned { value: results.first().and_then(|v| v.i32()).map(|v| v as u32) },
+            Ok(()) => Outcome::Returned {
+                value: results.first().and_then(|v| match v {
+                    Val::I32(x) => Some(Value::I32(*x as u32)),
+                    Val::I64(x) => Some(Value::I64(*x as u64)),
+                    _ => None,
+                }),
+            },
             Err(e) => match e.downcast_ref::<Trap>() {
                 Some(Trap::OutOfFuel) => Outcome::BudgetExhausted { budget: fuel },
                 Some(t) => Outcome::Trapped { trap: trap_kind(*t) },

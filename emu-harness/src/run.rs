@@ -2,7 +2,7 @@
 //! the input's own assertions, compiled code in the emulator against the reference.
 
 use crate::emu::Emulator;
-use crate::outcome::{judge, Outcome, Verdict};
+use crate::outcome::{judge, Outcome, Value, Verdict};
 use crate::reference::{Reference, ReferenceInstance};
 use crate::state::ModuleFacts;
 use crate::vectors::{function_seed, vectors};
@@ -62,7 +62,7 @@ pub enum Status {
 pub struct Mismatch {
     /// `vector` or `assertion at line N`.
     pub source: String,
-    pub args: Vec<u32>,
+    pub args: Vec<Value>,
     /// What was expected: the reference's outcome or the assertion's.
     pub expected: String,
     pub emulated: Outcome,
@@ -124,8 +124,8 @@ pub struct Runner {
     reference: Reference,
     pub config: RunConfig,
     /// Globals of the module being run that compiled code may use: index, name for messages,
-    /// address in the emulator.
-    watched: Vec<(u32, String, u32)>,
+    /// address in the emulator, type.
+    watched: Vec<(u32, String, u32, wasm2thumb::ir::Ty)>,
     /// Whether the module being run has a linear memory in the emulator.
     has_memory: bool,
     facts: ModuleFacts,
@@ -256,7 +256,7 @@ impl Runner {
             .map(|g| {
                 let name =
                     g.export.as_ref().map_or(format!("global[{}]", g.index), |n| format!("global `{n}`"));
-                (g.index, name, wasm2thumb::global_addr(g.index))
+                (g.index, name, wasm2thumb::global_addr(g.index), g.ty)
             })
             .collect();
         let wanted = |name: &str| self.config.function.as_ref().is_none_or(|f| f == name);
@@ -318,7 +318,7 @@ impl Runner {
         let budget = RunConfig::emulator_budget(fuel);
         let seed = function_seed(self.config.seed, &report.file, &func.name);
         let mut hangs = 0;
-        for args in vectors(func.params as usize, self.config.vectors, seed) {
+        for args in vectors(&func.param_types, self.config.vectors, seed) {
             let (expected, emulated, state) = self.call_both(func, &args, reference, fuel, budget);
             report.vectors += 1;
             let verdict = if state.is_some() { Verdict::Mismatch } else { judge(&expected, &emulated) };
@@ -360,7 +360,7 @@ impl Runner {
         };
         let wanted = match &a.expect {
             Expect::Nothing => expected.to_string(),
-            Expect::Return(Some(v)) => format!("assertion: returns {v:#010x} ({})", *v as i32),
+            Expect::Return(Some(v)) => format!("assertion: returns {v}"),
             Expect::Return(None) => "assertion: returns".into(),
             Expect::Trap(m) => format!("assertion: traps \"{m}\""),
         };
@@ -384,28 +384,28 @@ impl Runner {
     fn call_both(
         &mut self,
         func: &CompiledFunction,
-        args: &[u32],
+        args: &[Value],
         reference: &mut ReferenceInstance,
         fuel: u64,
         budget: u64,
     ) -> (Outcome, Outcome, Option<String>) {
-        let expected = reference.call(&func.name, args, func.has_result, fuel);
+        let expected = reference.call(&func.name, args, func.result, fuel);
         let emulated = match expected {
             Outcome::BudgetExhausted { .. } => Outcome::NotRun,
-            _ => self.emu.call(func.addr, args, func.has_result, budget),
+            _ => self.emu.call(func.addr, args, func.result, budget),
         };
         if judge(&expected, &emulated) == Verdict::Inconclusive {
             self.copy_state(reference);
             return (expected, emulated, None);
         }
         let mut diffs = Vec::new();
-        for (index, name, addr) in &self.watched {
+        for (index, name, addr, ty) in &self.watched {
             let want = reference.global(*index);
-            let found = self.emu.read_word(*addr);
+            let found = self.emu.read_value(*addr, *ty);
             if let (Some(want), Some(found)) = (want, found) {
                 if want != found {
-                    diffs.push(format!("{name}: reference {want:#010x}, compiled {found:#010x}"));
-                    self.emu.write_word(*addr, want);
+                    diffs.push(format!("{name}: reference {want}, compiled {found}"));
+                    self.emu.write_value(*addr, want);
                 }
             }
         }
@@ -427,9 +427,9 @@ impl Runner {
 
     /// Makes the emulator's globals and memory equal the reference's.
     fn copy_state(&mut self, reference: &mut ReferenceInstance) {
-        for (index, _, addr) in &self.watched {
+        for (index, _, addr, _) in &self.watched {
             if let Some(v) = reference.global(*index) {
-                self.emu.write_word(*addr, v);
+                self.emu.write_value(*addr, v);
             }
         }
         if let (true, Some(m)) = (self.has_memory, reference.memory()) {

@@ -1,7 +1,9 @@
 //! Argument vectors: a boundary table combined across parameters, then seeded random values.
 
+use crate::outcome::Value;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use wasm2thumb::ir::Ty;
 
 /// Values at the edges of i32 arithmetic, encodings and shift amounts.
 pub fn boundary_values() -> Vec<u32> {
@@ -46,8 +48,54 @@ pub fn boundary_values() -> Vec<u32> {
     v
 }
 
+/// Values at the edges of i64 arithmetic: the i32 table sign- and zero-extended, the word
+/// boundaries (carries and borrows between the halves), shift amounts up to 64 and beyond.
+pub fn boundary_values64() -> Vec<u64> {
+    let mut v: Vec<u64> = vec![
+        0,
+        1,
+        u64::MAX,
+        i64::MIN as u64,
+        i64::MAX as u64,
+        i64::MIN as u64 + 1,
+        i64::MAX as u64 - 1,
+        0xFFFF_FFFF,
+        0x1_0000_0000,
+        0x1_0000_0001,
+        0xFFFF_FFFF_0000_0000,
+        0x8000_0000_FFFF_FFFF,
+        0x7FFF_FFFF_0000_0000,
+        0x5555_5555_5555_5555,
+        0xAAAA_AAAA_AAAA_AAAA,
+        65,
+        127,
+        128,
+        (-63i64) as u64,
+        (-64i64) as u64,
+        (-65i64) as u64,
+    ];
+    for x in boundary_values() {
+        v.extend([x as u64, x as i32 as i64 as u64, (x as u64) << 32 | x as u64]);
+    }
+    for k in 0..64 {
+        let p = 1u64 << k;
+        v.extend([p, p.wrapping_sub(1), p.wrapping_add(1), p.wrapping_neg()]);
+    }
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|x| seen.insert(*x));
+    v
+}
+
 /// A small set crossed over all parameter positions.
 const CORE: [u32; 8] = [0, 1, u32::MAX, i32::MIN as u32, i32::MAX as u32, 0x80, 31, 32];
+const CORE64: [u64; 8] = [0, 1, u64::MAX, i64::MIN as u64, i64::MAX as u64, 0xFFFF_FFFF, 32, 64];
+
+fn core(ty: Ty, i: usize) -> Value {
+    match ty {
+        Ty::I32 => Value::I32(CORE[i % CORE.len()]),
+        Ty::I64 => Value::I64(CORE64[i % CORE64.len()]),
+    }
+}
 
 /// At least `count` vectors for a function of `params` parameters: every boundary value in every
 /// position (others from a rotating core), the full cross product of the core set, then random
@@ -56,16 +104,22 @@ const CORE: [u32; 8] = [0, 1, u32::MAX, i32::MIN as u32, i32::MAX as u32, 0x80, 
 /// A function without parameters gets `count` empty vectors: each call runs with different
 /// garbage in the scratch registers and below the stack pointer (see `emu`), so a read of
 /// uninitialized state still shows up as a difference.
-pub fn vectors(params: usize, count: usize, seed: u64) -> Vec<Vec<u32>> {
+pub fn vectors(types: &[Ty], count: usize, seed: u64) -> Vec<Vec<Value>> {
+    let params = types.len();
     if params == 0 {
         return vec![vec![]; count.max(1)];
     }
     let table = boundary_values();
-    let mut out: Vec<Vec<u32>> = Vec::new();
+    let table64 = boundary_values64();
+    let mut out: Vec<Vec<Value>> = Vec::new();
     for pos in 0..params {
-        for (i, v) in table.iter().enumerate() {
-            let mut vec: Vec<u32> = (0..params).map(|p| CORE[(i + p) % CORE.len()]).collect();
-            vec[pos] = *v;
+        let column: Vec<Value> = match types[pos] {
+            Ty::I32 => table.iter().map(|v| Value::I32(*v)).collect(),
+            Ty::I64 => table64.iter().map(|v| Value::I64(*v)).collect(),
+        };
+        for (i, v) in column.into_iter().enumerate() {
+            let mut vec: Vec<Value> = (0..params).map(|p| core(types[p], i + p)).collect();
+            vec[pos] = v;
             out.push(vec);
         }
     }
@@ -74,7 +128,7 @@ pub fn vectors(params: usize, count: usize, seed: u64) -> Vec<Vec<u32>> {
     let mut idx = vec![0usize; params];
     if params <= 4 {
         loop {
-            out.push(idx.iter().map(|i| CORE[*i]).collect());
+            out.push(idx.iter().zip(types).map(|(i, t)| core(*t, *i)).collect());
             // Odometer increment; done when every position wrapped.
             let Some(p) = (0..params).find(|p| idx[*p] + 1 < CORE.len()) else { break };
             idx[p] += 1;
@@ -84,13 +138,15 @@ pub fn vectors(params: usize, count: usize, seed: u64) -> Vec<Vec<u32>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     while out.len() < count {
         out.push(
-            (0..params)
-                .map(|_| {
-                    if rng.random_bool(0.5) {
-                        table[rng.random_range(0..table.len())]
-                    } else {
-                        rng.random()
+            types
+                .iter()
+                .map(|t| match t {
+                    Ty::I32 if rng.random_bool(0.5) => Value::I32(table[rng.random_range(0..table.len())]),
+                    Ty::I32 => Value::I32(rng.random()),
+                    Ty::I64 if rng.random_bool(0.5) => {
+                        Value::I64(table64[rng.random_range(0..table64.len())])
                     }
+                    Ty::I64 => Value::I64(rng.random()),
                 })
                 .collect(),
         );

@@ -7,6 +7,7 @@
 //! silently half-checked. Lenient mode (the WebAssembly spec testsuite) records every directive it
 //! cannot run as [`Skipped`], with the reason, so the counts say exactly what was not checked.
 
+use crate::outcome::Value;
 use wast::core::{WastArgCore, WastRetCore};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
@@ -17,7 +18,7 @@ use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastRet};
 pub enum Expect {
     /// `invoke`: only that it does not disagree with the reference.
     Nothing,
-    Return(Option<u32>),
+    Return(Option<Value>),
     Trap(String),
 }
 
@@ -25,7 +26,7 @@ pub enum Expect {
 pub struct Assertion {
     pub line: usize,
     pub function: String,
-    pub args: Vec<u32>,
+    pub args: Vec<Value>,
     pub expect: Expect,
 }
 
@@ -122,7 +123,8 @@ fn add_directive(script: &mut Script, directive: WastDirective<'_>, line: usize)
             let inv = invoke_of(exec)?;
             let expect = match results.as_slice() {
                 [] => Expect::Return(None),
-                [WastRet::Core(WastRetCore::I32(v))] => Expect::Return(Some(*v as u32)),
+                [WastRet::Core(WastRetCore::I32(v))] => Expect::Return(Some(Value::I32(*v as u32))),
+                [WastRet::Core(WastRetCore::I64(v))] => Expect::Return(Some(Value::I64(*v as u64))),
                 [r] => return Err(ret_type(r).into()),
                 _ => return Err("multi-value".into()),
             };
@@ -180,12 +182,12 @@ fn push(script: &mut Script, line: usize, inv: wast::WastInvoke<'_>, expect: Exp
         .args
         .iter()
         .map(|a| match a {
-            WastArg::Core(WastArgCore::I32(v)) => Ok(*v as u32),
-            WastArg::Core(WastArgCore::I64(_)) => Err("i64".to_string()),
+            WastArg::Core(WastArgCore::I32(v)) => Ok(Value::I32(*v as u32)),
+            WastArg::Core(WastArgCore::I64(v)) => Ok(Value::I64(*v as u64)),
             WastArg::Core(WastArgCore::F32(_) | WastArgCore::F64(_)) => Err("float".to_string()),
             _ => Err("reference or vector types".to_string()),
         })
-        .collect::<Result<Vec<u32>, String>>()?;
+        .collect::<Result<Vec<Value>, String>>()?;
     let module = script.modules.last_mut().ok_or("directive before any module")?;
     module.assertions.push(Assertion { line, function: inv.name.to_string(), args, expect });
     Ok(())

@@ -38,7 +38,7 @@ fn broken_inputs_give_one_line_and_exit_2() {
     let unsupported = write_temp("f32.wat", b"(module (func (export \"f\") (result f32) f32.const 1))");
     let operator = write_temp(
         "op.wat",
-        b"(module (memory 1) (func (export \"f\") (param i32) (result i64) local.get 0 i64.load))",
+        b"(module (memory 1) (func (export \"f\") (param i32) (result i32) local.get 0 f32.load i32.trunc_f32_s))",
     );
     let out = std::env::temp_dir().join("emu-harness-cli-out.elf");
     let out = out.to_str().unwrap();
@@ -53,8 +53,8 @@ fn broken_inputs_give_one_line_and_exit_2() {
     // A declined function in a run: one `error:` line, its `declined` line, exit 2.
     assert_bad_input(&["run", &operator]);
     let (_, stdout, stderr) = harness(&["run", &operator]);
-    assert!(stdout.contains("declined") && stdout.contains("i64"), "{stdout}");
-    assert!(stderr.contains("function `f`: unsupported value type i64"), "{stderr}");
+    assert!(stdout.contains("declined") && stdout.contains("f32.load"), "{stdout}");
+    assert!(stderr.contains("function `f`: unsupported operator f32.load"), "{stderr}");
 }
 
 #[test]

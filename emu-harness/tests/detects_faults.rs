@@ -1,7 +1,7 @@
 //! Every comparison the harness makes can fail: hand-broken images (correct compilation, then a
 //! patched instruction) must be reported as mismatches of the right kind.
 
-use emu_harness::outcome::{AbiViolation, Outcome, TrapKind};
+use emu_harness::outcome::{self as emulated_outcome, AbiViolation, Outcome, TrapKind};
 use emu_harness::run::{FunctionReport, RunConfig, Runner, Status};
 use emu_harness::wast::ScriptModule;
 use wasm2thumb::thumb::{encode, Cond, DpOp, Inst, ItState, Reg};
@@ -82,7 +82,11 @@ fn missing_trap_is_a_mismatch() {
     let f = only(&r);
     assert_eq!(f.status, Status::Mismatch);
     // Divide by zero: the reference traps, the patched code returns (UDIV by 0 gives 0).
-    let e = f.examples.iter().find(|e| e.args[1] == 0).expect("a zero divisor among the vectors");
+    let e = f
+        .examples
+        .iter()
+        .find(|e| e.args[1] == emulated_outcome::Value::I32(0))
+        .expect("a zero divisor among the vectors");
     assert_eq!(e.reference, Outcome::Trapped { trap: TrapKind::IntegerDivideByZero });
     assert!(matches!(e.emulated, Outcome::Returned { .. }));
 }
@@ -274,4 +278,30 @@ fn memory_grown_wrongly_is_a_mismatch() {
     assert_eq!(f.status, Status::Mismatch);
     let state = f.examples[0].state.as_deref().expect("a memory size difference");
     assert!(state.starts_with("memory size: reference 2 pages, compiled 3 pages"), "{state}");
+}
+
+#[test]
+fn dropped_carry_into_the_high_word_is_a_mismatch() {
+    let (m, mut c) = module(
+        r#"(module (func (export "add") (param i64 i64) (result i64) (i64.add (local.get 0) (local.get 1))))"#,
+    );
+    // adcs.w lr, r1, r3 → adds.w lr, r1, r3: the low word's carry is lost.
+    patch(
+        &mut c,
+        "add",
+        "adcs.w",
+        &[Inst::Dp { op: DpOp::Add, s: true, rd: Reg::Lr, rn: Reg::R1, rm: Reg::R3 }],
+    );
+    let r = run(&m, &c);
+    let f = only(&r);
+    assert_eq!(f.status, Status::Mismatch);
+    let Outcome::Returned { value: Some(emulated_outcome::Value::I64(got)) } = f.examples[0].emulated else {
+        panic!("{:?}", f.examples[0].emulated)
+    };
+    let Outcome::Returned { value: Some(emulated_outcome::Value::I64(want)) } = f.examples[0].reference
+    else {
+        panic!("{:?}", f.examples[0].reference)
+    };
+    assert_eq!(got as u32, want as u32, "the low words agree");
+    assert_eq!(((want >> 32) as u32).wrapping_sub((got >> 32) as u32), 1, "the high word misses the carry");
 }

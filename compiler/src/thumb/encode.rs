@@ -259,6 +259,13 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
             let op = if matches!(inst, Inst::Mls { .. }) { 0x10 } else { 0 };
             wide(0xFB00 | n(rn), n(ra) << 12 | n(rd) << 8 | op | n(rm))
         }
+        Inst::Umull { rdlo, rdhi, rn, rm } => {
+            gen(&[rdlo, rdhi, rn, rm])?;
+            if rdlo == rdhi {
+                return Err(err("UMULL with RdLo == RdHi"));
+            }
+            wide(0xFBA0 | n(rn), n(rdlo) << 12 | n(rdhi) << 8 | n(rm))
+        }
         Inst::Sdiv { rd, rn, rm } | Inst::Udiv { rd, rn, rm } => {
             gen(&[rd, rn, rm])?;
             let base = if matches!(inst, Inst::Sdiv { .. }) { 0xFB90 } else { 0xFBB0 };

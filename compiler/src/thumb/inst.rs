@@ -353,6 +353,13 @@ pub enum Inst {
         rm: Reg,
         ra: Reg,
     },
+    /// `rdhi:rdlo = rn * rm` (unsigned 64-bit product).
+    Umull {
+        rdlo: Reg,
+        rdhi: Reg,
+        rn: Reg,
+        rm: Reg,
+    },
     /// `rd = ra - rn * rm`.
     Mls {
         rd: Reg,
@@ -507,6 +514,7 @@ impl fmt::Display for AsmText<'_> {
             Inst::Mul { rd, rn, rm } => write!(f, "mul{c} {rd}, {rn}, {rm}"),
             Inst::Mla { rd, rn, rm, ra } => write!(f, "mla{c} {rd}, {rn}, {rm}, {ra}"),
             Inst::Mls { rd, rn, rm, ra } => write!(f, "mls{c} {rd}, {rn}, {rm}, {ra}"),
+            Inst::Umull { rdlo, rdhi, rn, rm } => write!(f, "umull{c} {rdlo}, {rdhi}, {rn}, {rm}"),
             Inst::Sdiv { rd, rn, rm } => write!(f, "sdiv{c} {rd}, {rn}, {rm}"),
             Inst::Udiv { rd, rn, rm } => write!(f, "udiv{c} {rd}, {rn}, {rm}"),
             Inst::Clz { rd, rm } => write!(f, "clz{c} {rd}, {rm}"),

@@ -1,0 +1,482 @@
+//! i64 values: each is two words, low word first. Today every i64 value lives in its two-word
+//! frame slot (a local's home or a temporary's spill slot), never in the register pool: each i64
+//! operation loads its operands into fixed scratch registers (first operand R0:R1, second R2:R3),
+//! computes into scratch, and stores the result pair. Simple and obviously right; keeping pairs in
+//! the pool (evicted and reloaded as one unit) is the next step and changes only `load_pair` /
+//! `store_pair` and their callers.
+
+use super::*;
+
+/// Runtime routines the compiled code calls (emitted once per module, after the functions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Helper {
+    /// R0:R1 / R2:R3 unsigned: quotient in R0:R1, remainder in R2:R3. The divisor is not zero.
+    DivMod64U,
+    /// The same, signed (remainder has the dividend's sign). Not called for MIN / -1 division.
+    DivMod64S,
+}
+
+impl Helper {
+    pub const ALL: [Helper; 2] = [Helper::DivMod64U, Helper::DivMod64S];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Helper::DivMod64U => "__wasm2thumb_divmod64_u",
+            Helper::DivMod64S => "__wasm2thumb_divmod64_s",
+        }
+    }
+}
+
+const R0: Reg = Reg::R0;
+const R1: Reg = Reg::R1;
+const R2: Reg = Reg::R2;
+const R3: Reg = Reg::R3;
+const R12: Reg = Reg::R12;
+const LR: Reg = Reg::Lr;
+
+fn dp(op: DpOp, rd: Reg, rn: Reg, rm: Reg) -> Inst {
+    Inst::Dp { op, s: true, rd, rn, rm }
+}
+
+fn dpi(op: DpOp, rd: Reg, rn: Reg, imm: u32) -> Inst {
+    Inst::DpImm { op, s: true, rd, rn, imm: modimm(imm) }
+}
+
+fn shift(op: ShiftOp, rd: Reg, rn: Reg, rm: Reg) -> Inst {
+    Inst::ShiftReg { op, s: true, rd, rn, rm }
+}
+
+fn shift_imm(op: ShiftOp, rd: Reg, rm: Reg, amount: u32) -> Inst {
+    Inst::ShiftImm { op, s: true, rd, rm, amount: ShiftAmount::new(amount).unwrap() }
+}
+
+impl Lowerer<'_> {
+    /// Loads i64 `v` (from its slot) into `lo`:`hi`.
+    pub(super) fn load_pair(&mut self, v: Var, lo: Reg, hi: Reg) {
+        let slot = self.slot_of(v);
+        self.emit(Inst::Load { kind: LoadKind::Word, rt: lo, rn: Reg::Sp, offset: sp_offset(slot) });
+        self.emit(Inst::Load { kind: LoadKind::Word, rt: hi, rn: Reg::Sp, offset: sp_offset(slot + 1) });
+    }
+
+    /// Stores `lo`:`hi` as i64 `v`'s value.
+    pub(super) fn store_pair(&mut self, v: Var, lo: Reg, hi: Reg) {
+        let slot = self.slot_of(v);
+        self.emit(Inst::Store { kind: StoreKind::Word, rt: lo, rn: Reg::Sp, offset: sp_offset(slot) });
+        self.emit(Inst::Store { kind: StoreKind::Word, rt: hi, rn: Reg::Sp, offset: sp_offset(slot + 1) });
+        self.vars[v.0 as usize].in_memory = true;
+    }
+
+    /// The result of an i64 operation at `pos`, in `lo`:`hi`, becomes `dst` (nothing is stored
+    /// for a temporary nobody reads). Operands must have been read already.
+    fn def_pair(&mut self, dst: Var, pos: u32, lo: Reg, hi: Reg) {
+        self.free_dead(pos);
+        if self.is_temp(dst) && self.live.uses[dst.0 as usize].is_empty() {
+            return;
+        }
+        self.store_pair(dst, lo, hi);
+    }
+
+    /// An i32 result of an i64 operation: its register, after the operands were read.
+    fn def_i32(&mut self, dst: Var, pos: u32) -> Reg {
+        self.free_dead(pos);
+        self.def(dst, pos)
+    }
+
+    /// Lowers `inst` if it involves i64 values; returns whether it did.
+    pub(super) fn inst64(&mut self, pos: u32, inst: &IrInst) -> bool {
+        match *inst {
+            IrInst::Copy { dst, src: Operand::Var(src) } if self.is_i64(dst) => {
+                self.load_pair(src, R0, R1);
+                self.def_pair(dst, pos, R0, R1);
+            }
+            IrInst::Select { dst, a, b, cond } if self.is_i64(dst) => {
+                self.load_pair(a.var().expect("i64"), R0, R1);
+                self.load_pair(b.var().expect("i64"), R2, R3);
+                let rc = self.operand_into(cond, R12);
+                self.emit(Inst::CmpImm { rn: rc, imm: modimm(0) });
+                let pattern = ItPattern::new(&[true]).unwrap();
+                self.emit_it(
+                    Cond::Eq,
+                    pattern,
+                    &[Inst::Mov { rd: R0, rm: R2 }, Inst::Mov { rd: R1, rm: R3 }],
+                );
+                self.def_pair(dst, pos, R0, R1);
+            }
+            IrInst::GlobalGet { dst, global } if self.is_i64(dst) => {
+                for i in mov_imm(R12, crate::global_addr(global)) {
+                    self.emit(i);
+                }
+                self.emit(Inst::Load {
+                    kind: LoadKind::Word,
+                    rt: R0,
+                    rn: R12,
+                    offset: MemOffset::new(0).unwrap(),
+                });
+                self.emit(Inst::Load {
+                    kind: LoadKind::Word,
+                    rt: R1,
+                    rn: R12,
+                    offset: MemOffset::new(4).unwrap(),
+                });
+                self.def_pair(dst, pos, R0, R1);
+            }
+            IrInst::GlobalSet { global, src: Operand::Var(src) } if self.is_i64(src) => {
+                self.load_pair(src, R0, R1);
+                self.free_dead(pos);
+                for i in mov_imm(R12, crate::global_addr(global)) {
+                    self.emit(i);
+                }
+                self.emit(Inst::Store {
+                    kind: StoreKind::Word,
+                    rt: R0,
+                    rn: R12,
+                    offset: MemOffset::new(0).unwrap(),
+                });
+                self.emit(Inst::Store {
+                    kind: StoreKind::Word,
+                    rt: R1,
+                    rn: R12,
+                    offset: MemOffset::new(4).unwrap(),
+                });
+            }
+            IrInst::Return(Some(Operand::Var(v))) if self.is_i64(v) => {
+                self.load_pair(v, R0, R1);
+                self.code.push(Emit::Epilogue);
+                self.free_dead(pos);
+                self.clear();
+            }
+            IrInst::Const64 { dst, value } => {
+                for i in mov_imm(R0, value as u32) {
+                    self.emit(i);
+                }
+                for i in mov_imm(R1, (value >> 32) as u32) {
+                    self.emit(i);
+                }
+                self.def_pair(dst, pos, R0, R1);
+            }
+            IrInst::Bin64 { op, dst, a, b } => self.bin64(pos, op, dst, a, b),
+            IrInst::Cmp64 { op, dst, a, b } => {
+                self.load_pair(a, R0, R1);
+                self.load_pair(b, R2, R3);
+                let cond = match op {
+                    BinOp::Eq | BinOp::Ne => {
+                        self.emit(dp(DpOp::Eor, R12, R0, R2));
+                        self.emit(dp(DpOp::Eor, LR, R1, R3));
+                        self.emit(dp(DpOp::Orr, R12, R12, LR));
+                        if op == BinOp::Eq {
+                            Cond::Eq
+                        } else {
+                            Cond::Ne
+                        }
+                    }
+                    _ => {
+                        // a - b (or b - a) through the carry chain; only the flags are kept.
+                        let swap = matches!(op, BinOp::GtS | BinOp::GtU | BinOp::LeS | BinOp::LeU);
+                        let (x, y) = if swap { ((R2, R3), (R0, R1)) } else { ((R0, R1), (R2, R3)) };
+                        self.emit(Inst::Cmp { rn: x.0, rm: y.0 });
+                        self.emit(dp(DpOp::Sbc, R12, x.1, y.1));
+                        match op {
+                            BinOp::LtS | BinOp::GtS => Cond::Lt,
+                            BinOp::LtU | BinOp::GtU => Cond::Lo,
+                            BinOp::GeS | BinOp::LeS => Cond::Ge,
+                            _ => Cond::Hs,
+                        }
+                    }
+                };
+                let rd = self.def_i32(dst, pos);
+                self.set_bool(rd, cond);
+                self.after_def(dst, pos);
+            }
+            IrInst::Eqz64 { dst, a } => {
+                self.load_pair(a, R0, R1);
+                self.emit(dp(DpOp::Orr, R12, R0, R1));
+                let rd = self.def_i32(dst, pos);
+                self.set_bool(rd, Cond::Eq);
+                self.after_def(dst, pos);
+            }
+            IrInst::Wrap { dst, a } => {
+                let slot = self.slot_of(a);
+                self.emit(Inst::Load { kind: LoadKind::Word, rt: R0, rn: Reg::Sp, offset: sp_offset(slot) });
+                let rd = self.def_i32(dst, pos);
+                self.emit(Inst::Mov { rd, rm: R0 });
+                self.after_def(dst, pos);
+            }
+            IrInst::Extend { signed, dst, a } => {
+                let ra = self.operand_into(a, R0);
+                if signed {
+                    self.emit(shift_imm(ShiftOp::Asr, R12, ra, 31));
+                } else {
+                    self.emit(Inst::MovImm { s: false, rd: R12, imm: modimm(0) });
+                }
+                self.def_pair(dst, pos, ra, R12);
+            }
+            IrInst::Un64 { op, dst, a } => {
+                self.load_pair(a, R0, R1);
+                self.un64(op);
+                self.def_pair(dst, pos, R12, LR);
+            }
+            IrInst::Load64 { kind, dst, addr, offset } => {
+                let ra = self.operand_into(addr, R2);
+                match self.memory_access(ra, offset, kind.bytes()) {
+                    Some(off) => {
+                        let lo_kind = match kind {
+                            MemLoad64::I64 | MemLoad64::I32S | MemLoad64::I32U => LoadKind::Word,
+                            MemLoad64::I8S => LoadKind::SignedByte,
+                            MemLoad64::I8U => LoadKind::Byte,
+                            MemLoad64::I16S => LoadKind::SignedHalf,
+                            MemLoad64::I16U => LoadKind::Half,
+                        };
+                        self.emit(Inst::Load { kind: lo_kind, rt: R2, rn: R0, offset: off });
+                        match kind {
+                            MemLoad64::I64 => {
+                                let high = MemOffset::new(off.value() + 4).expect("-4");
+                                self.emit(Inst::Load { kind: LoadKind::Word, rt: R3, rn: R0, offset: high });
+                            }
+                            MemLoad64::I8S | MemLoad64::I16S | MemLoad64::I32S => {
+                                self.emit(shift_imm(ShiftOp::Asr, R3, R2, 31))
+                            }
+                            _ => self.emit(Inst::MovImm { s: false, rd: R3, imm: modimm(0) }),
+                        }
+                        self.def_pair(dst, pos, R2, R3);
+                    }
+                    None => {
+                        // Never reached (a `udf` was emitted): only the bookkeeping.
+                        self.free_dead(pos);
+                        self.vars[dst.0 as usize].in_memory = true;
+                    }
+                }
+            }
+            IrInst::Store64 { kind, addr, value, offset } => {
+                let ra = self.operand_into(addr, R2);
+                self.load_pair(value, R1, R3);
+                self.free_dead(pos);
+                if let Some(off) = self.memory_access(ra, offset, kind.bytes()) {
+                    self.emit(Inst::Store { kind: store_kind(kind), rt: R1, rn: R0, offset: off });
+                    if kind == MemStore::I64 {
+                        let high = MemOffset::new(off.value() + 4).expect("-4");
+                        self.emit(Inst::Store { kind: StoreKind::Word, rt: R3, rn: R0, offset: high });
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// i64 `op` of R0:R1 (a) and R2:R3 (b) into R12:LR, then the result pair becomes `dst`.
+    fn bin64(&mut self, pos: u32, op: BinOp, dst: Var, a: Var, b: Var) {
+        self.load_pair(a, R0, R1);
+        self.load_pair(b, R2, R3);
+        let mut result = (R12, LR);
+        match op {
+            BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor => {
+                let (lo, hi) = match op {
+                    BinOp::Add => (DpOp::Add, DpOp::Adc),
+                    BinOp::Sub => (DpOp::Sub, DpOp::Sbc),
+                    BinOp::And => (DpOp::And, DpOp::And),
+                    BinOp::Or => (DpOp::Orr, DpOp::Orr),
+                    _ => (DpOp::Eor, DpOp::Eor),
+                };
+                self.emit(dp(lo, R12, R0, R2));
+                self.emit(dp(hi, LR, R1, R3));
+            }
+            BinOp::Mul => {
+                // lo*lo as 64 bits, plus both cross products into the high word.
+                self.emit(Inst::Umull { rdlo: R12, rdhi: LR, rn: R0, rm: R2 });
+                self.emit(Inst::Mla { rd: LR, rn: R0, rm: R3, ra: LR });
+                self.emit(Inst::Mla { rd: LR, rn: R1, rm: R2, ra: LR });
+            }
+            BinOp::Shl => {
+                // Register shifts of 32 or more give 0, so no branch is needed.
+                self.emit(dpi(DpOp::And, R2, R2, 63));
+                self.emit(dpi(DpOp::Sub, R3, R2, 32));
+                self.emit(shift(ShiftOp::Lsl, LR, R1, R2));
+                self.emit(dpi(DpOp::Rsb, R12, R2, 32));
+                self.emit(shift(ShiftOp::Lsr, R12, R0, R12));
+                self.emit(dp(DpOp::Orr, LR, LR, R12));
+                self.emit(shift(ShiftOp::Lsl, R12, R0, R3));
+                self.emit(dp(DpOp::Orr, LR, LR, R12));
+                self.emit(shift(ShiftOp::Lsl, R12, R0, R2));
+            }
+            BinOp::ShrU => {
+                self.emit(dpi(DpOp::And, R2, R2, 63));
+                self.emit(dpi(DpOp::Sub, R3, R2, 32));
+                self.emit(shift(ShiftOp::Lsr, R12, R0, R2));
+                self.emit(dpi(DpOp::Rsb, LR, R2, 32));
+                self.emit(shift(ShiftOp::Lsl, LR, R1, LR));
+                self.emit(dp(DpOp::Orr, R12, R12, LR));
+                self.emit(shift(ShiftOp::Lsr, LR, R1, R3));
+                self.emit(dp(DpOp::Orr, R12, R12, LR));
+                self.emit(shift(ShiftOp::Lsr, LR, R1, R2));
+            }
+            BinOp::ShrS => {
+                self.emit(dpi(DpOp::And, R2, R2, 63));
+                self.emit(shift(ShiftOp::Lsr, R12, R0, R2));
+                self.emit(dpi(DpOp::Rsb, LR, R2, 32));
+                self.emit(shift(ShiftOp::Lsl, LR, R1, LR));
+                self.emit(dp(DpOp::Orr, R12, R12, LR));
+                // n >= 32: the low word is the high word shifted by n - 32 (arithmetically).
+                self.emit(dpi(DpOp::Sub, R3, R2, 32));
+                let asr = Inst::ShiftReg { op: ShiftOp::Asr, s: false, rd: R12, rn: R1, rm: R3 };
+                self.emit_it(Cond::Pl, ItPattern::t(), &[asr]);
+                self.emit(shift(ShiftOp::Asr, LR, R1, R2));
+            }
+            BinOp::Rotl | BinOp::Rotr => {
+                if op == BinOp::Rotr {
+                    self.emit(dpi(DpOp::Rsb, R2, R2, 0));
+                }
+                self.emit(dpi(DpOp::And, R2, R2, 63));
+                // By 32 or more: swap the words, then rotate by n mod 32.
+                self.emit(dpi(DpOp::And, R3, R2, 32));
+                let swap = [
+                    Inst::Mov { rd: R12, rm: R0 },
+                    Inst::Mov { rd: R0, rm: R1 },
+                    Inst::Mov { rd: R1, rm: R12 },
+                ];
+                self.emit_it(Cond::Ne, ItPattern::new(&[true, true]).unwrap(), &swap);
+                self.emit(dpi(DpOp::And, R2, R2, 31));
+                self.emit(dpi(DpOp::Rsb, R3, R2, 32));
+                self.emit(shift(ShiftOp::Lsl, LR, R1, R2));
+                self.emit(shift(ShiftOp::Lsr, R12, R0, R3));
+                self.emit(dp(DpOp::Orr, LR, LR, R12));
+                self.emit(shift(ShiftOp::Lsl, R12, R0, R2));
+                self.emit(shift(ShiftOp::Lsr, R3, R1, R3));
+                self.emit(dp(DpOp::Orr, R12, R12, R3));
+            }
+            BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU => {
+                self.emit(dp(DpOp::Orr, R12, R2, R3));
+                self.trap_if(Cond::Eq, TrapCode::IntegerDivideByZero);
+                if op == BinOp::DivS {
+                    // MIN / -1 overflows.
+                    let ok = self.new_label();
+                    self.emit(dp(DpOp::And, R12, R2, R3));
+                    self.emit(Inst::CmnImm { rn: R12, imm: modimm(1) });
+                    self.emit(Inst::B { cond: Some(Cond::Ne), target: ok });
+                    self.emit(Inst::CmpImm { rn: R0, imm: modimm(0) });
+                    self.emit(Inst::B { cond: Some(Cond::Ne), target: ok });
+                    self.emit(Inst::CmpImm { rn: R1, imm: modimm(0x8000_0000) });
+                    self.trap_if(Cond::Eq, TrapCode::IntegerOverflow);
+                    self.code.push(Emit::Bind(ok));
+                }
+                let signed = matches!(op, BinOp::DivS | BinOp::RemS);
+                self.code.push(Emit::CallHelper(if signed { Helper::DivMod64S } else { Helper::DivMod64U }));
+                result = if matches!(op, BinOp::DivS | BinOp::DivU) { (R0, R1) } else { (R2, R3) };
+            }
+            _ => unreachable!("comparisons are Cmp64"),
+        }
+        self.def_pair(dst, pos, result.0, result.1);
+    }
+
+    /// i64 `op` of R0:R1 into R12:LR (R2, R3 are free).
+    fn un64(&mut self, op: UnOp64) {
+        let zero_high = Inst::MovImm { s: false, rd: LR, imm: modimm(0) };
+        match op {
+            UnOp64::Clz => {
+                // clz(hi), or 32 + clz(lo) when hi is zero.
+                self.emit(Inst::Clz { rd: R12, rm: R1 });
+                self.emit(Inst::CmpImm { rn: R1, imm: modimm(0) });
+                let body = [
+                    Inst::Clz { rd: R3, rm: R0 },
+                    Inst::DpImm { op: DpOp::Add, s: false, rd: R12, rn: R3, imm: modimm(32) },
+                ];
+                self.emit_it(Cond::Eq, ItPattern::new(&[true]).unwrap(), &body);
+                self.emit(zero_high);
+            }
+            UnOp64::Ctz => {
+                // ctz(lo), or 32 + ctz(hi) when lo is zero.
+                self.emit(Inst::Rbit { rd: R12, rm: R0 });
+                self.emit(Inst::Clz { rd: R12, rm: R12 });
+                self.emit(Inst::CmpImm { rn: R0, imm: modimm(0) });
+                let body = [
+                    Inst::Rbit { rd: R3, rm: R1 },
+                    Inst::Clz { rd: R3, rm: R3 },
+                    Inst::DpImm { op: DpOp::Add, s: false, rd: R12, rn: R3, imm: modimm(32) },
+                ];
+                self.emit_it(Cond::Eq, ItPattern::new(&[true, true]).unwrap(), &body);
+                self.emit(zero_high);
+            }
+            UnOp64::Popcnt => {
+                // `popcnt` uses R0 and R1 as temporaries: the words move to R2, R3 first.
+                self.emit(Inst::Mov { rd: R2, rm: R0 });
+                self.emit(Inst::Mov { rd: R3, rm: R1 });
+                self.popcnt(R12, R2);
+                self.popcnt(LR, R3);
+                self.emit(dp(DpOp::Add, R12, R12, LR));
+                self.emit(zero_high);
+            }
+            UnOp64::Extend8S | UnOp64::Extend16S => {
+                let bits = if op == UnOp64::Extend8S { 24 } else { 16 };
+                self.emit(shift_imm(ShiftOp::Lsl, R12, R0, bits));
+                self.emit(shift_imm(ShiftOp::Asr, R12, R12, bits));
+                self.emit(shift_imm(ShiftOp::Asr, LR, R12, 31));
+            }
+            UnOp64::Extend32S => {
+                self.emit(Inst::Mov { rd: R12, rm: R0 });
+                self.emit(shift_imm(ShiftOp::Asr, LR, R0, 31));
+            }
+        }
+    }
+}
+
+/// The body of a runtime helper, assembled once per module that uses it.
+pub fn helper_body(helper: Helper, asm: &mut crate::thumb::Assembler, unsigned: Label) {
+    let e = |asm: &mut crate::thumb::Assembler, i: Inst| asm.emit(i);
+    let (r4, r5, r6, r7) = (Reg::R4, Reg::R5, Reg::R6, Reg::R7);
+    match helper {
+        Helper::DivMod64U => {
+            // Restoring division, one quotient bit per round: (rem:n) <<= 1; if rem >= d
+            // { rem -= d; n |= 1 }. The remainder may reach 65 bits (then it is >= d).
+            let (round, big, next) = (asm.new_label(), asm.new_label(), asm.new_label());
+            e(asm, Inst::Push(crate::thumb::RegList::new(&[r4, r5, r6, r7, LR])));
+            e(asm, Inst::MovImm { s: true, rd: r4, imm: modimm(0) });
+            e(asm, Inst::MovImm { s: true, rd: r5, imm: modimm(0) });
+            e(asm, Inst::MovImm { s: true, rd: r6, imm: modimm(64) });
+            asm.bind(round);
+            e(asm, dp(DpOp::Add, R0, R0, R0));
+            e(asm, dp(DpOp::Adc, R1, R1, R1));
+            e(asm, dp(DpOp::Adc, r4, r4, r4));
+            e(asm, dp(DpOp::Adc, r5, r5, r5));
+            e(asm, Inst::B { cond: Some(Cond::Hs), target: big });
+            e(asm, dp(DpOp::Sub, r7, r4, R2));
+            e(asm, dp(DpOp::Sbc, R12, r5, R3));
+            e(asm, Inst::B { cond: Some(Cond::Lo), target: next });
+            e(asm, Inst::Mov { rd: r4, rm: r7 });
+            e(asm, Inst::Mov { rd: r5, rm: R12 });
+            e(asm, dpi(DpOp::Orr, R0, R0, 1));
+            e(asm, Inst::B { cond: None, target: next });
+            asm.bind(big);
+            e(asm, dp(DpOp::Sub, r4, r4, R2));
+            e(asm, dp(DpOp::Sbc, r5, r5, R3));
+            e(asm, dpi(DpOp::Orr, R0, R0, 1));
+            asm.bind(next);
+            e(asm, dpi(DpOp::Sub, r6, r6, 1));
+            e(asm, Inst::B { cond: Some(Cond::Ne), target: round });
+            e(asm, Inst::Mov { rd: R2, rm: r4 });
+            e(asm, Inst::Mov { rd: R3, rm: r5 });
+            e(asm, Inst::Pop(crate::thumb::RegList::new(&[r4, r5, r6, r7, Reg::Pc])));
+        }
+        Helper::DivMod64S => {
+            // Divide magnitudes, then give the quotient the sign of n ^ d and the remainder the
+            // sign of n. Negation: lo = 0 - lo, hi = 0 - hi - borrow.
+            let negate = |asm: &mut crate::thumb::Assembler, lo: Reg, hi: Reg, sign: Reg| {
+                let done = asm.new_label();
+                asm.emit(Inst::CmpImm { rn: sign, imm: modimm(0) });
+                asm.emit(Inst::B { cond: Some(Cond::Ge), target: done });
+                asm.emit(dpi(DpOp::Rsb, lo, lo, 0));
+                asm.emit(dp(DpOp::Sbc, hi, r6, hi));
+                asm.bind(done);
+            };
+            e(asm, Inst::Push(crate::thumb::RegList::new(&[r4, r5, r6, LR])));
+            e(asm, Inst::Mov { rd: r4, rm: R1 });
+            e(asm, dp(DpOp::Eor, r5, R1, R3));
+            e(asm, Inst::MovImm { s: true, rd: r6, imm: modimm(0) });
+            negate(asm, R0, R1, R1);
+            negate(asm, R2, R3, R3);
+            e(asm, Inst::Bl { target: unsigned });
+            e(asm, Inst::MovImm { s: true, rd: r6, imm: modimm(0) });
+            negate(asm, R0, R1, r5);
+            negate(asm, R2, R3, r4);
+            e(asm, Inst::Pop(crate::thumb::RegList::new(&[r4, r5, r6, Reg::Pc])));
+        }
+    }
+}
