@@ -76,8 +76,10 @@ pub struct Lowered {
 
 #[derive(Clone, Copy, Default)]
 struct VarState {
-    /// Pool index holding the value, if resident.
+    /// Pool index holding the value (an i64's low word), if resident.
     reg: Option<usize>,
+    /// Pool index holding an i64's high word, if resident (always together with `reg`).
+    reg_hi: Option<usize>,
     /// Whether the frame slot holds the current value.
     in_memory: bool,
     slot: Option<u32>,
@@ -466,7 +468,7 @@ impl Lowerer<'_> {
                         self.used[next_pool] = true;
                         self.regs[next_pool] = Some(Var(i));
                         self.vars[i as usize] =
-                            VarState { reg: Some(next_pool), in_memory: false, slot: None };
+                            VarState { reg: Some(next_pool), reg_hi: None, in_memory: false, slot: None };
                         next_pool += 1;
                         continue;
                     }
@@ -534,27 +536,38 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Stores `v` from pool register `idx` to its frame slot.
-    fn write_back(&mut self, idx: usize, v: Var) {
+    /// Stores resident `v` (both words of an i64) to its frame slot.
+    fn write_back(&mut self, v: Var) {
         let slot = self.slot_of(v);
-        self.emit(Inst::Store {
-            kind: StoreKind::Word,
-            rt: self.pool[idx],
-            rn: Reg::Sp,
-            offset: sp_offset(slot),
-        });
+        let st = self.vars[v.0 as usize];
+        let words = [st.reg, st.reg_hi];
+        for (k, idx) in words.iter().enumerate() {
+            if let Some(idx) = idx {
+                let offset = sp_offset(slot + k as u32);
+                self.emit(Inst::Store { kind: StoreKind::Word, rt: self.pool[*idx], rn: Reg::Sp, offset });
+            }
+        }
         self.vars[v.0 as usize].in_memory = true;
+    }
+
+    /// Forgets `v`'s registers (both of an i64 pair).
+    fn release(&mut self, v: Var) {
+        let st = &mut self.vars[v.0 as usize];
+        for idx in [st.reg.take(), st.reg_hi.take()].into_iter().flatten() {
+            self.regs[idx] = None;
+        }
     }
 
     /// Makes `v` not resident, storing it first if memory does not hold it and it may still be
     /// read at `from` or later.
+    /// An i64 pair is evicted as one unit: both registers are freed.
     fn evict(&mut self, idx: usize, from: u32) {
-        let v = self.regs[idx].take().expect("evicting an occupied register");
+        let v = self.regs[idx].expect("evicting an occupied register");
         if !self.vars[v.0 as usize].in_memory && self.live.live_from(v, from) {
-            self.write_back(idx, v);
+            self.write_back(v);
             self.stats.spills += 1;
         }
-        self.vars[v.0 as usize].reg = None;
+        self.release(v);
     }
 
     /// A free pool register, evicting by Belady's rule (farthest next use from `from`) if none is
@@ -635,10 +648,8 @@ impl Lowerer<'_> {
     fn free_dead(&mut self, pos: u32) {
         for k in 0..self.live.dies_at[pos as usize].len() {
             let v = self.live.dies_at[pos as usize][k];
+            self.release(v);
             let st = &mut self.vars[v.0 as usize];
-            if let Some(idx) = st.reg.take() {
-                self.regs[idx] = None;
-            }
             st.in_memory = false;
             if let Some(s) = st.slot.take() {
                 if self.f.types[v.0 as usize] == Ty::I64 {
@@ -672,7 +683,7 @@ impl Lowerer<'_> {
             let Some(v) = self.regs[idx] else { continue };
             let needed = self.live.live_from(v, pos + 1);
             if needed && !self.vars[v.0 as usize].in_memory {
-                self.write_back(idx, v);
+                self.write_back(v);
             }
         }
     }
@@ -689,8 +700,8 @@ impl Lowerer<'_> {
     /// Forgets every register (after a label or an unconditional transfer).
     fn clear(&mut self) {
         for idx in 0..self.regs.len() {
-            if let Some(v) = self.regs[idx].take() {
-                self.vars[v.0 as usize].reg = None;
+            if let Some(v) = self.regs[idx] {
+                self.release(v);
             }
         }
     }
@@ -1133,22 +1144,20 @@ impl Lowerer<'_> {
                     self.emit(Inst::Store { kind: StoreKind::Word, rt: r, rn: Reg::Sp, offset: at(word) });
                 }
                 ArgLoc::StackPair(word) => {
-                    let slot = self.slot_of(a.var().expect("i64 arguments are variables"));
-                    for k in 0..2 {
-                        let src = sp_offset(slot + k);
-                        self.emit(Inst::Load {
-                            kind: LoadKind::Word,
-                            rt: EXPANSION,
-                            rn: Reg::Sp,
-                            offset: src,
-                        });
-                        self.emit(Inst::Store {
-                            kind: StoreKind::Word,
-                            rt: EXPANSION,
-                            rn: Reg::Sp,
-                            offset: at(word + k),
-                        });
-                    }
+                    // Through R12 and LR, which hold nothing here.
+                    self.load_pair(a.var().expect("i64 arguments are variables"), EXPANSION, Reg::Lr);
+                    self.emit(Inst::Store {
+                        kind: StoreKind::Word,
+                        rt: EXPANSION,
+                        rn: Reg::Sp,
+                        offset: at(word),
+                    });
+                    self.emit(Inst::Store {
+                        kind: StoreKind::Word,
+                        rt: Reg::Lr,
+                        rn: Reg::Sp,
+                        offset: at(word + 1),
+                    });
                 }
                 ArgLoc::Reg(_) | ArgLoc::Pair(..) => {}
             }
@@ -1177,7 +1186,7 @@ impl Lowerer<'_> {
     fn call_result(&mut self, dst: Option<Var>, pos: u32) {
         if let Some(dst) = dst.filter(|d| !self.live.uses[d.0 as usize].is_empty()) {
             if self.is_i64(dst) {
-                self.store_pair(dst, Reg::R0, Reg::R1);
+                self.def_pair(dst, pos, Reg::R0, Reg::R1);
                 return;
             }
             let rd = self.def(dst, pos);
@@ -1189,9 +1198,7 @@ impl Lowerer<'_> {
     /// Frees a definition nobody reads.
     fn after_def(&mut self, dst: Var, pos: u32) {
         if self.is_temp(dst) && self.live.next_use(dst, pos + 1) == u32::MAX {
-            if let Some(idx) = self.vars[dst.0 as usize].reg.take() {
-                self.regs[idx] = None;
-            }
+            self.release(dst);
         }
     }
 

@@ -109,6 +109,7 @@ fn run_suite(label: &str, compile: CompileOptions, vectors: usize) {
     let mut total = Counts::default();
     let mut failures = Vec::new();
     let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut declines: std::collections::BTreeMap<String, usize> = Default::default();
     let mut out = format!("== {label}\n");
     out += &format!(
         "{:<28} {:>7} {:>7} {:>7} {:>9} {:>8}\n",
@@ -125,6 +126,12 @@ fn run_suite(label: &str, compile: CompileOptions, vectors: usize) {
             let seconds = started.elapsed().as_secs_f64();
             assert!(report.error.is_none(), "{name}: {:?}", report.error);
             let c = counts(&report);
+            for f in report.functions.iter().filter(|f| f.status == Status::Declined) {
+                // "function `x`: unsupported WHAT" → WHAT, so the list says what is left to do.
+                let why = f.decline.as_deref().unwrap_or("");
+                let what = why.split_once("unsupported ").map_or(why, |(_, w)| w).to_string();
+                *declines.entry(what).or_default() += 1;
+            }
             for (r, n) in &report.skipped {
                 *reasons.entry(r.clone()).or_default() += n;
             }
@@ -147,7 +154,8 @@ fn run_suite(label: &str, compile: CompileOptions, vectors: usize) {
         "{:<28} {:>7} {:>7} {:>7} {:>9} {:>8}\n",
         "total", total.passed, total.failed, total.float, total.other, total.vectors
     );
-    out += &format!("skipped by reason: {reasons:#?}");
+    out += &format!("skipped by reason: {reasons:#?}\n");
+    out += &format!("declined functions by reason: {declines:#?}");
     // One print, so the tables of tests running in parallel do not interleave.
     println!("{out}");
     assert!(failures.is_empty(), "{} functions disagree:\n{}", failures.len(), failures.join("\n"));

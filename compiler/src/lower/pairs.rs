@@ -1,9 +1,10 @@
-//! i64 values: each is two words, low word first. Today every i64 value lives in its two-word
-//! frame slot (a local's home or a temporary's spill slot), never in the register pool: each i64
-//! operation loads its operands into fixed scratch registers (first operand R0:R1, second R2:R3),
-//! computes into scratch, and stores the result pair. Simple and obviously right; keeping pairs in
-//! the pool (evicted and reloaded as one unit) is the next step and changes only `load_pair` /
-//! `store_pair` and their callers.
+//! i64 values: each is two words, low word first, kept in a pair of pool registers (any two) or
+//! in its two-word frame slot. A pair is allocated, evicted (Belady's rule, both registers at
+//! once, one store of both words if memory does not hold it) and reloaded as one unit. Every i64
+//! operation copies its operands into fixed scratch registers (first operand R0:R1, second
+//! R2:R3), computes in scratch, and the result pair becomes the destination's value (`put_pair`):
+//! operands are read before any destination register is written, whatever registers the
+//! allocator picks. With a pool of one register, i64 values stay in memory.
 
 use super::*;
 
@@ -51,29 +52,72 @@ fn shift_imm(op: ShiftOp, rd: Reg, rm: Reg, amount: u32) -> Inst {
 }
 
 impl Lowerer<'_> {
-    /// Loads i64 `v` (from its slot) into `lo`:`hi`.
+    /// Copies i64 `v` into scratch `lo`:`hi` from its pool pair or its slot, without touching
+    /// the pool (safe while other operands of the instruction sit in pool registers).
     pub(super) fn load_pair(&mut self, v: Var, lo: Reg, hi: Reg) {
+        let st = self.vars[v.0 as usize];
+        if let (Some(a), Some(b)) = (st.reg, st.reg_hi) {
+            self.emit(Inst::Mov { rd: lo, rm: self.pool[a] });
+            self.emit(Inst::Mov { rd: hi, rm: self.pool[b] });
+            return;
+        }
+        debug_assert!(st.in_memory, "a non-resident i64 must be in memory");
+        self.stats.reloads += 1;
         let slot = self.slot_of(v);
         self.emit(Inst::Load { kind: LoadKind::Word, rt: lo, rn: Reg::Sp, offset: sp_offset(slot) });
         self.emit(Inst::Load { kind: LoadKind::Word, rt: hi, rn: Reg::Sp, offset: sp_offset(slot + 1) });
     }
 
-    /// Stores `lo`:`hi` as i64 `v`'s value.
-    pub(super) fn store_pair(&mut self, v: Var, lo: Reg, hi: Reg) {
-        let slot = self.slot_of(v);
-        self.emit(Inst::Store { kind: StoreKind::Word, rt: lo, rn: Reg::Sp, offset: sp_offset(slot) });
-        self.emit(Inst::Store { kind: StoreKind::Word, rt: hi, rn: Reg::Sp, offset: sp_offset(slot + 1) });
-        self.vars[v.0 as usize].in_memory = true;
+    /// `load_pair`, then a value read from memory is reloaded into a pool pair (as one unit),
+    /// for its later uses. Only where no other operand of the instruction is in the pool.
+    fn load_pair_reloading(&mut self, v: Var, lo: Reg, hi: Reg, pos: u32) {
+        let resident = self.vars[v.0 as usize].reg.is_some();
+        self.load_pair(v, lo, hi);
+        if !resident && self.pool.len() >= 2 && self.live.next_use(v, pos + 1) != u32::MAX {
+            // Evictions here count this instruction's other operands as still needed (`from` is
+            // `pos`): one not yet copied to scratch is stored before its registers are reused.
+            self.claim_pair(v, pos, lo, hi);
+            self.vars[v.0 as usize].in_memory = true;
+        }
     }
 
-    /// The result of an i64 operation at `pos`, in `lo`:`hi`, becomes `dst` (nothing is stored
-    /// for a temporary nobody reads). Operands must have been read already.
-    fn def_pair(&mut self, dst: Var, pos: u32, lo: Reg, hi: Reg) {
+    /// Puts `lo`:`hi` in a pool pair for `v` (its own, or two registers freed by Belady's rule
+    /// counting uses from `from`).
+    fn claim_pair(&mut self, v: Var, from: u32, lo: Reg, hi: Reg) {
+        let (a, b) = match (self.vars[v.0 as usize].reg, self.vars[v.0 as usize].reg_hi) {
+            (Some(a), Some(b)) => (a, b),
+            _ => {
+                let a = self.alloc(&[], from);
+                let b = self.alloc(&[a], from);
+                (a, b)
+            }
+        };
+        self.regs[a] = Some(v);
+        self.regs[b] = Some(v);
+        self.vars[v.0 as usize].reg = Some(a);
+        self.vars[v.0 as usize].reg_hi = Some(b);
+        self.emit(Inst::Mov { rd: self.pool[a], rm: lo });
+        self.emit(Inst::Mov { rd: self.pool[b], rm: hi });
+    }
+
+    /// Scratch `lo`:`hi` (never pool registers) becomes i64 `dst`'s value: in a pool pair when
+    /// the pool has at least two registers, else in its slot. Nothing is kept for a temporary
+    /// nobody reads. Operands must have been read already.
+    pub(super) fn def_pair(&mut self, dst: Var, pos: u32, lo: Reg, hi: Reg) {
         self.free_dead(pos);
         if self.is_temp(dst) && self.live.uses[dst.0 as usize].is_empty() {
             return;
         }
-        self.store_pair(dst, lo, hi);
+        if self.pool.len() >= 2 {
+            self.claim_pair(dst, pos + 1, lo, hi);
+            self.vars[dst.0 as usize].in_memory = false;
+            self.after_def(dst, pos);
+            return;
+        }
+        let slot = self.slot_of(dst);
+        self.emit(Inst::Store { kind: StoreKind::Word, rt: lo, rn: Reg::Sp, offset: sp_offset(slot) });
+        self.emit(Inst::Store { kind: StoreKind::Word, rt: hi, rn: Reg::Sp, offset: sp_offset(slot + 1) });
+        self.vars[dst.0 as usize].in_memory = true;
     }
 
     /// An i32 result of an i64 operation: its register, after the operands were read.
@@ -86,7 +130,7 @@ impl Lowerer<'_> {
     pub(super) fn inst64(&mut self, pos: u32, inst: &IrInst) -> bool {
         match *inst {
             IrInst::Copy { dst, src: Operand::Var(src) } if self.is_i64(dst) => {
-                self.load_pair(src, R0, R1);
+                self.load_pair_reloading(src, R0, R1, pos);
                 self.def_pair(dst, pos, R0, R1);
             }
             IrInst::Select { dst, a, b, cond } if self.is_i64(dst) => {
@@ -156,8 +200,8 @@ impl Lowerer<'_> {
             }
             IrInst::Bin64 { op, dst, a, b } => self.bin64(pos, op, dst, a, b),
             IrInst::Cmp64 { op, dst, a, b } => {
-                self.load_pair(a, R0, R1);
-                self.load_pair(b, R2, R3);
+                self.load_pair_reloading(a, R0, R1, pos);
+                self.load_pair_reloading(b, R2, R3, pos);
                 let cond = match op {
                     BinOp::Eq | BinOp::Ne => {
                         self.emit(dp(DpOp::Eor, R12, R0, R2));
@@ -188,30 +232,32 @@ impl Lowerer<'_> {
                 self.after_def(dst, pos);
             }
             IrInst::Eqz64 { dst, a } => {
-                self.load_pair(a, R0, R1);
+                self.load_pair_reloading(a, R0, R1, pos);
                 self.emit(dp(DpOp::Orr, R12, R0, R1));
                 let rd = self.def_i32(dst, pos);
                 self.set_bool(rd, Cond::Eq);
                 self.after_def(dst, pos);
             }
             IrInst::Wrap { dst, a } => {
-                let slot = self.slot_of(a);
-                self.emit(Inst::Load { kind: LoadKind::Word, rt: R0, rn: Reg::Sp, offset: sp_offset(slot) });
+                self.load_pair_reloading(a, R0, R1, pos);
                 let rd = self.def_i32(dst, pos);
                 self.emit(Inst::Mov { rd, rm: R0 });
                 self.after_def(dst, pos);
             }
             IrInst::Extend { signed, dst, a } => {
                 let ra = self.operand_into(a, R0);
+                if ra != R0 {
+                    self.emit(Inst::Mov { rd: R0, rm: ra });
+                }
                 if signed {
-                    self.emit(shift_imm(ShiftOp::Asr, R12, ra, 31));
+                    self.emit(shift_imm(ShiftOp::Asr, R12, R0, 31));
                 } else {
                     self.emit(Inst::MovImm { s: false, rd: R12, imm: modimm(0) });
                 }
-                self.def_pair(dst, pos, ra, R12);
+                self.def_pair(dst, pos, R0, R12);
             }
             IrInst::Un64 { op, dst, a } => {
-                self.load_pair(a, R0, R1);
+                self.load_pair_reloading(a, R0, R1, pos);
                 self.un64(op);
                 self.def_pair(dst, pos, R12, LR);
             }
@@ -265,8 +311,8 @@ impl Lowerer<'_> {
 
     /// i64 `op` of R0:R1 (a) and R2:R3 (b) into R12:LR, then the result pair becomes `dst`.
     fn bin64(&mut self, pos: u32, op: BinOp, dst: Var, a: Var, b: Var) {
-        self.load_pair(a, R0, R1);
-        self.load_pair(b, R2, R3);
+        self.load_pair_reloading(a, R0, R1, pos);
+        self.load_pair_reloading(b, R2, R3, pos);
         let mut result = (R12, LR);
         match op {
             BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor => {
