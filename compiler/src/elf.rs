@@ -265,3 +265,153 @@ fn arm_attributes(cpu: Cpu) -> Vec<u8> {
     out.extend_from_slice(&file);
     out
 }
+
+/// The largest data-area offset a MOVW/MOVT relocation pair can carry: ARM relocations are REL
+/// (the addend is the instruction's 16-bit immediate, sign-extended).
+const MAX_RELOCATABLE_DATA: u32 = 0x8000;
+
+/// ELF32 ARM EABI5 relocatable object (ET_REL) of the module, for a real linker:
+/// - `.text`: the code. Each load of a data-area address is a MOVW/MOVT pair with
+///   `R_ARM_THM_MOVW_ABS_NC` / `R_ARM_THM_MOVT_ABS` against `.data` (addend in the immediate).
+///   Calls between functions and helpers are PC-relative inside `.text` and need none.
+/// - `.data`: memory size word, globals, table; table entries carry `R_ARM_ABS32` against
+///   `.text` (addend in place, Thumb bit set).
+/// - `.wasm_memory`: linear memory's initial image. The code addresses linear memory
+///   absolutely: the linker script must place this section at `MEMORY_BASE` (0x6000_0000) and
+///   reserve the maximum size after it (symbol `__wasm_memory_max_bytes`, absolute).
+///
+/// Linked with `.text` at `TEXT_BASE` and `.data` at `DATA_BASE`, the result's bytes equal the
+/// image's (`compiler/tests/relocatable.rs` checks this with `arm-none-eabi-ld`).
+pub fn write_object(module: &CompiledModule) -> Result<Vec<u8>, crate::CompileError> {
+    use object::write::{Object, Relocation, StandardSection, Symbol, SymbolSection};
+    use object::{
+        Architecture, BinaryFormat, RelocationFlags, SectionKind, SymbolFlags, SymbolKind, SymbolScope,
+    };
+    let fail = |what: String| crate::CompileError::Unsupported { function: "<module>".into(), what };
+    if module.data.len() as u32 > MAX_RELOCATABLE_DATA {
+        return Err(fail(format!(
+            "relocatable output of a data area of {} bytes (at most {MAX_RELOCATABLE_DATA})",
+            module.data.len()
+        )));
+    }
+    let mut obj = Object::new(BinaryFormat::Elf, Architecture::Arm, Endianness::Little);
+    obj.flags = object::write::FileFlags::Elf {
+        os_abi: elf::OsAbi(0),
+        abi_version: 0,
+        e_flags: elf::EF_ARM_EABI_VER5,
+    };
+
+    // Code with addends instead of addresses in every MOVW/MOVT pair.
+    let mut text = module.text.clone();
+    for site in &module.data_addresses {
+        let mut bytes = Vec::new();
+        for inst in [
+            crate::thumb::Inst::Movw { rd: site.rd, imm: site.offset as u16 },
+            crate::thumb::Inst::Movt { rd: site.rd, imm: site.offset as u16 },
+        ] {
+            crate::thumb::encode(&inst, crate::thumb::ItState::Outside)
+                .map_err(|e| fail(e.to_string()))?
+                .write_to(&mut bytes);
+        }
+        let at = site.at as usize;
+        text[at..at + 8].copy_from_slice(&bytes);
+    }
+    let text_id = obj.section_id(StandardSection::Text);
+    obj.set_section_data(text_id, text, 4);
+    let data_id = obj.add_section(Vec::new(), b".data".to_vec(), SectionKind::Data);
+    let mut data = module.data.clone();
+    let memory = module.memory.as_ref().filter(|m| m.max_pages > 0);
+    let memory_id = memory.map(|m| {
+        let id = obj.add_section(Vec::new(), b".wasm_memory".to_vec(), SectionKind::Data);
+        obj.set_section_data(id, initial_memory(m), 4);
+        id
+    });
+    let attributes_id = obj.add_section(Vec::new(), b".ARM.attributes".to_vec(), SectionKind::Metadata);
+    obj.section_mut(attributes_id).flags =
+        object::SectionFlags::Elf { sh_type: elf::SHT_ARM_ATTRIBUTES, sh_flags: elf::SectionFlags(0) };
+    obj.set_section_data(attributes_id, arm_attributes(module.cpu), 1);
+
+    let text_symbol = obj.section_symbol(text_id);
+    let data_symbol = obj.section_symbol(data_id);
+    let reloc = |r_type| RelocationFlags::Elf { r_type };
+    for site in &module.data_addresses {
+        for (k, r_type) in [elf::R_ARM_THM_MOVW_ABS_NC, elf::R_ARM_THM_MOVT_ABS].into_iter().enumerate() {
+            obj.add_relocation(
+                text_id,
+                Relocation {
+                    offset: site.at as u64 + 4 * k as u64,
+                    symbol: data_symbol,
+                    addend: 0,
+                    flags: reloc(r_type),
+                },
+            )
+            .map_err(|e| fail(e.to_string()))?;
+        }
+    }
+    // Table entries: code addresses become `.text` offsets (with the Thumb bit) plus a relocation.
+    if let Some(t) = &module.table {
+        for i in 0..t.entries.len() {
+            let at = (t.addr - crate::DATA_BASE) as usize + 8 * i;
+            let addr = u32::from_le_bytes(data[at..at + 4].try_into().expect("4 bytes"));
+            if addr == 0 {
+                continue;
+            }
+            data[at..at + 4].copy_from_slice(&(addr - module.text_addr).to_le_bytes());
+            obj.add_relocation(
+                data_id,
+                Relocation {
+                    offset: at as u64,
+                    symbol: text_symbol,
+                    addend: 0,
+                    flags: reloc(elf::R_ARM_ABS32),
+                },
+            )
+            .map_err(|e| fail(e.to_string()))?;
+        }
+    }
+    obj.set_section_data(data_id, data, 8);
+
+    let symbol = |name: Vec<u8>, value: u64, size: u64, kind, global: bool, section| Symbol {
+        name,
+        value,
+        size,
+        kind,
+        scope: if global { SymbolScope::Dynamic } else { SymbolScope::Compilation },
+        weak: false,
+        section: SymbolSection::Section(section),
+        flags: SymbolFlags::None,
+    };
+    obj.add_symbol(symbol(b"$t".to_vec(), 0, 0, SymbolKind::Label, false, text_id));
+    for f in &module.functions {
+        let name = if f.exported { f.name.clone() } else { format!("__wasm_func_{}", f.index) };
+        let offset = (f.addr - module.text_addr) as u64;
+        obj.add_symbol(symbol(
+            name.into_bytes(),
+            offset | 1,
+            f.stats.code_bytes as u64,
+            SymbolKind::Text,
+            f.exported,
+            text_id,
+        ));
+    }
+    for g in module.globals.iter().filter(|g| g.export.is_some()) {
+        let name = g.export.clone().expect("filtered").into_bytes();
+        let offset = (crate::global_addr(g.index) - crate::DATA_BASE) as u64;
+        obj.add_symbol(symbol(name, offset, 4 * g.ty.words() as u64, SymbolKind::Data, true, data_id));
+    }
+    if let (Some(m), Some(memory_id)) = (memory, memory_id) {
+        let name = m.export.clone().unwrap_or_else(|| "__wasm_memory".into()).into_bytes();
+        obj.add_symbol(symbol(name, 0, 0, SymbolKind::Data, true, memory_id));
+        obj.add_symbol(Symbol {
+            name: b"__wasm_memory_max_bytes".to_vec(),
+            value: m.max_pages as u64 * crate::PAGE_BYTES as u64,
+            size: 0,
+            kind: SymbolKind::Data,
+            scope: SymbolScope::Dynamic,
+            weak: false,
+            section: SymbolSection::Absolute,
+            flags: SymbolFlags::None,
+        });
+    }
+    obj.write().map_err(|e| fail(e.to_string()))
+}

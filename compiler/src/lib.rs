@@ -145,6 +145,8 @@ pub struct CompiledModule {
     pub memory: Option<MemoryInfo>,
     /// The function table (in the data area), if the module has one in scope.
     pub table: Option<TableInfo>,
+    /// Every data-area address loaded by the code.
+    pub data_addresses: Vec<DataAddress>,
     pub text: Vec<u8>,
     pub text_addr: u32,
     pub functions: Vec<CompiledFunction>,
@@ -160,6 +162,22 @@ impl CompiledModule {
     pub fn to_elf(&self) -> Vec<u8> {
         elf::write_image(self)
     }
+
+    /// An ELF relocatable object (ET_REL) with standard ARM relocations, for a linker: see
+    /// [`elf::write_object`].
+    pub fn to_object(&self) -> Result<Vec<u8>, CompileError> {
+        elf::write_object(self)
+    }
+}
+
+/// A MOVW/MOVT pair in `.text` that loads `DATA_BASE + offset` into `rd`: what the relocatable
+/// object turns into a relocation pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataAddress {
+    /// `.text` offset of the MOVW (the MOVT follows it).
+    pub at: u32,
+    pub rd: Reg,
+    pub offset: u32,
 }
 
 /// Reads `.wat` text or `.wasm` binary.
@@ -237,6 +255,8 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
     let helper_label =
         |h: lower::Helper| helpers[lower::Helper::ALL.iter().position(|x| *x == h).expect("in ALL")];
     let mut helpers_used = Vec::new();
+    // MOVW/MOVT pairs that load a data-area address: label, register, offset in the data area.
+    let mut address_sites: Vec<(Label, Reg, u32)> = Vec::new();
     let mut declined = Vec::new();
     let mut pending = Vec::new();
     for (k, entry) in lowered.into_iter().enumerate() {
@@ -266,6 +286,14 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
                     asm.emit(Inst::Pop(thumb::RegList::new(&pop)));
                 }
                 lower::Emit::Call(callee) => asm.emit(Inst::Bl { target: starts[*callee as usize] }),
+                lower::Emit::DataAddress { rd, offset } => {
+                    let site = asm.new_label();
+                    asm.bind(site);
+                    let addr = DATA_BASE + offset;
+                    asm.emit(Inst::Movw { rd: *rd, imm: addr as u16 });
+                    asm.emit(Inst::Movt { rd: *rd, imm: (addr >> 16) as u16 });
+                    address_sites.push((site, *rd, *offset));
+                }
                 lower::Emit::CallHelper(h) => {
                     asm.emit(Inst::Bl { target: helper_label(*h) });
                     helpers_used.push(*h);
@@ -343,7 +371,16 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             .map(|p| (TEXT_BASE + p.offset, p.asm_text()))
             .collect();
     }
+    let data_addresses = address_sites
+        .into_iter()
+        .map(|(site, rd, offset)| DataAddress {
+            at: assembled.labels[site.0 as usize].expect("bound"),
+            rd,
+            offset,
+        })
+        .collect();
     Ok(CompiledModule {
+        data_addresses,
         cpu: opts.cpu,
         data,
         data_addr: DATA_BASE,

@@ -64,6 +64,12 @@ pub enum Emit {
     },
     /// `bl` to a runtime helper routine.
     CallHelper(Helper),
+    /// `movw rd, #lo; movt rd, #hi` of an address in the data area: `DATA_BASE + offset` in an
+    /// image, a MOVW/MOVT relocation pair against the data section in a relocatable object.
+    DataAddress {
+        rd: Reg,
+        offset: u32,
+    },
 }
 
 pub struct Lowered {
@@ -719,11 +725,16 @@ impl Lowerer<'_> {
         self.emit(Inst::B { cond: Some(cond), target });
     }
 
+    /// `rd` = `addr`, an address in the data area (always MOVW + MOVT, so the relocatable
+    /// object's code is the image's byte for byte once linked).
+    fn data_address(&mut self, rd: Reg, addr: u32) {
+        debug_assert!((crate::DATA_BASE..crate::DATA_BASE + crate::DATA_SIZE).contains(&addr));
+        self.code.push(Emit::DataAddress { rd, offset: addr - crate::DATA_BASE });
+    }
+
     /// `rd` = the linear memory's current size in bytes.
     fn memory_size_bytes(&mut self, rd: Reg) {
-        for i in mov_imm(rd, crate::MEMORY_SIZE_ADDR) {
-            self.emit(i);
-        }
+        self.data_address(rd, crate::MEMORY_SIZE_ADDR);
         self.emit(Inst::Load { kind: LoadKind::Word, rt: rd, rn: rd, offset: MemOffset::new(0).unwrap() });
     }
 
@@ -919,9 +930,7 @@ impl Lowerer<'_> {
             IrInst::GlobalGet { dst, global } => {
                 self.free_dead(pos);
                 let rd = self.def(dst, pos);
-                for i in mov_imm(EXPANSION, crate::global_addr(global)) {
-                    self.emit(i);
-                }
+                self.data_address(EXPANSION, crate::global_addr(global));
                 self.emit(Inst::Load {
                     kind: LoadKind::Word,
                     rt: rd,
@@ -933,9 +942,7 @@ impl Lowerer<'_> {
             IrInst::GlobalSet { global, src } => {
                 let r = self.operand_into(src, SCRATCH_A);
                 self.free_dead(pos);
-                for i in mov_imm(EXPANSION, crate::global_addr(global)) {
-                    self.emit(i);
-                }
+                self.data_address(EXPANSION, crate::global_addr(global));
                 self.emit(Inst::Store {
                     kind: StoreKind::Word,
                     rt: r,
@@ -969,9 +976,7 @@ impl Lowerer<'_> {
                 self.trap_if(Cond::Hs, TrapCode::TableOutOfBounds);
                 let three = ShiftAmount::new(3).unwrap();
                 self.emit(Inst::ShiftImm { op: ShiftOp::Lsl, s: true, rd: Reg::Lr, rm: ri, amount: three });
-                for i in mov_imm(EXPANSION, table_addr) {
-                    self.emit(i);
-                }
+                self.data_address(EXPANSION, table_addr);
                 self.emit(Inst::Dp { op: DpOp::Add, s: true, rd: EXPANSION, rn: EXPANSION, rm: Reg::Lr });
                 let at = |k| MemOffset::new(k).unwrap();
                 self.emit(Inst::Load { kind: LoadKind::Word, rt: Reg::Lr, rn: EXPANSION, offset: at(0) });
@@ -1066,9 +1071,7 @@ impl Lowerer<'_> {
                 let rd = self.def(dst, pos);
                 let sixteen = ShiftAmount::new(16).unwrap();
                 // R12 = &size, R1 = size in bytes, R0 = old pages, R3 = pages still allowed.
-                for i in mov_imm(EXPANSION, crate::MEMORY_SIZE_ADDR) {
-                    self.emit(i);
-                }
+                self.data_address(EXPANSION, crate::MEMORY_SIZE_ADDR);
                 let at_r12 = MemOffset::new(0).unwrap();
                 self.emit(Inst::Load { kind: LoadKind::Word, rt: Reg::R1, rn: EXPANSION, offset: at_r12 });
                 self.emit(Inst::ShiftImm {

@@ -63,6 +63,9 @@ enum Command {
         /// Print each function's disassembly and statistics.
         #[arg(long)]
         disasm: bool,
+        /// Write a relocatable object (ET_REL, for a linker) instead of a loadable image.
+        #[arg(long)]
+        relocatable: bool,
         #[command(flatten)]
         flags: CompileFlags,
     },
@@ -120,7 +123,9 @@ fn main() {
         }
     };
     std::process::exit(match cli.command {
-        Command::Compile { input, output, disasm, flags } => compile_cmd(&input, &output, disasm, &flags),
+        Command::Compile { input, output, disasm, relocatable, flags } => {
+            compile_cmd(&input, &output, disasm, relocatable, &flags)
+        }
         Command::Sizes { paths, all } => sizes_cmd(paths, all),
         Command::BenchCompile { paths, rounds } => bench_compile_cmd(paths, rounds),
         Command::Run { paths, vectors, seed, function, json, report, flags } => {
@@ -131,7 +136,7 @@ fn main() {
     });
 }
 
-fn compile_cmd(input: &Path, output: &Path, disasm: bool, flags: &CompileFlags) -> i32 {
+fn compile_cmd(input: &Path, output: &Path, disasm: bool, relocatable: bool, flags: &CompileFlags) -> i32 {
     let fail = |msg: String| {
         eprintln!("error: {}: {msg}", input.display());
         exit::BAD_INPUT
@@ -151,7 +156,15 @@ fn compile_cmd(input: &Path, output: &Path, disasm: bool, flags: &CompileFlags) 
     if let Some(d) = module.declined.first() {
         return fail(d.to_string());
     }
-    if let Err(e) = write_atomically(output, &module.to_elf()) {
+    let bytes = if relocatable {
+        match module.to_object() {
+            Ok(b) => b,
+            Err(e) => return fail(e.to_string()),
+        }
+    } else {
+        module.to_elf()
+    };
+    if let Err(e) = write_atomically(output, &bytes) {
         eprintln!("error: {}: {e}", output.display());
         return exit::BAD_INPUT;
     }

@@ -147,9 +147,7 @@ impl Lowerer<'_> {
                 self.def_pair(dst, pos, R0, R1);
             }
             IrInst::GlobalGet { dst, global } if self.is_i64(dst) => {
-                for i in mov_imm(R12, crate::global_addr(global)) {
-                    self.emit(i);
-                }
+                self.data_address(R12, crate::global_addr(global));
                 self.emit(Inst::Load {
                     kind: LoadKind::Word,
                     rt: R0,
@@ -167,9 +165,7 @@ impl Lowerer<'_> {
             IrInst::GlobalSet { global, src: Operand::Var(src) } if self.is_i64(src) => {
                 self.load_pair(src, R0, R1);
                 self.free_dead(pos);
-                for i in mov_imm(R12, crate::global_addr(global)) {
-                    self.emit(i);
-                }
+                self.data_address(R12, crate::global_addr(global));
                 self.emit(Inst::Store {
                     kind: StoreKind::Word,
                     rt: R0,
