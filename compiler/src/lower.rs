@@ -319,11 +319,29 @@ pub fn lower(
     let saved: Vec<Reg> = (0..l.pool.len()).filter(|i| l.used[*i]).map(|i| l.pool[i]).collect();
     // SP stays 8-byte aligned (AAPCS) across the pushed registers, LR and the frame.
     let pushed = 4 * (saved.len() as u32 + 1);
-    let frame_bytes = (l.next_slot * 4 + pushed).next_multiple_of(8) - pushed;
+    // Slots are reserved as lowering goes (locals' homes up front); a function whose code never
+    // addresses its frame needs none of them. Incoming stack arguments are above the frame
+    // whatever its size.
+    let frame_used = l.code.iter().any(|e| matches!(e, Emit::Inst(i) if addresses_frame(i)));
+    let slots = if frame_used { l.next_slot } else { 0 };
+    let frame_bytes = (slots * 4 + pushed).next_multiple_of(8) - pushed;
     if l.frame_overflow || frame_bytes > MAX_FRAME {
         return Err(too_large(frame_bytes as u64 + 4 * l.frame_overflow as u64));
     }
     Ok(Lowered { code: l.code, frame_bytes, saved, stats: l.stats })
+}
+
+/// Whether an instruction reads or writes memory relative to SP, or computes an address from it.
+fn addresses_frame(i: &Inst) -> bool {
+    match *i {
+        Inst::Load { rn, .. } | Inst::Store { rn, .. } => rn == Reg::Sp,
+        Inst::LoadReg { rn, rm, .. } | Inst::StoreReg { rn, rm, .. } => rn == Reg::Sp || rm == Reg::Sp,
+        Inst::AddW { rn, .. } | Inst::SubW { rn, .. } => rn == Reg::Sp,
+        Inst::Dp { rn, rm, .. } => rn == Reg::Sp || rm == Reg::Sp,
+        Inst::DpImm { rn, .. } => rn == Reg::Sp,
+        // `mov lr, sp` of the stack-limit check compares SP itself, whatever the frame.
+        _ => false,
+    }
 }
 
 /// The type of each call argument (immediates are i32: i64 constants are variables).
