@@ -394,8 +394,10 @@ fn translate_function(
     t.frames.push(Frame {
         kind: FrameKind::Func,
         label: func_label,
-        result_ty,
-        result: None,
+        results: result_ty.into_iter().collect(),
+        result_vars: Vec::new(),
+        param_vars: Vec::new(),
+        if_params: Vec::new(),
         end_targeted: false,
         height: 0,
     });
@@ -430,10 +432,14 @@ struct Frame {
     kind: FrameKind,
     /// Branch target: the end for blocks/ifs, the head for loops.
     label: LabelId,
-    /// The type of the block's result, if it has one.
-    result_ty: Option<Ty>,
-    /// Where branches to this frame's end leave the result (created on first use).
-    result: Option<Var>,
+    /// The types of the block's results.
+    results: Vec<Ty>,
+    /// Where branches to this frame's end leave the results (created on first use).
+    result_vars: Vec<Var>,
+    /// Loops: the variables holding the loop's parameters (set on entry and by branches to it).
+    param_vars: Vec<Var>,
+    /// `if`: its parameters, which the else arm starts with too.
+    if_params: Vec<Operand>,
     end_targeted: bool,
     height: usize,
 }
@@ -533,6 +539,12 @@ impl<'a> Translator<'a> {
         Var(self.vars.len() as u32 - 1)
     }
 
+    fn loop_param(&mut self, ty: Ty) -> Var {
+        self.vars.push(VarKind::LoopParam);
+        self.types.push(ty);
+        Var(self.vars.len() as u32 - 1)
+    }
+
     fn ty(&self, op: Operand) -> Ty {
         match op {
             Operand::Imm(_) => Ty::I32,
@@ -579,15 +591,37 @@ impl<'a> Translator<'a> {
         }
     }
 
-    fn result_var(&mut self, depth: u32) -> Var {
-        let f = self.frames.len() - 1 - depth as usize;
-        match self.frames[f].result {
-            Some(v) => v,
-            None => {
-                let v = self.temp(self.frames[f].result_ty.expect("only frames with a result"));
-                self.frames[f].result = Some(v);
-                v
-            }
+    /// The variables branches to frame `f`'s end leave its results in.
+    fn result_vars(&mut self, f: usize) -> Vec<Var> {
+        if self.frames[f].result_vars.len() != self.frames[f].results.len() {
+            let vars = self.frames[f].results.clone().into_iter().map(|t| self.temp(t)).collect();
+            self.frames[f].result_vars = vars;
+        }
+        self.frames[f].result_vars.clone()
+    }
+
+    /// The top `n` stack values (bottom first), left on the stack.
+    fn top(&self, n: usize) -> Vec<Operand> {
+        self.stack[self.stack.len() - n..].to_vec()
+    }
+
+    /// `dsts[i] = srcs[i]` for all `i` at once: through fresh temporaries when a source is also a
+    /// destination (a loop parameter passed on in another position).
+    fn copy_all(&mut self, dsts: &[Var], srcs: &[Operand]) {
+        let overlap = srcs.iter().any(|s| s.var().is_some_and(|v| dsts.contains(&v)));
+        let srcs: Vec<Operand> = if overlap {
+            srcs.iter()
+                .map(|s| {
+                    let t = self.temp(self.ty(*s));
+                    self.copy(t, *s);
+                    Operand::Var(t)
+                })
+                .collect()
+        } else {
+            srcs.to_vec()
+        };
+        for (d, s) in dsts.iter().zip(srcs) {
+            self.copy(*d, s);
         }
     }
 
@@ -608,132 +642,189 @@ impl<'a> Translator<'a> {
         self.emit(IrInst::Copy { dst: local, src: value });
     }
 
-    fn block_type(&self, bt: BlockType, op: &str) -> Result<Option<Ty>, CompileError> {
+    /// A block type's parameter and result types.
+    fn block_type(&self, bt: BlockType, op: &str) -> Result<(Vec<Ty>, Vec<Ty>), CompileError> {
+        let unsupported = |t: ValType| CompileError::Unsupported {
+            function: self.name.to_string(),
+            what: format!("{op} with a value of type {t}"),
+        };
+        let convert = |ts: &[ValType]| -> Result<Vec<Ty>, CompileError> {
+            ts.iter().map(|t| value_type(*t).ok_or_else(|| unsupported(*t))).collect()
+        };
         match bt {
-            BlockType::Empty => Ok(None),
-            BlockType::Type(t) if value_type(t).is_some() => Ok(value_type(t)),
-            BlockType::Type(t) => Err(CompileError::Unsupported {
-                function: self.name.to_string(),
-                what: format!("{op} with result type {t}"),
-            }),
-            BlockType::FuncType(_) => Err(CompileError::Unsupported {
-                function: self.name.to_string(),
-                what: format!("{op} with a multi-value block type"),
-            }),
+            BlockType::Empty => Ok((Vec::new(), Vec::new())),
+            BlockType::Type(t) => Ok((Vec::new(), vec![value_type(t).ok_or_else(|| unsupported(t))?])),
+            BlockType::FuncType(i) => {
+                let ft = &self.func_types[i as usize];
+                Ok((convert(ft.params())?, convert(ft.results())?))
+            }
         }
     }
 
-    /// Handles a branch to `depth`: carries the value (if any) and jumps, or returns when the
-    /// target is the function itself.
+    /// Handles a branch to `depth`: carries the values (a block's results, a loop's parameters)
+    /// and jumps, or returns when the target is the function itself.
     fn branch_to(&mut self, depth: u32, cond: Option<Operand>) {
         let f = self.frames.len() - 1 - depth as usize;
-        let frame = &self.frames[f];
-        if frame.kind == FrameKind::Func {
-            let value = frame.result_ty.is_some().then(|| *self.stack.last().expect("validated"));
-            match cond {
-                None => self.emit(IrInst::Return(value)),
-                Some(c) => {
-                    // Conditional return: branch around an inline return.
+        match self.frames[f].kind {
+            FrameKind::Func => {
+                let value = self.top(self.frames[f].results.len()).first().copied();
+                match cond {
+                    None => self.emit(IrInst::Return(value)),
+                    Some(c) => {
+                        // Conditional return: branch around an inline return.
+                        let skip = self.new_label();
+                        self.emit(IrInst::Branch { cond: c, if_zero: true, target: skip });
+                        self.emit(IrInst::Return(value));
+                        self.emit(IrInst::Label(skip));
+                    }
+                }
+            }
+            FrameKind::Loop if !self.frames[f].param_vars.is_empty() => {
+                // The parameters may still be read on the stack if the branch is not taken:
+                // they are set only on the taken path.
+                let skip = cond.map(|c| {
                     let skip = self.new_label();
                     self.emit(IrInst::Branch { cond: c, if_zero: true, target: skip });
-                    self.emit(IrInst::Return(value));
+                    skip
+                });
+                self.loop_back(f);
+                if let Some(skip) = skip {
                     self.emit(IrInst::Label(skip));
                 }
             }
-            return;
-        }
-        let target = frame.label;
-        let carries = frame.kind != FrameKind::Loop && frame.result_ty.is_some();
-        self.frames[f].end_targeted |= frame.kind != FrameKind::Loop;
-        if carries {
-            let r = self.result_var(depth);
-            let v = *self.stack.last().expect("validated");
-            self.emit(IrInst::Copy { dst: r, src: v });
-        }
-        match cond {
-            None => self.emit(IrInst::Jump(target)),
-            Some(c) => self.emit(IrInst::Branch { cond: c, if_zero: false, target }),
+            kind => {
+                let target = self.frames[f].label;
+                if kind != FrameKind::Loop {
+                    self.frames[f].end_targeted = true;
+                    let vars = self.result_vars(f);
+                    let values = self.top(vars.len());
+                    self.copy_all(&vars, &values);
+                }
+                match cond {
+                    None => self.emit(IrInst::Jump(target)),
+                    Some(c) => self.emit(IrInst::Branch { cond: c, if_zero: false, target }),
+                }
+            }
         }
     }
 
-    /// `br_table`: the carried value (if any) goes to every distinct target's result variable,
-    /// then one dispatch on the index.
+    /// Sets loop `f`'s parameters from the top of the stack and jumps to its head.
+    fn loop_back(&mut self, f: usize) {
+        let vars = self.frames[f].param_vars.clone();
+        let values = self.top(vars.len());
+        self.copy_all(&vars, &values);
+        self.emit(IrInst::Jump(self.frames[f].label));
+    }
+
+    /// `br_table`: the carried values go to every distinct block target's result variables, then
+    /// one dispatch on the index. A loop target with parameters gets a trampoline after the
+    /// dispatch that sets them (only on its own path).
     fn branch_table(&mut self, depths: &[u32], default: u32) {
         let index = self.pop();
         let mut labels = Vec::with_capacity(depths.len() + 1);
         let mut done: Vec<usize> = Vec::new();
+        let mut trampolines: Vec<(LabelId, usize)> = Vec::new();
         for &depth in depths.iter().chain(std::iter::once(&default)) {
             let f = self.frames.len() - 1 - depth as usize;
+            if self.frames[f].kind == FrameKind::Loop {
+                if self.frames[f].param_vars.is_empty() {
+                    labels.push(self.frames[f].label);
+                } else {
+                    let existing = trampolines.iter().find(|(_, g)| *g == f).map(|(l, _)| *l);
+                    let l = existing.unwrap_or_else(|| {
+                        let l = self.new_label();
+                        trampolines.push((l, f));
+                        l
+                    });
+                    labels.push(l);
+                }
+                continue;
+            }
             labels.push(self.frames[f].label);
-            if self.frames[f].kind == FrameKind::Loop || done.contains(&f) {
+            if done.contains(&f) {
                 continue;
             }
             done.push(f);
             self.frames[f].end_targeted = true;
-            if self.frames[f].result_ty.is_some() {
-                let r = self.result_var(depth);
-                let v = *self.stack.last().expect("validated");
-                self.emit(IrInst::Copy { dst: r, src: v });
-            }
+            let vars = self.result_vars(f);
+            let values = self.top(vars.len());
+            self.copy_all(&vars, &values);
         }
         let default = labels.pop().expect("the default target");
         self.emit(IrInst::BranchTable { index, targets: labels, default });
+        for (l, f) in trampolines {
+            self.emit(IrInst::Label(l));
+            self.loop_back(f);
+        }
     }
 
     fn enter_dead_code(&mut self) {
         self.skipping = Some(0);
     }
 
-    fn push_frame(&mut self, kind: FrameKind, label: LabelId, result_ty: Option<Ty>) {
-        let height = self.stack.len();
-        self.frames.push(Frame { kind, label, result_ty, result: None, end_targeted: false, height });
+    /// Opens a frame whose `params` values are on top of the stack.
+    fn push_frame(&mut self, kind: FrameKind, label: LabelId, params: usize, results: Vec<Ty>) {
+        let height = self.stack.len() - params;
+        self.frames.push(Frame {
+            kind,
+            label,
+            results,
+            result_vars: Vec::new(),
+            param_vars: Vec::new(),
+            if_params: Vec::new(),
+            end_targeted: false,
+            height,
+        });
     }
 
-    /// The `end` (or `else`) of the innermost frame; `fall` says whether its end is reached by
-    /// falling through.
+    /// The `end` of the innermost frame; `fall` says whether its end is reached by falling
+    /// through.
     fn end_frame(&mut self, fall: bool) {
-        let frame = self.frames.pop().expect("validated: end matches a frame");
-        let value = if fall && frame.result_ty.is_some() { Some(self.pop()) } else { None };
+        let frame = self.frames.last().expect("validated: end matches a frame");
+        if matches!(frame.kind, FrameKind::If { .. }) && !frame.results.is_empty() {
+            // `if` with results but no `else` (then params == results): the false edge passes the
+            // parameters through, like an else arm that does nothing.
+            self.else_(fall);
+            self.end_frame(true);
+            return;
+        }
+        let frame = self.frames.pop().expect("validated");
+        let values = if fall { self.top(frame.results.len()) } else { Vec::new() };
         self.stack.truncate(frame.height);
         if let FrameKind::If { else_label } = frame.kind {
-            // `if` without `else`: the false edge lands here, so the end is always reachable.
+            // `if` without `else` or results: the false edge lands here, so the end is reachable.
             self.emit(IrInst::Label(else_label));
-            self.frame_join(frame, value, true);
+            self.frame_join(frame, values, true);
             return;
         }
         if frame.kind == FrameKind::Func {
             if frame.end_targeted {
                 // `br_table` entries that return land on the function's own label.
-                let r = frame.result;
-                if let (Some(r), Some(v)) = (r, value) {
-                    self.emit(IrInst::Copy { dst: r, src: v });
+                let r = frame.result_vars.first().copied();
+                if let (Some(r), Some(v)) = (r, values.first()) {
+                    self.copy(r, *v);
                 }
                 self.emit(IrInst::Label(frame.label));
                 self.emit(IrInst::Return(r.map(Operand::Var)));
             } else if fall {
-                self.emit(IrInst::Return(value));
+                self.emit(IrInst::Return(values.first().copied()));
             }
             return;
         }
-        self.frame_join(frame, value, fall);
+        self.frame_join(frame, values, fall);
     }
 
-    /// Joins the fall-through edge (with `value`) and the branches to the end of `frame`.
-    fn frame_join(&mut self, frame: Frame, value: Option<Operand>, fall: bool) {
+    /// Joins the fall-through edge (with `values`) and the branches to the end of `frame`.
+    fn frame_join(&mut self, frame: Frame, values: Vec<Operand>, fall: bool) {
         let targeted = frame.end_targeted && frame.kind != FrameKind::Loop;
         if targeted {
-            let r = frame.result;
-            if let (Some(r), Some(v)) = (r, value) {
-                self.emit(IrInst::Copy { dst: r, src: v });
+            if fall {
+                self.copy_all(&frame.result_vars, &values);
             }
             self.emit(IrInst::Label(frame.label));
-            if frame.result_ty.is_some() {
-                self.stack.push(Operand::Var(r.expect("a targeted frame with a result has a result var")));
-            }
+            self.stack.extend(frame.result_vars.iter().map(|v| Operand::Var(*v)));
         } else if fall {
-            if let Some(v) = value {
-                self.stack.push(v);
-            }
+            self.stack.extend(values);
         } else {
             self.enter_dead_code();
         }
@@ -807,25 +898,35 @@ impl<'a> Translator<'a> {
                 self.enter_dead_code();
             }
             Operator::Block { blockty } => {
-                let r = self.block_type(blockty, "block")?;
+                let (params, results) = self.block_type(blockty, "block")?;
                 self.materialize_locals(None);
                 let l = self.new_label();
-                self.push_frame(FrameKind::Block, l, r);
+                self.push_frame(FrameKind::Block, l, params.len(), results);
             }
             Operator::Loop { blockty } => {
-                let r = self.block_type(blockty, "loop")?;
+                let (params, results) = self.block_type(blockty, "loop")?;
                 self.materialize_locals(None);
+                // Parameters move into loop variables, which branches back to the head set.
+                let vars: Vec<Var> = params.iter().map(|t| self.loop_param(*t)).collect();
+                let values = self.top(vars.len());
+                self.copy_all(&vars, &values);
+                let height = self.stack.len() - vars.len();
+                self.stack.truncate(height);
+                self.stack.extend(vars.iter().map(|v| Operand::Var(*v)));
                 let l = self.new_label();
                 self.emit(IrInst::Label(l));
-                self.push_frame(FrameKind::Loop, l, r);
+                self.push_frame(FrameKind::Loop, l, params.len(), results);
+                self.frames.last_mut().expect("pushed").param_vars = vars;
             }
             Operator::If { blockty } => {
-                let r = self.block_type(blockty, "if")?;
+                let (params, results) = self.block_type(blockty, "if")?;
                 let cond = self.pop();
                 self.materialize_locals(None);
                 let (else_label, end) = (self.new_label(), self.new_label());
                 self.emit(IrInst::Branch { cond, if_zero: true, target: else_label });
-                self.push_frame(FrameKind::If { else_label }, end, r);
+                let if_params = self.top(params.len());
+                self.push_frame(FrameKind::If { else_label }, end, params.len(), results);
+                self.frames.last_mut().expect("pushed").if_params = if_params;
             }
             Operator::Else => self.else_(true),
             Operator::End => self.end_frame(true),
@@ -1070,22 +1171,25 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
-    /// `else`: close the then-arm (reached by fall-through if `fall`), open the else-arm.
+    /// `else`: close the then-arm (reached by fall-through if `fall`), open the else-arm with
+    /// the `if`'s parameters.
     fn else_(&mut self, fall: bool) {
-        let frame = self.frames.last_mut().expect("validated");
-        let FrameKind::If { else_label } = frame.kind else { unreachable!("validated: else only inside if") };
-        frame.kind = FrameKind::Else;
-        let (label, height, has_result) = (frame.label, frame.height, frame.result_ty.is_some());
+        let f = self.frames.len() - 1;
+        let FrameKind::If { else_label } = self.frames[f].kind else {
+            unreachable!("validated: else only inside if")
+        };
+        self.frames[f].kind = FrameKind::Else;
+        let (label, height) = (self.frames[f].label, self.frames[f].height);
         if fall {
-            if has_result {
-                let v = self.pop();
-                let r = self.result_var(0);
-                self.emit(IrInst::Copy { dst: r, src: v });
-            }
-            self.frames.last_mut().expect("validated").end_targeted = true;
+            let vars = self.result_vars(f);
+            let values = self.top(vars.len());
+            self.copy_all(&vars, &values);
+            self.frames[f].end_targeted = true;
             self.emit(IrInst::Jump(label));
         }
         self.stack.truncate(height);
+        let params = self.frames[f].if_params.clone();
+        self.stack.extend(params);
         self.emit(IrInst::Label(else_label));
     }
 }

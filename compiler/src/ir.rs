@@ -47,6 +47,9 @@ pub enum VarKind {
     Local(u32),
     /// An operand-stack value or a block result: dies after its last use.
     Temp,
+    /// A loop parameter: written on entry and by every branch back to the loop head, read in the
+    /// body. Like a local, it stays live across the loop's back-edges.
+    LoopParam,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

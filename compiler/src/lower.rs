@@ -129,12 +129,12 @@ impl Liveness {
                         delta[end as usize + 1] -= 1;
                     }
                 }
-                VarKind::Local(idx) => {
+                VarKind::Local(_) | VarKind::LoopParam => {
                     // Parameters are live from entry; other locals from their first write (or
                     // first read, which then sees the zero they start with).
                     if let Some(end) = local_end[i] {
                         let first_use = uses[i][0];
-                        let start = if *idx < f.params {
+                        let start = if matches!(kind, VarKind::Local(idx) if *idx < f.params) {
                             0
                         } else {
                             first_def[i].map_or(first_use, |d| d.min(first_use))
@@ -196,7 +196,7 @@ fn loop_extended_ends(f: &IrFunction, uses: &[Vec<u32>]) -> Vec<Option<u32>> {
         .iter()
         .enumerate()
         .map(|(i, k)| match k {
-            VarKind::Local(_) => uses[i].last().copied(),
+            VarKind::Local(_) | VarKind::LoopParam => uses[i].last().copied(),
             VarKind::Temp => None,
         })
         .collect();
