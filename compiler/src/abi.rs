@@ -72,3 +72,30 @@ mod tests {
         assert_eq!(words, 4);
     }
 }
+
+/// Several results are returned like an AAPCS composite: the caller passes the address of a
+/// result area as a hidden first argument (R0) and the callee stores each result there, laid
+/// out as a struct (i32 4-byte, i64 8-byte aligned, in order). Byte offsets and the area's size
+/// (a multiple of 8).
+pub fn result_layout(types: &[Ty]) -> (Vec<u32>, u32) {
+    let mut offsets = Vec::with_capacity(types.len());
+    let mut at = 0u32;
+    for ty in types {
+        let size = 4 * ty.words();
+        at = at.next_multiple_of(size);
+        offsets.push(at);
+        at += size;
+    }
+    (offsets, at.next_multiple_of(8))
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn results_are_laid_out_like_a_struct() {
+        assert_eq!(result_layout(&[Ty::I32, Ty::I64, Ty::I32]), (vec![0, 8, 16], 24));
+        assert_eq!(result_layout(&[Ty::I32, Ty::I32]), (vec![0, 4], 8));
+    }
+}

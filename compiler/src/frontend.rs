@@ -349,9 +349,6 @@ fn translate_function(
     if let Some(t) = ty.params().iter().chain(ty.results()).find(|t| value_type(**t).is_none()) {
         return Err(unsupported(format!("value type {t}")));
     }
-    if ty.results().len() > 1 {
-        return Err(unsupported("multiple results".into()));
-    }
     let mut t = Translator {
         name,
         signatures,
@@ -388,13 +385,22 @@ fn translate_function(
             t.types.push(local_ty);
         }
     }
+    let results: Vec<Ty> = ty.results().iter().map(|r| value_type(*r).expect("checked above")).collect();
+    // Several results go to a caller-provided area whose address arrives as a hidden argument:
+    // a local of its own after the declared ones.
+    let ret_ptr = (results.len() > 1).then(|| {
+        let idx = t.vars.len() as u32;
+        t.vars.push(VarKind::Local(idx));
+        t.types.push(Ty::I32);
+        Var(idx)
+    });
     let num_locals = t.vars.len() as u32;
     let func_label = t.new_label();
-    let result_ty = ty.results().first().map(|r| value_type(*r).expect("checked above"));
+    let result_ty = (results.len() == 1).then(|| results[0]);
     t.frames.push(Frame {
         kind: FrameKind::Func,
         label: func_label,
-        results: result_ty.into_iter().collect(),
+        results: results.clone(),
         result_vars: Vec::new(),
         param_vars: Vec::new(),
         if_params: Vec::new(),
@@ -411,6 +417,8 @@ fn translate_function(
         params,
         has_result: result_ty.is_some(),
         result: result_ty,
+        results,
+        ret_ptr,
         vars: t.vars,
         types: t.types,
         num_locals,
@@ -667,14 +675,14 @@ impl<'a> Translator<'a> {
         let f = self.frames.len() - 1 - depth as usize;
         match self.frames[f].kind {
             FrameKind::Func => {
-                let value = self.top(self.frames[f].results.len()).first().copied();
+                let values = self.top(self.frames[f].results.len());
                 match cond {
-                    None => self.emit(IrInst::Return(value)),
+                    None => self.emit(IrInst::Return(values)),
                     Some(c) => {
                         // Conditional return: branch around an inline return.
                         let skip = self.new_label();
                         self.emit(IrInst::Branch { cond: c, if_zero: true, target: skip });
-                        self.emit(IrInst::Return(value));
+                        self.emit(IrInst::Return(values));
                         self.emit(IrInst::Label(skip));
                     }
                 }
@@ -800,14 +808,13 @@ impl<'a> Translator<'a> {
         if frame.kind == FrameKind::Func {
             if frame.end_targeted {
                 // `br_table` entries that return land on the function's own label.
-                let r = frame.result_vars.first().copied();
-                if let (Some(r), Some(v)) = (r, values.first()) {
-                    self.copy(r, *v);
+                if fall {
+                    self.copy_all(&frame.result_vars, &values);
                 }
                 self.emit(IrInst::Label(frame.label));
-                self.emit(IrInst::Return(r.map(Operand::Var)));
+                self.emit(IrInst::Return(frame.result_vars.iter().map(|v| Operand::Var(*v)).collect()));
             } else if fall {
-                self.emit(IrInst::Return(values.first().copied()));
+                self.emit(IrInst::Return(values));
             }
             return;
         }
@@ -949,7 +956,7 @@ impl<'a> Translator<'a> {
             Operator::Call { function_index } => {
                 let sig = self.signatures[function_index as usize];
                 let integers = sig.params().iter().chain(sig.results()).all(|t| value_type(*t).is_some());
-                if !integers || sig.results().len() > 1 || sig.params().len() > MAX_PARAMS {
+                if !integers || sig.params().len() > MAX_PARAMS {
                     return Err(CompileError::Unsupported {
                         function: self.name.to_string(),
                         what: format!("call of func[{function_index}] with signature {sig}"),
@@ -959,16 +966,15 @@ impl<'a> Translator<'a> {
                 // A lazily referenced local is read when the argument is set up, before the call:
                 // the call cannot change the caller's locals, so no copy is needed.
                 let call_args = self.stack.split_off(self.stack.len() - args);
-                let dst = sig.results().first().map(|r| self.temp(value_type(*r).expect("checked")));
-                self.emit(IrInst::Call { func: function_index, args: call_args, dst });
-                if let Some(d) = dst {
-                    self.stack.push(Operand::Var(d));
-                }
+                let dsts: Vec<Var> =
+                    sig.results().iter().map(|r| self.temp(value_type(*r).expect("checked"))).collect();
+                self.emit(IrInst::Call { func: function_index, args: call_args, dsts: dsts.clone() });
+                self.stack.extend(dsts.into_iter().map(Operand::Var));
             }
             Operator::CallIndirect { type_index, table_index } => {
                 let sig = &self.func_types[type_index as usize];
                 let integers = sig.params().iter().chain(sig.results()).all(|t| value_type(*t).is_some());
-                if !integers || sig.results().len() > 1 || sig.params().len() > MAX_PARAMS {
+                if !integers || sig.params().len() > MAX_PARAMS {
                     return Err(CompileError::Unsupported {
                         function: self.name.to_string(),
                         what: format!("call_indirect with signature {sig}"),
@@ -986,18 +992,17 @@ impl<'a> Translator<'a> {
                 };
                 let index = self.pop();
                 let args = self.stack.split_off(self.stack.len() - sig.params().len());
-                let dst = sig.results().first().map(|r| self.temp(value_type(*r).expect("checked")));
+                let dsts: Vec<Var> =
+                    sig.results().iter().map(|r| self.temp(value_type(*r).expect("checked"))).collect();
                 self.emit(IrInst::CallIndirect {
                     sig: self.sig_ids[type_index as usize],
                     table_addr: table.addr,
                     table_size: table.entries.len() as u32,
                     index,
                     args,
-                    dst,
+                    dsts: dsts.clone(),
                 });
-                if let Some(d) = dst {
-                    self.stack.push(Operand::Var(d));
-                }
+                self.stack.extend(dsts.into_iter().map(Operand::Var));
             }
             Operator::Return => {
                 let depth = self.frames.len() as u32 - 1;

@@ -208,11 +208,11 @@ pub enum IrInst {
         global: u32,
         src: Operand,
     },
-    /// Direct call of function `func` (AAPCS: arguments in R0–R3, then on the stack; result in R0).
+    /// Direct call of function `func` (AAPCS, see `abi`), its results into `dsts`.
     Call {
         func: u32,
         args: Vec<Operand>,
-        dst: Option<Var>,
+        dsts: Vec<Var>,
     },
     /// Call through table entry `index` (at `table_addr`, `table_size` entries of 8 bytes: code
     /// address with the Thumb bit, or 0 for null; signature id). Traps when `index` is out of
@@ -223,7 +223,7 @@ pub enum IrInst {
         table_size: u32,
         index: Operand,
         args: Vec<Operand>,
-        dst: Option<Var>,
+        dsts: Vec<Var>,
     },
     /// Branch to `targets[index]`, or to `default` when `index` is out of range (unsigned).
     BranchTable {
@@ -311,7 +311,8 @@ pub enum IrInst {
         delta: Operand,
         max_pages: u32,
     },
-    Return(Option<Operand>),
+    /// Return the function's results (none, one, or several).
+    Return(Vec<Operand>),
     Trap(TrapCode),
 }
 
@@ -335,7 +336,8 @@ macro_rules! defined_var {
             | IrInst::Eqz64 { dst, .. }
             | IrInst::Wrap { dst, .. }
             | IrInst::Extend { dst, .. } => Some(dst),
-            IrInst::Call { dst, .. } | IrInst::CallIndirect { dst, .. } => dst.$as(),
+            // A call with several results has no single destination to retarget.
+            IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } if dsts.len() == 1 => dsts.$as(),
             _ => None,
         }
     };
@@ -365,7 +367,7 @@ impl IrInst {
                 vec![Operand::Var(*a)]
             }
             IrInst::Extend { a, .. } => vec![*a],
-            IrInst::Return(Some(v)) => vec![*v],
+            IrInst::Return(values) => values.clone(),
             _ => vec![],
         };
         ops.into_iter().filter_map(Operand::var).collect()
@@ -383,12 +385,20 @@ impl IrInst {
     }
 
     pub fn def(&self) -> Option<Var> {
-        defined_var!(self, as_ref).copied()
+        defined_var!(self, first).copied()
+    }
+
+    /// Every variable the instruction defines.
+    pub fn defs(&self) -> Vec<Var> {
+        match self {
+            IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } => dsts.clone(),
+            other => other.def().into_iter().collect(),
+        }
     }
 
     /// The variable this instruction defines, for retargeting it.
     pub fn def_mut(&mut self) -> Option<&mut Var> {
-        defined_var!(self, as_mut)
+        defined_var!(self, first_mut)
     }
 }
 
@@ -397,8 +407,13 @@ pub struct IrFunction {
     pub name: String,
     pub params: u32,
     pub has_result: bool,
-    /// The result's type, if any.
+    /// The result's type, if there is exactly one.
     pub result: Option<Ty>,
+    /// Every result's type.
+    pub results: Vec<Ty>,
+    /// With several results: the local holding the caller's result-area address (a hidden first
+    /// argument in R0, AAPCS's convention for a composite result), live from entry.
+    pub ret_ptr: Option<Var>,
     /// Kind of every variable, indexed by `Var.0`. Locals come first.
     pub vars: Vec<VarKind>,
     /// Type of every variable, indexed by `Var.0`.

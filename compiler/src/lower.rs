@@ -13,7 +13,7 @@
 //!   (locals in their home slot, temporaries in their spill slot). Branches store dirty values
 //!   before they jump; this is also what keeps values correct across loop back-edges.
 
-use crate::abi::{arg_locations, ArgLoc};
+use crate::abi::{arg_locations, result_layout, ArgLoc};
 use crate::ir::*;
 use crate::thumb::{
     Cond, DpOp, Imm12, Inst, ItPattern, Label, LoadKind, MemOffset, ModImm, Reg, ShiftAmount, ShiftOp,
@@ -111,7 +111,11 @@ impl Liveness {
             for v in inst.uses() {
                 uses[v.0 as usize].push(pos as u32);
             }
-            if let Some(d) = inst.def() {
+            // Every return writes the results through the result-area address.
+            if let (IrInst::Return(_), Some(p)) = (inst, f.ret_ptr) {
+                uses[p.0 as usize].push(pos as u32);
+            }
+            for d in inst.defs() {
                 first_def[d.0 as usize].get_or_insert(pos as u32);
             }
         }
@@ -134,11 +138,10 @@ impl Liveness {
                     // first read, which then sees the zero they start with).
                     if let Some(end) = local_end[i] {
                         let first_use = uses[i][0];
-                        let start = if matches!(kind, VarKind::Local(idx) if *idx < f.params) {
-                            0
-                        } else {
-                            first_def[i].map_or(first_use, |d| d.min(first_use))
-                        };
+                        let from_entry = matches!(kind, VarKind::Local(idx) if *idx < f.params)
+                            || f.ret_ptr == Some(Var(i as u32));
+                        let start =
+                            if from_entry { 0 } else { first_def[i].map_or(first_use, |d| d.min(first_use)) };
                         delta[start as usize] += 1;
                         delta[end as usize + 1] -= 1;
                     }
@@ -243,6 +246,8 @@ pub struct Lowerer<'a> {
     local_home: Vec<u32>,
     /// Free two-word spill slots (for i64 temporaries).
     free_pairs: Vec<u32>,
+    /// Frame word where the result area of calls with several results starts.
+    sret_base: u32,
 }
 
 pub fn lower(
@@ -267,13 +272,27 @@ pub fn lower(
         })
         .max()
         .unwrap_or(0);
+    // Result areas of calls with several results sit above the outgoing arguments, 8-aligned.
+    let sret_words = f
+        .insts
+        .iter()
+        .filter_map(|i| match i {
+            IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } if dsts.len() > 1 => {
+                Some(result_layout(&dsts.iter().map(|d| f.types[d.0 as usize]).collect::<Vec<_>>()).1 / 4)
+            }
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let sret_base = if sret_words > 0 { out_words.next_multiple_of(2) } else { out_words };
+    let locals_base = sret_base + sret_words;
     let mut local_home = Vec::with_capacity(f.num_locals as usize);
     let mut local_words = 0u64;
     for i in 0..f.num_locals {
-        local_home.push(out_words + local_words as u32);
+        local_home.push(locals_base + local_words as u32);
         local_words += f.types[i as usize].words() as u64;
-        if (out_words as u64 + local_words) * 4 > MAX_FRAME as u64 {
-            return Err(too_large((out_words as u64 + local_words) * 4));
+        if (locals_base as u64 + local_words) * 4 > MAX_FRAME as u64 {
+            return Err(too_large((locals_base as u64 + local_words) * 4));
         }
     }
     let live = Liveness::compute(f);
@@ -284,7 +303,7 @@ pub fn lower(
         regs: vec![None; pool_size],
         vars: vec![VarState::default(); f.vars.len()],
         free_slots: Vec::new(),
-        next_slot: out_words + local_words as u32,
+        next_slot: locals_base + local_words as u32,
         code: Vec::new(),
         labels,
         next_label: f.num_labels,
@@ -297,6 +316,7 @@ pub fn lower(
         trap_stubs: Vec::new(),
         local_home,
         free_pairs: Vec::new(),
+        sret_base,
     };
     l.prologue();
     let mut pos = 0;
@@ -463,10 +483,13 @@ impl Lowerer<'_> {
         }
         // Parameters arrive per AAPCS; stack ones above the saved registers. i32 parameters take
         // pool registers in order while there are some; the rest, and every i64, go home.
-        let (locs, _) = arg_locations(&self.f.types[..self.f.params as usize]);
+        // With several results the result-area address comes first (R0), then the parameters.
+        let incoming: Vec<Var> = self.f.ret_ptr.into_iter().chain((0..self.f.params).map(Var)).collect();
+        let types: Vec<Ty> = incoming.iter().map(|v| self.f.types[v.0 as usize]).collect();
+        let (locs, _) = arg_locations(&types);
         let mut next_pool = 0;
-        for (i, loc) in locs.into_iter().enumerate() {
-            let i = i as u32;
+        for (v, loc) in incoming.into_iter().zip(locs) {
+            let i = v.0;
             let in_pool = next_pool < self.pool.len() && !self.is_i64(Var(i));
             let home = self.home(i);
             let store = |l: &mut Self, rt: Reg, word: u32| {
@@ -530,12 +553,16 @@ impl Lowerer<'_> {
                 )
             })
             .unwrap_or(self.f.insts.len());
-        let zeroed: Vec<u32> =
-            (self.f.params..self.f.num_locals).filter(|i| self.reads_initial_zero(*i, entry_end)).collect();
+        let zeroed: Vec<u32> = (self.f.params..self.f.num_locals)
+            .filter(|i| self.f.ret_ptr != Some(Var(*i)) && self.reads_initial_zero(*i, entry_end))
+            .collect();
         if !zeroed.is_empty() {
             self.emit(Inst::MovImm { s: false, rd: Reg::R0, imm: modimm(0) });
         }
         for i in self.f.params..self.f.num_locals {
+            if self.f.ret_ptr == Some(Var(i)) {
+                continue; // arrived as an argument above
+            }
             if zeroed.contains(&i) {
                 for word in 0..self.f.types[i as usize].words() {
                     let offset = sp_offset(self.home(i) + word);
@@ -968,17 +995,17 @@ impl Lowerer<'_> {
                     offset: MemOffset::new(0).unwrap(),
                 });
             }
-            IrInst::Call { func, args, dst } => {
-                let locs = self.arg_locs(&args);
+            IrInst::Call { func, args, dsts } => {
+                let (args, locs) = self.call_args(&args, &dsts);
                 self.stack_args(&args, &locs);
                 self.register_args(&args, &locs);
                 self.free_dead(pos);
                 // Pool registers are callee-saved: resident values survive the call.
                 self.code.push(Emit::Call(func));
-                self.call_result(dst, pos);
+                self.call_results(&dsts, pos);
             }
-            IrInst::CallIndirect { sig, table_addr, table_size, index, args, dst } => {
-                let locs = self.arg_locs(&args);
+            IrInst::CallIndirect { sig, table_addr, table_size, index, args, dsts } => {
+                let (args, locs) = self.call_args(&args, &dsts);
                 self.stack_args(&args, &locs);
                 // The entry is checked while R0–R3 are still free; LR then holds the target.
                 let ri = self.operand_into(index, Reg::Lr);
@@ -1014,7 +1041,7 @@ impl Lowerer<'_> {
                 self.register_args(&args, &locs);
                 self.free_dead(pos);
                 self.emit(Inst::Blx { rm: Reg::Lr });
-                self.call_result(dst, pos);
+                self.call_results(&dsts, pos);
             }
             IrInst::BranchTable { index, targets, default } => {
                 let labels: Vec<Label> = targets.iter().map(|t| self.labels[t.0 as usize]).collect();
@@ -1123,9 +1150,35 @@ impl Lowerer<'_> {
                 self.code.push(Emit::Bind(done));
                 self.after_def(dst, pos);
             }
-            IrInst::Return(value) => {
-                if let Some(v) = value {
-                    let r = self.operand_into(v, Reg::R0);
+            IrInst::Return(values) => {
+                if let Some(ptr) = self.f.ret_ptr {
+                    // Several results: stored to the caller's area (its address in R12).
+                    let types: Vec<Ty> = operand_types(self.f, &values);
+                    let (offsets, _) = result_layout(&types);
+                    let rp = self.operand_into(Operand::Var(ptr), EXPANSION);
+                    for ((v, ty), off) in values.iter().zip(&types).zip(offsets) {
+                        let at = |k: u32| MemOffset::new((off + 4 * k) as i32).expect("small result area");
+                        if *ty == Ty::I64 {
+                            self.load_pair(v.var().expect("i64 values are variables"), Reg::R0, Reg::R1);
+                            self.emit(Inst::Store {
+                                kind: StoreKind::Word,
+                                rt: Reg::R0,
+                                rn: rp,
+                                offset: at(0),
+                            });
+                            self.emit(Inst::Store {
+                                kind: StoreKind::Word,
+                                rt: Reg::R1,
+                                rn: rp,
+                                offset: at(1),
+                            });
+                        } else {
+                            let r = self.operand_into(*v, Reg::R0);
+                            self.emit(Inst::Store { kind: StoreKind::Word, rt: r, rn: rp, offset: at(0) });
+                        }
+                    }
+                } else if let Some(v) = values.first() {
+                    let r = self.operand_into(*v, Reg::R0);
                     if r != Reg::R0 {
                         self.emit(Inst::Mov { rd: Reg::R0, rm: r });
                     }
@@ -1151,14 +1204,24 @@ impl Lowerer<'_> {
         }
     }
 
-    fn arg_locs(&self, args: &[Operand]) -> Vec<ArgLoc> {
-        arg_locations(&operand_types(self.f, args)).0
+    /// A call's arguments and where they go; with several results the result area's address
+    /// comes first (a hidden argument, `None` here).
+    fn call_args(&self, args: &[Operand], dsts: &[Var]) -> (Vec<Option<Operand>>, Vec<ArgLoc>) {
+        let hidden = dsts.len() > 1;
+        let mut types = operand_types(self.f, args);
+        if hidden {
+            types.insert(0, Ty::I32);
+        }
+        let all = hidden.then_some(None).into_iter().chain(args.iter().map(|a| Some(*a))).collect();
+        (all, arg_locations(&types).0)
     }
 
     /// Outgoing stack arguments, stored through R12 at the bottom of the frame.
-    fn stack_args(&mut self, args: &[Operand], locs: &[ArgLoc]) {
+    fn stack_args(&mut self, args: &[Option<Operand>], locs: &[ArgLoc]) {
         let at = |word: u32| MemOffset::new(4 * word as i32).expect("the out-args area is in the frame");
         for (a, loc) in args.iter().zip(locs) {
+            // The hidden result-area argument is always first, in R0.
+            let Some(a) = a else { continue };
             match *loc {
                 ArgLoc::Stack(word) => {
                     let r = self.operand_into(*a, EXPANSION);
@@ -1187,8 +1250,13 @@ impl Lowerer<'_> {
 
     /// Register arguments into R0–R3: each is loaded straight into its own registers, so none of
     /// them holds a value another needs.
-    fn register_args(&mut self, args: &[Operand], locs: &[ArgLoc]) {
+    fn register_args(&mut self, args: &[Option<Operand>], locs: &[ArgLoc]) {
         for (a, loc) in args.iter().zip(locs) {
+            let Some(a) = a else {
+                let imm = crate::thumb::Imm12::new(4 * self.sret_base).expect("inside the frame");
+                self.emit(Inst::AddW { rd: Reg::R0, rn: Reg::Sp, imm });
+                continue;
+            };
             match *loc {
                 ArgLoc::Reg(target) => {
                     let r = self.operand_into(*a, target);
@@ -1202,8 +1270,33 @@ impl Lowerer<'_> {
         }
     }
 
-    /// The call's result, from R0 (an i64 from R0:R1). A result nobody reads (`call` + `drop`)
-    /// takes no register.
+    /// The call's results: one from R0 (an i64 from R0:R1), several from the result area. A
+    /// result nobody reads (`call` + `drop`) takes no register.
+    fn call_results(&mut self, dsts: &[Var], pos: u32) {
+        if dsts.len() > 1 {
+            let types: Vec<Ty> = dsts.iter().map(|d| self.f.types[d.0 as usize]).collect();
+            let (offsets, _) = result_layout(&types);
+            for (d, off) in dsts.iter().zip(offsets) {
+                if self.live.uses[d.0 as usize].is_empty() {
+                    continue;
+                }
+                let base = self.sret_base;
+                let word = |k: u32| sp_offset(base + off / 4 + k);
+                if self.is_i64(*d) {
+                    self.emit(Inst::Load { kind: LoadKind::Word, rt: Reg::R0, rn: Reg::Sp, offset: word(0) });
+                    self.emit(Inst::Load { kind: LoadKind::Word, rt: Reg::R1, rn: Reg::Sp, offset: word(1) });
+                    self.def_pair(*d, pos, Reg::R0, Reg::R1);
+                } else {
+                    let rd = self.def(*d, pos);
+                    self.emit(Inst::Load { kind: LoadKind::Word, rt: rd, rn: Reg::Sp, offset: word(0) });
+                    self.after_def(*d, pos);
+                }
+            }
+            return;
+        }
+        self.call_result(dsts.first().copied(), pos);
+    }
+
     fn call_result(&mut self, dst: Option<Var>, pos: u32) {
         if let Some(dst) = dst.filter(|d| !self.live.uses[d.0 as usize].is_empty()) {
             if self.is_i64(dst) {

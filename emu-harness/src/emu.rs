@@ -49,6 +49,24 @@ pub struct Emulator {
     garbage: Vec<u8>,
 }
 
+/// Where a function with several results stores them (the 256 bytes above the initial SP).
+const RESULT_AREA: u32 = STACK_TOP + 0x10;
+const RESULT_AREA_SIZE: usize = 0xE0;
+
+/// Byte offsets of values laid out like a C struct: i32 on 4, i64 on 8 bytes.
+fn struct_offsets(types: &[Ty]) -> Vec<u32> {
+    let mut at = 0;
+    types
+        .iter()
+        .map(|t| {
+            let size = if *t == Ty::I64 { 8 } else { 4 };
+            at = at.div_ceil(size) * size;
+            at += size;
+            at - size
+        })
+        .collect()
+}
+
 /// Bytes below SP overwritten with garbage before each call (covers frames up to this size).
 const STACK_GARBAGE: usize = 1024;
 
@@ -202,7 +220,7 @@ impl Emulator {
 
     /// Calls the function at `addr` with `args` placed per AAPCS (written here independently of
     /// the compiler's own `abi` module), within `budget` instructions.
-    pub fn call(&mut self, addr: u32, args: &[Value], result_ty: Option<Ty>, budget: u64) -> Outcome {
+    pub fn call(&mut self, addr: u32, args: &[Value], results: &[Ty], budget: u64) -> Outcome {
         self.calls += 1;
         let uc = &mut self.uc;
         let mut canaries = [0u32; 8];
@@ -221,6 +239,18 @@ impl Emulator {
         let mut regs: [Option<u32>; 4] = [None; 4];
         let mut stack_words: Vec<u32> = Vec::new();
         let mut ncrn = 0;
+        // Several results: the address of a result area, laid out like a struct (i32 4-byte,
+        // i64 8-byte aligned), is a hidden first argument; the area starts as garbage.
+        let result_offsets = struct_offsets(results);
+        if results.len() > 1 {
+            let size = result_offsets.last().map_or(0, |o| o + 8) as usize;
+            if size > RESULT_AREA_SIZE {
+                return Outcome::EmulatorError { message: "result area too small for this many results" };
+            }
+            let _ = uc.mem_write(RESULT_AREA as u64, &self.garbage[..size]);
+            regs[0] = Some(RESULT_AREA);
+            ncrn = 1;
+        }
         for a in args {
             match *a {
                 Value::I32(v) if ncrn < 4 => {
@@ -295,8 +325,24 @@ impl Emulator {
         }
         let r0 = uc.reg_read(RegisterARM::R0).unwrap_or(0) & 0xFFFF_FFFF;
         let r1 = uc.reg_read(RegisterARM::R1).unwrap_or(0) & 0xFFFF_FFFF;
-        let value = result_ty.map(|ty| Value::of(ty, r1 << 32 | r0));
-        Outcome::Returned { value }
+        let values = match results {
+            [] => Vec::new(),
+            [ty] => vec![Value::of(*ty, r1 << 32 | r0)],
+            _ => {
+                let mut area = vec![0u8; RESULT_AREA_SIZE];
+                let _ = uc.mem_read(RESULT_AREA as u64, &mut area);
+                results
+                    .iter()
+                    .zip(&result_offsets)
+                    .map(|(ty, off)| {
+                        let at = *off as usize;
+                        let bits = u64::from_le_bytes(area[at..at + 8].try_into().expect("8 bytes"));
+                        Value::of(*ty, bits)
+                    })
+                    .collect()
+            }
+        };
+        Outcome::Returned { values }
     }
 }
 

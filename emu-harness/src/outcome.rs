@@ -97,12 +97,12 @@ impl TrapKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Outcome {
-    /// Returned; the result if the function has one.
+    /// Returned, with the function's results (none, one or several).
     Returned {
-        value: Option<Value>,
+        values: Vec<Value>,
     },
     Trapped {
         trap: TrapKind,
@@ -146,8 +146,15 @@ pub enum AbiViolation {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Outcome::Returned { value: Some(v) } => write!(f, "returned {v}"),
-            Outcome::Returned { value: None } => write!(f, "returned"),
+            Outcome::Returned { values } => match values.as_slice() {
+                [] => write!(f, "returned"),
+                [v] => write!(f, "returned {v}"),
+                vs => write!(
+                    f,
+                    "returned ({})",
+                    vs.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+            },
             Outcome::Trapped { trap } => write!(f, "trap {trap:?}"),
             Outcome::BudgetExhausted { budget } => write!(f, "budget of {budget} exhausted"),
             Outcome::MemoryFault { access, pc } => {

@@ -168,7 +168,7 @@ impl ReferenceInstance {
     }
 
     /// Calls export `name` with integer arguments and `fuel`.
-    pub fn call(&mut self, name: &str, args: &[Value], result: Option<Ty>, fuel: u64) -> Outcome {
+    pub fn call(&mut self, name: &str, args: &[Value], results: &[Ty], fuel: u64) -> Outcome {
         let Some(func) = self.instance.get_func(&mut self.store, name) else {
             return Outcome::EmulatorError { message: "reference: no such export" };
         };
@@ -180,7 +180,7 @@ impl ReferenceInstance {
                 Value::I64(v) => Val::I64(v as i64),
             })
             .collect();
-        let mut results: Vec<Val> = result
+        let mut results: Vec<Val> = results
             .iter()
             .map(|t| match t {
                 Ty::I32 => Val::I32(0),
@@ -189,11 +189,14 @@ impl ReferenceInstance {
             .collect();
         match func.call(&mut self.store, &params, &mut results) {
             Ok(()) => Outcome::Returned {
-                value: results.first().and_then(|v| match v {
-                    Val::I32(x) => Some(Value::I32(*x as u32)),
-                    Val::I64(x) => Some(Value::I64(*x as u64)),
-                    _ => None,
-                }),
+                values: results
+                    .iter()
+                    .filter_map(|v| match v {
+                        Val::I32(x) => Some(Value::I32(*x as u32)),
+                        Val::I64(x) => Some(Value::I64(*x as u64)),
+                        _ => None,
+                    })
+                    .collect(),
             },
             Err(e) => match e.downcast_ref::<Trap>() {
                 Some(Trap::OutOfFuel) => Outcome::BudgetExhausted { budget: fuel },

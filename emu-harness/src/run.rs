@@ -360,8 +360,7 @@ impl Runner {
         };
         let wanted = match &a.expect {
             Expect::Nothing => expected.to_string(),
-            Expect::Return(Some(v)) => format!("assertion: returns {v}"),
-            Expect::Return(None) => "assertion: returns".into(),
+            Expect::Return(values) => format!("assertion: {}", Outcome::Returned { values: values.clone() }),
             Expect::Trap(m) => format!("assertion: traps \"{m}\""),
         };
         report.assertion_mismatches += (verdict == Verdict::Mismatch) as usize;
@@ -389,10 +388,10 @@ impl Runner {
         fuel: u64,
         budget: u64,
     ) -> (Outcome, Outcome, Option<String>) {
-        let expected = reference.call(&func.name, args, func.result, fuel);
+        let expected = reference.call(&func.name, args, &func.results, fuel);
         let emulated = match expected {
             Outcome::BudgetExhausted { .. } => Outcome::NotRun,
-            _ => self.emu.call(func.addr, args, func.result, budget),
+            _ => self.emu.call(func.addr, args, &func.results, budget),
         };
         if judge(&expected, &emulated) == Verdict::Inconclusive {
             self.copy_state(reference);
@@ -470,7 +469,7 @@ fn finish(report: &mut FunctionReport, compiled: &CompiledModule) {
 
 fn satisfies(outcome: &Outcome, expect: &Expect) -> bool {
     match (expect, outcome) {
-        (Expect::Return(v), Outcome::Returned { value }) => v == value,
+        (Expect::Return(v), Outcome::Returned { values }) => v == values,
         (Expect::Trap(msg), Outcome::Trapped { trap }) => trap.matches_message(msg),
         _ => false,
     }

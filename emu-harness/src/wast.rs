@@ -18,7 +18,7 @@ use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastRet};
 pub enum Expect {
     /// `invoke`: only that it does not disagree with the reference.
     Nothing,
-    Return(Option<Value>),
+    Return(Vec<Value>),
     Trap(String),
 }
 
@@ -121,13 +121,16 @@ fn add_directive(script: &mut Script, directive: WastDirective<'_>, line: usize)
         WastDirective::Invoke(inv) => push(script, line, inv, Expect::Nothing),
         WastDirective::AssertReturn { exec, results, .. } => {
             let inv = invoke_of(exec)?;
-            let expect = match results.as_slice() {
-                [] => Expect::Return(None),
-                [WastRet::Core(WastRetCore::I32(v))] => Expect::Return(Some(Value::I32(*v as u32))),
-                [WastRet::Core(WastRetCore::I64(v))] => Expect::Return(Some(Value::I64(*v as u64))),
-                [r] => return Err(ret_type(r).into()),
-                _ => return Err("multi-value".into()),
-            };
+            let expect = Expect::Return(
+                results
+                    .iter()
+                    .map(|r| match r {
+                        WastRet::Core(WastRetCore::I32(v)) => Ok(Value::I32(*v as u32)),
+                        WastRet::Core(WastRetCore::I64(v)) => Ok(Value::I64(*v as u64)),
+                        r => Err(ret_type(r).to_string()),
+                    })
+                    .collect::<Result<_, _>>()?,
+            );
             push(script, line, inv, expect)
         }
         WastDirective::AssertTrap { exec, message, .. } => {

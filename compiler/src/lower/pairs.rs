@@ -179,7 +179,11 @@ impl Lowerer<'_> {
                     offset: MemOffset::new(4).unwrap(),
                 });
             }
-            IrInst::Return(Some(Operand::Var(v))) if self.is_i64(v) => {
+            IrInst::Return(ref values)
+                if self.f.ret_ptr.is_none()
+                    && values.first().and_then(|v| v.var()).is_some_and(|v| self.is_i64(v)) =>
+            {
+                let v = values[0].var().expect("checked");
                 self.load_pair(v, R0, R1);
                 self.code.push(Emit::Epilogue);
                 self.free_dead(pos);
