@@ -55,7 +55,7 @@ const RESULT_AREA_SIZE: usize = 0xE0;
 
 /// Byte offsets of values laid out like a C struct: i32 on 4, i64 on 8 bytes.
 fn struct_offsets(types: &[Ty]) -> Vec<u32> {
-    let mut at = 0;
+    let mut at = 0u32;
     types
         .iter()
         .map(|t| {
