@@ -66,8 +66,9 @@ pub struct FuncSource {
     pub ir: Result<IrFunction, CompileError>,
 }
 
-/// Most parameters a function may take: four in R0–R3, the rest on the stack (AAPCS).
-pub const MAX_PARAMS: usize = 16;
+/// Most parameters a function may take: four in R0–R3, the rest on the stack (AAPCS). Each
+/// stack word must be reachable by a 12-bit offset; a caller's frame holds its outgoing ones.
+pub const MAX_PARAMS: usize = 1000;
 
 pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo, CompileError> {
     Validator::new().validate_all(wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;

@@ -302,8 +302,19 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
                 }
                 lower::Emit::IncomingArg { rt, index } => {
                     let off = lowered.frame_bytes + pushed + 4 * index;
-                    let offset = thumb::MemOffset::new(off as i32).expect("frame size bounded by MAX_FRAME");
-                    asm.emit(Inst::Load { kind: thumb::LoadKind::Word, rt: *rt, rn: Reg::Sp, offset });
+                    let word = thumb::LoadKind::Word;
+                    match thumb::MemOffset::new(off as i32) {
+                        Some(offset) => asm.emit(Inst::Load { kind: word, rt: *rt, rn: Reg::Sp, offset }),
+                        None => {
+                            // Far up the caller's argument area: address its start first.
+                            let base = thumb::Imm12::new(lowered.frame_bytes + pushed)
+                                .expect("frame bounded by MAX_FRAME");
+                            let offset =
+                                thumb::MemOffset::new(4 * *index as i32).expect("at most 1,000 parameters");
+                            asm.emit(Inst::AddW { rd: *rt, rn: Reg::Sp, imm: base });
+                            asm.emit(Inst::Load { kind: word, rt: *rt, rn: *rt, offset });
+                        }
+                    }
                 }
             }
         }

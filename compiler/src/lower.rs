@@ -286,6 +286,19 @@ pub fn lower(
         .unwrap_or(0);
     let sret_base = if sret_words > 0 { out_words.next_multiple_of(2) } else { out_words };
     let locals_base = sret_base + sret_words;
+    // Incoming stack arguments are read at 12-bit offsets from the start of their area.
+    let incoming: Vec<Ty> =
+        f.ret_ptr.iter().map(|_| Ty::I32).chain(f.types[..f.params as usize].iter().copied()).collect();
+    let incoming_words = arg_locations(&incoming).1;
+    if incoming_words * 4 > 4095 {
+        return Err(CompileError::Unsupported {
+            function: f.name.clone(),
+            what: format!("parameters taking {} bytes of stack (at most 4095)", incoming_words * 4),
+        });
+    }
+    if locals_base as u64 * 4 > MAX_FRAME as u64 {
+        return Err(too_large(locals_base as u64 * 4));
+    }
     let mut local_home = Vec::with_capacity(f.num_locals as usize);
     let mut local_words = 0u64;
     for i in 0..f.num_locals {
