@@ -8,11 +8,13 @@
 //! - [`wast`]: `.wast` scripts as input (module + assertions).
 //! - [`state`]: which functions may change memory; how two memories differ.
 //! - [`run`]: the differential run over files; [`report`]: its text and JSON output.
+//! - [`matrix`]: the same inputs under several compile configurations, and which disagree.
 //! - [`sizes`]: code size of the pool allocator against the baseline strategy.
 //! - [`bench`]: compile speed against wasmtime's Cranelift.
 
 pub mod bench;
 pub mod emu;
+pub mod matrix;
 pub mod outcome;
 pub mod reference;
 pub mod report;

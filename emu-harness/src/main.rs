@@ -102,6 +102,11 @@ enum Command {
         /// Also write the JSON report to this file (atomically).
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Run every function under each compile configuration (pool sizes 5..1, baseline, CPU
+        /// M3/M4/M7), each against the reference, and report which configurations disagree.
+        /// `--pool-size`, `--strategy` and `--cpu` are ignored.
+        #[arg(long)]
+        matrix: bool,
         #[command(flatten)]
         flags: CompileFlags,
     },
@@ -128,10 +133,14 @@ fn main() {
         }
         Command::Sizes { paths, all } => sizes_cmd(paths, all),
         Command::BenchCompile { paths, rounds } => bench_compile_cmd(paths, rounds),
-        Command::Run { paths, vectors, seed, function, json, report, flags } => {
+        Command::Run { paths, vectors, seed, function, json, report, matrix, flags } => {
             let config =
                 RunConfig { vectors, seed, function, compile: flags.options(), ..RunConfig::default() };
-            run_cmd(paths, config, json, report)
+            if matrix {
+                matrix_cmd(paths, config, json, report)
+            } else {
+                run_cmd(paths, config, json, report)
+            }
         }
     });
 }
@@ -250,6 +259,75 @@ fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {
         median
     );
     exit::OK
+}
+
+fn matrix_cmd(paths: Vec<PathBuf>, config: RunConfig, json: bool, report_path: Option<PathBuf>) -> i32 {
+    let inputs = match inputs(paths) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let mut details = Vec::new();
+    let result = emu_harness::matrix::run_matrix(&inputs, &config, |cfg, file| {
+        if let Some(e) = &file.error {
+            details.push(format!("error: {}: {e} [{}]", file.file, cfg.label));
+        }
+        for f in file.functions.iter().filter(|f| f.status == Status::Mismatch) {
+            let run_config = RunConfig { compile: cfg.compile, ..config.clone() };
+            details.push(format!(
+                "[{}] {}\n{}",
+                cfg.label,
+                function_line(f),
+                mismatch_details(f, &run_config)
+            ));
+        }
+    });
+    let matrix = match result {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: cannot start the emulator: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    if json {
+        println!("{}", matrix.to_json());
+    } else {
+        for d in &details {
+            println!("{d}");
+        }
+        for d in &matrix.disagreements {
+            let bad: Vec<String> = d
+                .statuses
+                .iter()
+                .filter(|(_, s)| *s != Status::Match)
+                .map(|(l, s)| {
+                    format!("{l}: {}", serde_json::to_string(s).unwrap_or_default().trim_matches('"'))
+                })
+                .collect();
+            let good = d.with(Status::Match);
+            println!(
+                "DISAGREE     {} :: {}  {}; match in: {}",
+                d.file,
+                d.function,
+                bad.join(", "),
+                good.join(", ")
+            );
+        }
+        for run in &matrix.runs {
+            println!("[{}] {}", run.label, summary_line(&run.report));
+        }
+        println!(
+            "matrix: {} configurations, {} functions not matching in every one",
+            matrix.runs.len(),
+            matrix.disagreements.len()
+        );
+    }
+    if let Some(p) = report_path {
+        if let Err(e) = write_atomically(&p, matrix.to_json().as_bytes()) {
+            eprintln!("error: {}: {e}", p.display());
+            return exit::BAD_INPUT;
+        }
+    }
+    matrix.exit_code()
 }
 
 fn run_cmd(paths: Vec<PathBuf>, config: RunConfig, json: bool, report_path: Option<PathBuf>) -> i32 {

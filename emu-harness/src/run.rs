@@ -488,7 +488,7 @@ fn record(report: &mut FunctionReport, verdict: Verdict, detail: impl FnOnce() -
     }
 }
 
-fn empty_report() -> FunctionReport {
+pub(crate) fn empty_report() -> FunctionReport {
     FunctionReport {
         file: String::new(),
         function: String::new(),

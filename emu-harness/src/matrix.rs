@@ -1,0 +1,181 @@
+//! N-version runs: the same inputs under several compile configurations, each against the
+//! reference, and which configurations disagree. A function that matches with a large pool
+//! and mismatches with a small one points at the allocator's spill path; one that mismatches
+//! only on one CPU points at an encoding that CPU treats differently.
+
+use crate::report::{Report, SCHEMA_VERSION};
+use crate::run::{FileReport, RunConfig, Runner, Status};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use wasm2thumb::{CompileOptions, Cpu, Strategy};
+
+/// One compile configuration of the matrix.
+#[derive(Clone, Debug)]
+pub struct MatrixConfig {
+    pub label: String,
+    pub compile: CompileOptions,
+}
+
+/// The pool allocator with pool sizes 5 down to 1 and the baseline strategy on the Cortex-M4,
+/// then the pool allocator on the M3 and the M7.
+pub fn configurations(base: &CompileOptions) -> Vec<MatrixConfig> {
+    let mut out = Vec::new();
+    for pool_size in (1..=5).rev() {
+        out.push(MatrixConfig {
+            label: format!("pool={pool_size}"),
+            compile: CompileOptions { pool_size, strategy: Strategy::Pool, cpu: Cpu::CortexM4, ..*base },
+        });
+    }
+    out.push(MatrixConfig {
+        label: "baseline".into(),
+        compile: CompileOptions { strategy: Strategy::Baseline, cpu: Cpu::CortexM4, ..*base },
+    });
+    for (label, cpu) in [("m3", Cpu::CortexM3), ("m7", Cpu::CortexM7)] {
+        out.push(MatrixConfig {
+            label: label.into(),
+            compile: CompileOptions { pool_size: 5, strategy: Strategy::Pool, cpu, ..*base },
+        });
+    }
+    out
+}
+
+/// A function whose status is not `match` in every configuration.
+#[derive(Clone, Debug, Serialize)]
+pub struct Disagreement {
+    pub file: String,
+    pub function: String,
+    /// Status per configuration label, in matrix order.
+    pub statuses: Vec<(String, Status)>,
+}
+
+impl Disagreement {
+    /// Labels of the configurations with the given status.
+    pub fn with(&self, status: Status) -> Vec<&str> {
+        self.statuses.iter().filter(|(_, s)| *s == status).map(|(l, _)| l.as_str()).collect()
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MatrixRun {
+    pub label: String,
+    pub report: Report,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MatrixReport {
+    pub schema_version: u32,
+    pub runs: Vec<MatrixRun>,
+    pub disagreements: Vec<Disagreement>,
+}
+
+impl MatrixReport {
+    /// The most severe exit code of any configuration.
+    pub fn exit_code(&self) -> i32 {
+        let codes: Vec<i32> = self.runs.iter().map(|r| r.report.exit_code()).collect();
+        [crate::exit::MISMATCH, crate::exit::BAD_INPUT, crate::exit::INCONCLUSIVE]
+            .into_iter()
+            .find(|c| codes.contains(c))
+            .unwrap_or(crate::exit::OK)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("report serializes")
+    }
+}
+
+/// Runs `inputs` under every configuration; `on_file` sees each file's report as it is done.
+pub fn run_matrix(
+    inputs: &[PathBuf],
+    base: &RunConfig,
+    mut on_file: impl FnMut(&MatrixConfig, &FileReport),
+) -> Result<MatrixReport, String> {
+    let mut runs = Vec::new();
+    for cfg in configurations(&base.compile) {
+        let config = RunConfig { compile: cfg.compile, ..base.clone() };
+        let mut runner = Runner::new(config.clone())?;
+        let files: Vec<FileReport> = inputs
+            .iter()
+            .map(|input| {
+                let f = runner.run_file(input);
+                on_file(&cfg, &f);
+                f
+            })
+            .collect();
+        runs.push(MatrixRun { label: cfg.label.clone(), report: Report::new(&config, files) });
+    }
+    Ok(MatrixReport { schema_version: SCHEMA_VERSION, disagreements: disagreements(&runs), runs })
+}
+
+fn disagreements(runs: &[MatrixRun]) -> Vec<Disagreement> {
+    // A script may define the same name in several modules: the n-th occurrence of a name in a
+    // file is the same function in every run (files are run in the same order).
+    type Key = (String, String, usize);
+    let mut by_function: BTreeMap<Key, Vec<(String, Status)>> = BTreeMap::new();
+    for run in runs {
+        for file in &run.report.files {
+            let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+            for f in &file.functions {
+                let n = seen.entry(f.function.as_str()).or_default();
+                by_function
+                    .entry((f.file.clone(), f.function.clone(), *n))
+                    .or_default()
+                    .push((run.label.clone(), f.status));
+                *n += 1;
+            }
+        }
+    }
+    by_function
+        .into_iter()
+        .filter(|(_, statuses)| {
+            statuses.iter().any(|(_, s)| *s != Status::Match) || statuses.len() != runs.len()
+        })
+        .map(|((file, function, _), statuses)| Disagreement { file, function, statuses })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::FunctionReport;
+
+    fn run(label: &str, statuses: &[(&str, Status)]) -> MatrixRun {
+        let functions: Vec<FunctionReport> = statuses
+            .iter()
+            .map(|(name, status)| FunctionReport {
+                file: "f.wast".into(),
+                function: name.to_string(),
+                status: *status,
+                ..crate::run::empty_report()
+            })
+            .collect();
+        let file = FileReport { file: "f.wast".into(), error: None, functions, skipped: Default::default() };
+        MatrixRun { label: label.into(), report: Report::new(&RunConfig::default(), vec![file]) }
+    }
+
+    #[test]
+    fn a_mismatch_in_small_pools_only_is_localized() {
+        let runs = vec![
+            run("pool=5", &[("a", Status::Match), ("b", Status::Match), ("b", Status::Match)]),
+            run("pool=1", &[("a", Status::Mismatch), ("b", Status::Match), ("b", Status::Match)]),
+            run("baseline", &[("a", Status::Match), ("b", Status::Match), ("b", Status::Inconclusive)]),
+        ];
+        let d = disagreements(&runs);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!(d[0].function, "a");
+        assert_eq!(d[0].with(Status::Mismatch), vec!["pool=1"]);
+        assert_eq!(d[0].with(Status::Match), vec!["pool=5", "baseline"]);
+        // The second `b` (another module in the same script) is told apart from the first.
+        assert_eq!(d[1].function, "b");
+        assert_eq!(d[1].with(Status::Inconclusive), vec!["baseline"]);
+        let report = MatrixReport { schema_version: SCHEMA_VERSION, runs, disagreements: d };
+        assert_eq!(report.exit_code(), crate::exit::MISMATCH);
+    }
+
+    #[test]
+    fn the_matrix_covers_every_pool_size_the_baseline_and_each_cpu() {
+        let labels: Vec<String> =
+            configurations(&CompileOptions::default()).into_iter().map(|c| c.label).collect();
+        assert_eq!(labels, ["pool=5", "pool=4", "pool=3", "pool=2", "pool=1", "baseline", "m3", "m7"]);
+    }
+}
