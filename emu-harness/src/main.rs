@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use emu_harness::exit;
 use emu_harness::report::{function_line, mismatch_details, summary_line, write_atomically, Report};
-use emu_harness::run::{collect_inputs, RunConfig, Runner, Status};
+use emu_harness::run::{collect_inputs, RunConfig, Status};
 use std::path::{Path, PathBuf};
 use wasm2thumb::{compile, parse_input, CompileOptions, Cpu, Strategy};
 
@@ -107,6 +107,10 @@ enum Command {
         /// `--pool-size`, `--strategy` and `--cpu` are ignored.
         #[arg(long)]
         matrix: bool,
+        /// Worker threads, each with its own emulator and reference (default: all cores). The
+        /// report is the same whatever the number.
+        #[arg(long)]
+        jobs: Option<usize>,
         #[command(flatten)]
         flags: CompileFlags,
     },
@@ -133,13 +137,14 @@ fn main() {
         }
         Command::Sizes { paths, all } => sizes_cmd(paths, all),
         Command::BenchCompile { paths, rounds } => bench_compile_cmd(paths, rounds),
-        Command::Run { paths, vectors, seed, function, json, report, matrix, flags } => {
+        Command::Run { paths, vectors, seed, function, json, report, matrix, jobs, flags } => {
             let config =
                 RunConfig { vectors, seed, function, compile: flags.options(), ..RunConfig::default() };
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             if matrix {
-                matrix_cmd(paths, config, json, report)
+                matrix_cmd(paths, config, json, report, jobs)
             } else {
-                run_cmd(paths, config, json, report)
+                run_cmd(paths, config, json, report, jobs)
             }
         }
     });
@@ -261,13 +266,19 @@ fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {
     exit::OK
 }
 
-fn matrix_cmd(paths: Vec<PathBuf>, config: RunConfig, json: bool, report_path: Option<PathBuf>) -> i32 {
+fn matrix_cmd(
+    paths: Vec<PathBuf>,
+    config: RunConfig,
+    json: bool,
+    report_path: Option<PathBuf>,
+    jobs: usize,
+) -> i32 {
     let inputs = match inputs(paths) {
         Ok(i) => i,
         Err(code) => return code,
     };
     let mut details = Vec::new();
-    let result = emu_harness::matrix::run_matrix(&inputs, &config, |cfg, file| {
+    let result = emu_harness::matrix::run_matrix(&inputs, &config, jobs, |cfg, file| {
         if let Some(e) = &file.error {
             details.push(format!("error: {}: {e} [{}]", file.file, cfg.label));
         }
@@ -330,12 +341,18 @@ fn matrix_cmd(paths: Vec<PathBuf>, config: RunConfig, json: bool, report_path: O
     matrix.exit_code()
 }
 
-fn run_cmd(paths: Vec<PathBuf>, config: RunConfig, json: bool, report_path: Option<PathBuf>) -> i32 {
+fn run_cmd(
+    paths: Vec<PathBuf>,
+    config: RunConfig,
+    json: bool,
+    report_path: Option<PathBuf>,
+    jobs: usize,
+) -> i32 {
     let inputs = match inputs(paths) {
         Ok(i) => i,
         Err(code) => return code,
     };
-    let mut runner = match Runner::new(config.clone()) {
+    let reports = match emu_harness::run::run_files(&inputs, &config, jobs) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the emulator: {e}");
@@ -343,8 +360,7 @@ fn run_cmd(paths: Vec<PathBuf>, config: RunConfig, json: bool, report_path: Opti
         }
     };
     let mut files = Vec::new();
-    for input in &inputs {
-        let file = runner.run_file(input);
+    for file in reports {
         if !json {
             if let Some(e) = &file.error {
                 eprintln!("error: {}: {e}", file.file);

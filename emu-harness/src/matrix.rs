@@ -4,7 +4,7 @@
 //! only on one CPU points at an encoding that CPU treats differently.
 
 use crate::report::{Report, SCHEMA_VERSION};
-use crate::run::{FileReport, RunConfig, Runner, Status};
+use crate::run::{run_files, FileReport, RunConfig, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -88,20 +88,16 @@ impl MatrixReport {
 pub fn run_matrix(
     inputs: &[PathBuf],
     base: &RunConfig,
+    jobs: usize,
     mut on_file: impl FnMut(&MatrixConfig, &FileReport),
 ) -> Result<MatrixReport, String> {
     let mut runs = Vec::new();
     for cfg in configurations(&base.compile) {
         let config = RunConfig { compile: cfg.compile, ..base.clone() };
-        let mut runner = Runner::new(config.clone())?;
-        let files: Vec<FileReport> = inputs
-            .iter()
-            .map(|input| {
-                let f = runner.run_file(input);
-                on_file(&cfg, &f);
-                f
-            })
-            .collect();
+        let files = run_files(inputs, &config, jobs)?;
+        for f in &files {
+            on_file(&cfg, f);
+        }
         runs.push(MatrixRun { label: cfg.label.clone(), report: Report::new(&config, files) });
     }
     Ok(MatrixReport { schema_version: SCHEMA_VERSION, disagreements: disagreements(&runs), runs })

@@ -508,6 +508,40 @@ pub(crate) fn empty_report() -> FunctionReport {
     }
 }
 
+/// Runs every input with `jobs` worker threads, each with its own emulator and reference
+/// (unicorn engines cannot move between threads). Files are handed out one at a time; the
+/// reports come back in input order, so the result does not depend on `jobs` (vector seeds are
+/// per function).
+pub fn run_files(inputs: &[PathBuf], config: &RunConfig, jobs: usize) -> Result<Vec<FileReport>, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; inputs.len()]);
+    let workers = jobs.clamp(1, inputs.len().max(1));
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> Result<(), String> {
+                    let mut runner = Runner::new(config.clone())?;
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(input) = inputs.get(i) else { return Ok(()) };
+                        let report = runner.run_file(input);
+                        slots.lock().expect("no worker panics while holding the lock")[i] = Some(report);
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| h.join().map_err(|_| "a worker thread panicked".to_string())?)
+    })?;
+    Ok(slots
+        .into_inner()
+        .expect("workers are done")
+        .into_iter()
+        .map(|r| r.expect("every input ran"))
+        .collect())
+}
+
 /// Expands directories (recursively, sorted) into `.wat`, `.wasm` and `.wast` files.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();

@@ -65,3 +65,25 @@ fn corpus_matches_with_the_baseline_strategy() {
     }));
     println!("baseline: {functions} functions, {vectors} calls, all match");
 }
+
+#[test]
+fn reports_do_not_depend_on_the_number_of_jobs() {
+    // A few files of different sizes, so two workers finish out of order.
+    let inputs: Vec<PathBuf> = corpus()
+        .into_iter()
+        .filter(|p| {
+            ["memory_grow", "i64", "arith", "calls", "globals"]
+                .iter()
+                .any(|n| p.ends_with(format!("{n}.wast")))
+        })
+        .collect();
+    assert_eq!(inputs.len(), 5);
+    let config = RunConfig { vectors: 200, ..RunConfig::default() };
+    let json = |jobs| {
+        let files = emu_harness::run::run_files(&inputs, &config, jobs).unwrap();
+        serde_json::to_string(&files).unwrap()
+    };
+    let one = json(1);
+    assert_eq!(one, json(2));
+    assert_eq!(one, json(3));
+}
