@@ -111,6 +111,9 @@ enum Command {
         /// report is the same whatever the number.
         #[arg(long)]
         jobs: Option<usize>,
+        /// No progress bar (it is shown only on a terminal anyway).
+        #[arg(long)]
+        quiet: bool,
         #[command(flatten)]
         flags: CompileFlags,
     },
@@ -137,14 +140,14 @@ fn main() {
         }
         Command::Sizes { paths, all } => sizes_cmd(paths, all),
         Command::BenchCompile { paths, rounds } => bench_compile_cmd(paths, rounds),
-        Command::Run { paths, vectors, seed, function, json, report, matrix, jobs, flags } => {
+        Command::Run { paths, vectors, seed, function, json, report, matrix, jobs, quiet, flags } => {
             let config =
                 RunConfig { vectors, seed, function, compile: flags.options(), ..RunConfig::default() };
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             if matrix {
-                matrix_cmd(paths, config, json, report, jobs)
+                matrix_cmd(paths, config, json, report, jobs, quiet)
             } else {
-                run_cmd(paths, config, json, report, jobs)
+                run_cmd(paths, config, json, report, jobs, quiet)
             }
         }
     });
@@ -266,19 +269,39 @@ fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {
     exit::OK
 }
 
+/// A progress bar over `total` files on stderr: drawn only on a terminal, never with `--quiet`.
+fn progress(total: usize, quiet: bool) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} files  {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
 fn matrix_cmd(
     paths: Vec<PathBuf>,
     config: RunConfig,
     json: bool,
     report_path: Option<PathBuf>,
     jobs: usize,
+    quiet: bool,
 ) -> i32 {
     let inputs = match inputs(paths) {
         Ok(i) => i,
         Err(code) => return code,
     };
+    let bar = progress(inputs.len() * emu_harness::matrix::configurations(&config.compile).len(), quiet);
+    let tick = |f: &emu_harness::run::FileReport| {
+        bar.set_message(f.file.clone());
+        bar.inc(1);
+    };
     let mut details = Vec::new();
-    let result = emu_harness::matrix::run_matrix(&inputs, &config, jobs, |cfg, file| {
+    let result = emu_harness::matrix::run_matrix(&inputs, &config, jobs, &tick, |cfg, file| {
         if let Some(e) = &file.error {
             details.push(format!("error: {}: {e} [{}]", file.file, cfg.label));
         }
@@ -292,6 +315,7 @@ fn matrix_cmd(
             ));
         }
     });
+    bar.finish_and_clear();
     let matrix = match result {
         Ok(m) => m,
         Err(e) => {
@@ -347,12 +371,20 @@ fn run_cmd(
     json: bool,
     report_path: Option<PathBuf>,
     jobs: usize,
+    quiet: bool,
 ) -> i32 {
     let inputs = match inputs(paths) {
         Ok(i) => i,
         Err(code) => return code,
     };
-    let reports = match emu_harness::run::run_files(&inputs, &config, jobs) {
+    let bar = progress(inputs.len(), quiet);
+    let tick = |f: &emu_harness::run::FileReport| {
+        bar.set_message(f.file.clone());
+        bar.inc(1);
+    };
+    let reports = emu_harness::run::run_files_observed(&inputs, &config, jobs, &tick);
+    bar.finish_and_clear();
+    let reports = match reports {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the emulator: {e}");

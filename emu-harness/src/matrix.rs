@@ -4,7 +4,7 @@
 //! only on one CPU points at an encoding that CPU treats differently.
 
 use crate::report::{Report, SCHEMA_VERSION};
-use crate::run::{run_files, FileReport, RunConfig, Status};
+use crate::run::{run_files_observed, FileReport, RunConfig, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -89,12 +89,13 @@ pub fn run_matrix(
     inputs: &[PathBuf],
     base: &RunConfig,
     jobs: usize,
+    progress: &(dyn Fn(&FileReport) + Sync),
     mut on_file: impl FnMut(&MatrixConfig, &FileReport),
 ) -> Result<MatrixReport, String> {
     let mut runs = Vec::new();
     for cfg in configurations(&base.compile) {
         let config = RunConfig { compile: cfg.compile, ..base.clone() };
-        let files = run_files(inputs, &config, jobs)?;
+        let files = run_files_observed(inputs, &config, jobs, progress)?;
         for f in &files {
             on_file(&cfg, f);
         }

@@ -513,6 +513,17 @@ pub(crate) fn empty_report() -> FunctionReport {
 /// reports come back in input order, so the result does not depend on `jobs` (vector seeds are
 /// per function).
 pub fn run_files(inputs: &[PathBuf], config: &RunConfig, jobs: usize) -> Result<Vec<FileReport>, String> {
+    run_files_observed(inputs, config, jobs, &|_| {})
+}
+
+/// `run_files`, calling `done` (from the worker's thread) as each file finishes, in completion
+/// order: for progress display.
+pub fn run_files_observed(
+    inputs: &[PathBuf],
+    config: &RunConfig,
+    jobs: usize,
+    done: &(dyn Fn(&FileReport) + Sync),
+) -> Result<Vec<FileReport>, String> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     let next = AtomicUsize::new(0);
@@ -527,6 +538,7 @@ pub fn run_files(inputs: &[PathBuf], config: &RunConfig, jobs: usize) -> Result<
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(input) = inputs.get(i) else { return Ok(()) };
                         let report = runner.run_file(input);
+                        done(&report);
                         slots.lock().expect("no worker panics while holding the lock")[i] = Some(report);
                     }
                 })
