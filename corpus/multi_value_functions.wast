@@ -59,3 +59,14 @@
 (assert_return (invoke "use_swap3" (i32.const 1) (i64.const 100) (i32.const 3)) (i64.const 96))
 ;; (10 - 1 - 2 - 3 - 4) + 5 * 3
 (assert_return (invoke "use_many" (i32.const 10) (i64.const 5)) (i64.const 15))
+
+;; 40 i64 results (320 bytes of result area) and their sum folded in order by a caller.
+(module
+  (func $forty (export "forty") (param i64) (result i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+    (i64.mul (local.get 0) (i64.const 1)) (i64.mul (local.get 0) (i64.const 2)) (i64.mul (local.get 0) (i64.const 3)) (i64.mul (local.get 0) (i64.const 4)) (i64.mul (local.get 0) (i64.const 5)) (i64.mul (local.get 0) (i64.const 6)) (i64.mul (local.get 0) (i64.const 7)) (i64.mul (local.get 0) (i64.const 8)) (i64.mul (local.get 0) (i64.const 9)) (i64.mul (local.get 0) (i64.const 10)) (i64.mul (local.get 0) (i64.const 11)) (i64.mul (local.get 0) (i64.const 12)) (i64.mul (local.get 0) (i64.const 13)) (i64.mul (local.get 0) (i64.const 14)) (i64.mul (local.get 0) (i64.const 15)) (i64.mul (local.get 0) (i64.const 16)) (i64.mul (local.get 0) (i64.const 17)) (i64.mul (local.get 0) (i64.const 18)) (i64.mul (local.get 0) (i64.const 19)) (i64.mul (local.get 0) (i64.const 20)) (i64.mul (local.get 0) (i64.const 21)) (i64.mul (local.get 0) (i64.const 22)) (i64.mul (local.get 0) (i64.const 23)) (i64.mul (local.get 0) (i64.const 24)) (i64.mul (local.get 0) (i64.const 25)) (i64.mul (local.get 0) (i64.const 26)) (i64.mul (local.get 0) (i64.const 27)) (i64.mul (local.get 0) (i64.const 28)) (i64.mul (local.get 0) (i64.const 29)) (i64.mul (local.get 0) (i64.const 30)) (i64.mul (local.get 0) (i64.const 31)) (i64.mul (local.get 0) (i64.const 32)) (i64.mul (local.get 0) (i64.const 33)) (i64.mul (local.get 0) (i64.const 34)) (i64.mul (local.get 0) (i64.const 35)) (i64.mul (local.get 0) (i64.const 36)) (i64.mul (local.get 0) (i64.const 37)) (i64.mul (local.get 0) (i64.const 38)) (i64.mul (local.get 0) (i64.const 39)) (i64.mul (local.get 0) (i64.const 40)))
+  (func (export "sum_forty") (param i64) (result i64)
+    (call $forty (local.get 0))
+    (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub) (i64.sub))
+)
+;; 40 values k*x folded as v1 - (v2 - (v3 - ... (v39 - v40))) = x (1 - 2 + 3 - ... - 40) = -20x
+(assert_return (invoke "sum_forty" (i64.const 3)) (i64.const -60))

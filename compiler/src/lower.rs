@@ -296,6 +296,13 @@ pub fn lower(
             what: format!("parameters taking {} bytes of stack (at most 4095)", incoming_words * 4),
         });
     }
+    // Results are stored at 12-bit offsets from the result area's address.
+    if f.ret_ptr.is_some() && result_layout(&f.results).1 > 4096 {
+        return Err(CompileError::Unsupported {
+            function: f.name.clone(),
+            what: format!("results taking {} bytes (at most 4096)", result_layout(&f.results).1),
+        });
+    }
     if locals_base as u64 * 4 > MAX_FRAME as u64 {
         return Err(too_large(locals_base as u64 * 4));
     }

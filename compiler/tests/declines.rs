@@ -41,6 +41,14 @@ fn unsupported_operators_are_named() {
         ),
         (r#"(module (memory i64 1) (func (export "f") memory.size drop))"#, "a 64-bit memory"),
         (
+            &format!(
+                r#"(module (func (export "f") (result {}) {}))"#,
+                "i64 ".repeat(600),
+                "(i64.const 1) ".repeat(600)
+            ),
+            "results taking 4800 bytes (at most 4096)",
+        ),
+        (
             &format!(r#"(module (func (export "f") (param {})))"#, "i64 ".repeat(600)),
             "parameters taking 4784 bytes of stack (at most 4095)",
         ),

@@ -23,7 +23,8 @@ const SENTINEL: u64 = SENTINEL_PAGE;
 pub const CODE_SIZE: u64 = 0x0010_0000;
 pub const STACK_BASE: u64 = 0x2000_0000;
 const STACK_SIZE: u64 = 0x0001_0000;
-pub const STACK_TOP: u32 = (STACK_BASE + STACK_SIZE - 0x100) as u32;
+/// Initial SP; above it, the result area for functions with several results.
+pub const STACK_TOP: u32 = (STACK_BASE + STACK_SIZE - 0x2100) as u32;
 
 const CALLEE_SAVED: [RegisterARM; 8] = [
     RegisterARM::R4,
@@ -49,9 +50,10 @@ pub struct Emulator {
     garbage: Vec<u8>,
 }
 
-/// Where a function with several results stores them (the 256 bytes above the initial SP).
-const RESULT_AREA: u32 = STACK_TOP + 0x10;
-const RESULT_AREA_SIZE: usize = 0xE0;
+/// Where a function with several results stores them (above the initial SP): room for the
+/// 1,000 i64 results a WebAssembly function may have.
+const RESULT_AREA: u32 = STACK_TOP + 0x100;
+const RESULT_AREA_SIZE: usize = 0x2000;
 
 /// Byte offsets of values laid out like a C struct: i32 on 4, i64 on 8 bytes.
 fn struct_offsets(types: &[Ty]) -> Vec<u32> {
@@ -100,7 +102,7 @@ impl Emulator {
         uc.mem_map(STACK_BASE, STACK_SIZE, Prot::READ | Prot::WRITE)?;
         uc.mem_map(DATA_BASE as u64, DATA_SIZE as u64, Prot::READ | Prot::WRITE)?;
         let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let garbage = (0..2 * STACK_GARBAGE)
+        let garbage = (0..RESULT_AREA_SIZE.max(2 * STACK_GARBAGE))
             .map(|_| {
                 x ^= x << 13;
                 x ^= x >> 7;
