@@ -37,17 +37,18 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     let memory_offset = w.reserve(memory_image.len() as u64, 4);
     let attributes_offset = w.reserve(attributes.len() as u64, 1);
 
-    let names: Vec<Vec<u8>> = module
-        .functions
-        .iter()
-        .map(|f| {
-            if f.exported {
-                f.name.clone().into_bytes()
-            } else {
-                format!("__wasm_func_{}", f.index).into_bytes()
-            }
-        })
-        .collect();
+    let names: Vec<Vec<u8>> =
+        module
+            .functions
+            .iter()
+            .map(|f| {
+                if f.exported {
+                    symbol_name(&f.name)
+                } else {
+                    format!("__wasm_func_{}", f.index).into_bytes()
+                }
+            })
+            .collect();
     w.reserve_null_symbol_index();
     let mapping_name = w.add_string(b"$t");
     w.reserve_symbol_index(Some(text_index));
@@ -61,13 +62,14 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     let exported_globals: Vec<(u32, Vec<u8>, u64)> = module
         .globals
         .iter()
-        .filter_map(|g| Some((g.index, g.export.clone()?.into_bytes(), 4 * g.ty.words() as u64)))
+        .filter_map(|g| Some((g.index, symbol_name(g.export.as_ref()?), 4 * g.ty.words() as u64)))
         .collect();
     let global_ids: Vec<_> = exported_globals.iter().map(|(_, n, _)| w.add_string(n)).collect();
     for _ in &exported_globals {
         w.reserve_symbol_index(Some(data_index));
     }
-    let memory_symbol = memory.and_then(|m| m.export.as_ref()).map(|name| w.add_string(name.as_bytes()));
+    let memory_name_bytes = memory.and_then(|m| m.export.as_deref()).map(symbol_name);
+    let memory_symbol = memory_name_bytes.as_deref().map(|name| w.add_string(name));
     if memory_symbol.is_some() {
         w.reserve_symbol_index(memory_index);
     }
@@ -233,6 +235,12 @@ pub fn write_image(module: &CompiledModule) -> Vec<u8> {
     buf
 }
 
+/// An export name as an ELF symbol name: WebAssembly names may contain NUL, ELF's may not
+/// (each NUL becomes `\0`).
+fn symbol_name(name: &str) -> Vec<u8> {
+    name.replace('\0', "\\0").into_bytes()
+}
+
 /// Linear memory's initial contents, up to the end of the last data segment.
 fn initial_memory(m: &crate::MemoryInfo) -> Vec<u8> {
     let len = m.data.iter().map(|(offset, bytes)| *offset as usize + bytes.len()).max().unwrap_or(0);
@@ -386,7 +394,7 @@ pub fn write_object(module: &CompiledModule) -> Result<Vec<u8>, crate::CompileEr
         let name = if f.exported { f.name.clone() } else { format!("__wasm_func_{}", f.index) };
         let offset = (f.addr - module.text_addr) as u64;
         obj.add_symbol(symbol(
-            name.into_bytes(),
+            symbol_name(&name),
             offset | 1,
             f.stats.code_bytes as u64,
             SymbolKind::Text,
@@ -395,12 +403,12 @@ pub fn write_object(module: &CompiledModule) -> Result<Vec<u8>, crate::CompileEr
         ));
     }
     for g in module.globals.iter().filter(|g| g.export.is_some()) {
-        let name = g.export.clone().expect("filtered").into_bytes();
+        let name = symbol_name(g.export.as_deref().expect("filtered"));
         let offset = (crate::global_addr(g.index) - crate::DATA_BASE) as u64;
         obj.add_symbol(symbol(name, offset, 4 * g.ty.words() as u64, SymbolKind::Data, true, data_id));
     }
     if let (Some(m), Some(memory_id)) = (memory, memory_id) {
-        let name = m.export.clone().unwrap_or_else(|| "__wasm_memory".into()).into_bytes();
+        let name = symbol_name(m.export.as_deref().unwrap_or("__wasm_memory"));
         obj.add_symbol(symbol(name, 0, 0, SymbolKind::Data, true, memory_id));
         obj.add_symbol(Symbol {
             name: b"__wasm_memory_max_bytes".to_vec(),
