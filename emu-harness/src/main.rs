@@ -144,10 +144,11 @@ fn main() {
             let config =
                 RunConfig { vectors, seed, function, compile: flags.options(), ..RunConfig::default() };
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            if matrix {
-                matrix_cmd(paths, config, json, report, jobs, quiet)
-            } else {
-                run_cmd(paths, config, json, report, jobs, quiet)
+            let output = Output { json, report, jobs, quiet };
+            match inputs(paths) {
+                Err(code) => code,
+                Ok(inputs) if matrix => matrix_cmd(&inputs, config, output),
+                Ok(inputs) => run_cmd(&inputs, config, output),
             }
         }
     });
@@ -269,6 +270,14 @@ fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {
     exit::OK
 }
 
+/// How a run reports and how many workers it uses.
+struct Output {
+    json: bool,
+    report: Option<PathBuf>,
+    jobs: usize,
+    quiet: bool,
+}
+
 /// A progress bar over `total` files on stderr: drawn only on a terminal, never with `--quiet`.
 fn progress(total: usize, quiet: bool) -> indicatif::ProgressBar {
     if quiet {
@@ -283,25 +292,30 @@ fn progress(total: usize, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
-fn matrix_cmd(
-    paths: Vec<PathBuf>,
-    config: RunConfig,
-    json: bool,
-    report_path: Option<PathBuf>,
-    jobs: usize,
-    quiet: bool,
-) -> i32 {
-    let inputs = match inputs(paths) {
-        Ok(i) => i,
-        Err(code) => return code,
-    };
-    let bar = progress(inputs.len() * emu_harness::matrix::configurations(&config.compile).len(), quiet);
-    let tick = |f: &emu_harness::run::FileReport| {
+/// Advances `bar` by one finished file.
+fn tick(bar: &indicatif::ProgressBar) -> impl Fn(&emu_harness::run::FileReport) + Sync + '_ {
+    move |f| {
         bar.set_message(f.file.clone());
         bar.inc(1);
-    };
+    }
+}
+
+/// Writes the JSON report to `path`, if asked; `false` if that failed (reported).
+fn write_report(path: &Option<PathBuf>, json: &str) -> bool {
+    let Some(p) = path else { return true };
+    match write_atomically(p, json.as_bytes()) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: {}: {e}", p.display());
+            false
+        }
+    }
+}
+
+fn matrix_cmd(inputs: &[PathBuf], config: RunConfig, out: Output) -> i32 {
+    let bar = progress(inputs.len() * emu_harness::matrix::configurations(&config.compile).len(), out.quiet);
     let mut details = Vec::new();
-    let result = emu_harness::matrix::run_matrix(&inputs, &config, jobs, &tick, |cfg, file| {
+    let result = emu_harness::matrix::run_matrix(inputs, &config, out.jobs, &tick(&bar), |cfg, file| {
         if let Some(e) = &file.error {
             details.push(format!("error: {}: {e} [{}]", file.file, cfg.label));
         }
@@ -323,7 +337,7 @@ fn matrix_cmd(
             return exit::BAD_INPUT;
         }
     };
-    if json {
+    if out.json {
         println!("{}", matrix.to_json());
     } else {
         for d in &details {
@@ -356,33 +370,15 @@ fn matrix_cmd(
             matrix.disagreements.len()
         );
     }
-    if let Some(p) = report_path {
-        if let Err(e) = write_atomically(&p, matrix.to_json().as_bytes()) {
-            eprintln!("error: {}: {e}", p.display());
-            return exit::BAD_INPUT;
-        }
+    if !write_report(&out.report, &matrix.to_json()) {
+        return exit::BAD_INPUT;
     }
     matrix.exit_code()
 }
 
-fn run_cmd(
-    paths: Vec<PathBuf>,
-    config: RunConfig,
-    json: bool,
-    report_path: Option<PathBuf>,
-    jobs: usize,
-    quiet: bool,
-) -> i32 {
-    let inputs = match inputs(paths) {
-        Ok(i) => i,
-        Err(code) => return code,
-    };
-    let bar = progress(inputs.len(), quiet);
-    let tick = |f: &emu_harness::run::FileReport| {
-        bar.set_message(f.file.clone());
-        bar.inc(1);
-    };
-    let reports = emu_harness::run::run_files_observed(&inputs, &config, jobs, &tick);
+fn run_cmd(inputs: &[PathBuf], config: RunConfig, out: Output) -> i32 {
+    let bar = progress(inputs.len(), out.quiet);
+    let reports = emu_harness::run::run_files_observed(inputs, &config, out.jobs, &tick(&bar));
     bar.finish_and_clear();
     let reports = match reports {
         Ok(r) => r,
@@ -393,7 +389,7 @@ fn run_cmd(
     };
     let mut files = Vec::new();
     for file in reports {
-        if !json {
+        if !out.json {
             if let Some(e) = &file.error {
                 eprintln!("error: {}: {e}", file.file);
             }
@@ -410,16 +406,13 @@ fn run_cmd(
         files.push(file);
     }
     let report = Report::new(&config, files);
-    if json {
+    if out.json {
         println!("{}", report.to_json());
     } else {
         println!("{}", summary_line(&report));
     }
-    if let Some(p) = report_path {
-        if let Err(e) = write_atomically(&p, report.to_json().as_bytes()) {
-            eprintln!("error: {}: {e}", p.display());
-            return exit::BAD_INPUT;
-        }
+    if !write_report(&out.report, &report.to_json()) {
+        return exit::BAD_INPUT;
     }
     report.exit_code()
 }
