@@ -24,6 +24,10 @@ pub struct ReferenceInstance {
     memory: Option<Memory>,
     /// Every global, by index.
     globals: Vec<Global>,
+    /// Exports looked up so far, and argument/result buffers reused by every call.
+    funcs: std::collections::HashMap<String, wasmtime::Func>,
+    params: Vec<Val>,
+    results: Vec<Val>,
 }
 
 impl Reference {
@@ -49,7 +53,15 @@ impl Reference {
             .iter()
             .map(|name| instance.get_global(&mut store, name).ok_or("wasmtime: a global export is missing"))
             .collect::<Result<_, _>>()?;
-        Ok(ReferenceInstance { store, instance, memory, globals })
+        Ok(ReferenceInstance {
+            store,
+            instance,
+            memory,
+            globals,
+            funcs: Default::default(),
+            params: Vec::new(),
+            results: Vec::new(),
+        })
     }
 }
 
@@ -169,27 +181,32 @@ impl ReferenceInstance {
 
     /// Calls export `name` with integer arguments and `fuel`.
     pub fn call(&mut self, name: &str, args: &[Value], results: &[Ty], fuel: u64) -> Outcome {
-        let Some(func) = self.instance.get_func(&mut self.store, name) else {
-            return Outcome::EmulatorError { message: "reference: no such export" };
+        let func = match self.funcs.get(name) {
+            Some(f) => *f,
+            None => {
+                let Some(f) = self.instance.get_func(&mut self.store, name) else {
+                    return Outcome::EmulatorError { message: "reference: no such export" };
+                };
+                self.funcs.insert(name.to_string(), f);
+                f
+            }
         };
         self.store.set_fuel(fuel).expect("fuel is enabled");
-        let params: Vec<Val> = args
-            .iter()
-            .map(|a| match *a {
-                Value::I32(v) => Val::I32(v as i32),
-                Value::I64(v) => Val::I64(v as i64),
-            })
-            .collect();
-        let mut results: Vec<Val> = results
-            .iter()
-            .map(|t| match t {
-                Ty::I32 => Val::I32(0),
-                Ty::I64 => Val::I64(0),
-            })
-            .collect();
-        match func.call(&mut self.store, &params, &mut results) {
+        self.params.clear();
+        self.params.extend(args.iter().map(|a| match *a {
+            Value::I32(v) => Val::I32(v as i32),
+            Value::I64(v) => Val::I64(v as i64),
+        }));
+        let result_types = results;
+        self.results.clear();
+        self.results.extend(result_types.iter().map(|t| match t {
+            Ty::I32 => Val::I32(0),
+            Ty::I64 => Val::I64(0),
+        }));
+        match func.call(&mut self.store, &self.params, &mut self.results) {
             Ok(()) => Outcome::Returned {
-                values: results
+                values: self
+                    .results
                     .iter()
                     .filter_map(|v| match v {
                         Val::I32(x) => Some(Value::I32(*x as u32)),

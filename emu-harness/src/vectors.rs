@@ -104,10 +104,16 @@ fn core(ty: Ty, i: usize) -> Value {
 /// A function without parameters gets `count` empty vectors: each call runs with different
 /// garbage in the scratch registers and below the stack pointer (see `emu`), so a read of
 /// uninitialized state still shows up as a difference.
-pub fn vectors(types: &[Ty], count: usize, seed: u64) -> Vec<Vec<Value>> {
+///
+/// The structured part is built up front; the random ones are made as they are consumed, so a
+/// long run holds one vector at a time.
+pub fn vectors(types: &[Ty], count: usize, seed: u64) -> impl Iterator<Item = Vec<Value>> + use<> {
     let params = types.len();
+    let types = types.to_vec();
     if params == 0 {
-        return vec![vec![]; count.max(1)];
+        let empty: Box<dyn Iterator<Item = Vec<Value>>> =
+            Box::new(std::iter::repeat_n(Vec::new(), count.max(1)));
+        return empty;
     }
     let table = boundary_values();
     let table64 = boundary_values64();
@@ -128,7 +134,7 @@ pub fn vectors(types: &[Ty], count: usize, seed: u64) -> Vec<Vec<Value>> {
     let mut idx = vec![0usize; params];
     if params <= 4 {
         loop {
-            out.push(idx.iter().zip(types).map(|(i, t)| core(*t, *i)).collect());
+            out.push(idx.iter().zip(&types).map(|(i, t)| core(*t, *i)).collect());
             // Odometer increment; done when every position wrapped.
             let Some(p) = (0..params).find(|p| idx[*p] + 1 < CORE.len()) else { break };
             idx[p] += 1;
@@ -136,22 +142,20 @@ pub fn vectors(types: &[Ty], count: usize, seed: u64) -> Vec<Vec<Value>> {
         }
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    while out.len() < count {
-        out.push(
-            types
-                .iter()
-                .map(|t| match t {
-                    Ty::I32 if rng.random_bool(0.5) => Value::I32(table[rng.random_range(0..table.len())]),
-                    Ty::I32 => Value::I32(rng.random()),
-                    Ty::I64 if rng.random_bool(0.5) => {
-                        Value::I64(table64[rng.random_range(0..table64.len())])
-                    }
-                    Ty::I64 => Value::I64(rng.random()),
-                })
-                .collect(),
-        );
-    }
-    out
+    let random = count.saturating_sub(out.len());
+    let random = std::iter::repeat_with(move || {
+        types
+            .iter()
+            .map(|t| match t {
+                Ty::I32 if rng.random_bool(0.5) => Value::I32(table[rng.random_range(0..table.len())]),
+                Ty::I32 => Value::I32(rng.random()),
+                Ty::I64 if rng.random_bool(0.5) => Value::I64(table64[rng.random_range(0..table64.len())]),
+                Ty::I64 => Value::I64(rng.random()),
+            })
+            .collect()
+    })
+    .take(random);
+    Box::new(out.into_iter().chain(random))
 }
 
 /// A per-function seed: the run's seed mixed with the function's name, so results do not
