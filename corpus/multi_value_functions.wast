@@ -70,3 +70,14 @@
 )
 ;; 40 values k*x folded as v1 - (v2 - (v3 - ... (v39 - v40))) = x (1 - 2 + 3 - ... - 40) = -20x
 (assert_return (invoke "sum_forty" (i64.const 3)) (i64.const -60))
+
+;; The hidden result-area address shifts the arguments: here the second i64 goes to the stack,
+;; which the caller's outgoing area must hold apart from the result area.
+(module
+  (func $pairs (param i64 i64) (result i32 i32)
+    (i32.wrap_i64 (local.get 0)) (i32.wrap_i64 (i64.shr_u (local.get 1) (i64.const 32))))
+  (func (export "call_pairs") (param i64 i64) (result i32)
+    (call $pairs (local.get 0) (local.get 1))
+    (i32.sub))
+)
+(assert_return (invoke "call_pairs" (i64.const 7) (i64.const 0x0000000300000000)) (i32.const 4))

@@ -265,8 +265,11 @@ pub fn lower(
         .insts
         .iter()
         .filter_map(|i| match i {
-            IrInst::Call { args, .. } | IrInst::CallIndirect { args, .. } => {
-                Some(arg_locations(&operand_types(f, args)).1)
+            IrInst::Call { args, dsts, .. } | IrInst::CallIndirect { args, dsts, .. } => {
+                // With several results the hidden result-area address shifts the arguments.
+                let hidden = (dsts.len() > 1).then_some(Ty::I32);
+                let types: Vec<Ty> = hidden.into_iter().chain(operand_types(f, args)).collect();
+                Some(arg_locations(&types).1)
             }
             _ => None,
         })
