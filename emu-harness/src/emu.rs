@@ -40,7 +40,7 @@ const ARGS: [RegisterARM; 4] = [RegisterARM::R0, RegisterARM::R1, RegisterARM::R
 
 pub struct Emulator {
     // Declared first so it is dropped (and unmaps `memory`) before the buffer is freed.
-    uc: Unicorn<'static, ()>,
+    uc: Unicorn<'static, Counter>,
     /// Host buffer behind the linear memory mapping (its maximum size); empty if none.
     memory: Box<[u8]>,
     loaded_len: u64,
@@ -69,6 +69,26 @@ fn struct_offsets(types: &[Ty]) -> Vec<u32> {
         .collect()
 }
 
+/// Executed-instruction count of the current call, from a block hook: each translated block's
+/// instruction count is worked out once from its bytes and cached by address.
+#[derive(Default)]
+pub struct Counter {
+    executed: u64,
+    per_block: std::collections::HashMap<u64, u32>,
+}
+
+/// Instructions in `code` (Thumb-2: a halfword whose top five bits are 0b11101, 0b11110 or
+/// 0b11111 starts a 32-bit instruction).
+fn thumb_instructions(code: &[u8]) -> u32 {
+    let (mut at, mut count) = (0, 0);
+    while at + 1 < code.len() {
+        let h = u16::from_le_bytes([code[at], code[at + 1]]);
+        at += if h >> 11 >= 0b11101 { 4 } else { 2 };
+        count += 1;
+    }
+    count
+}
+
 /// Bytes below SP overwritten with garbage before each call (covers frames up to this size).
 const STACK_GARBAGE: usize = 1024;
 
@@ -88,7 +108,7 @@ impl From<uc_error> for EmuSetupError {
 
 impl Emulator {
     pub fn new(cpu: Cpu) -> Result<Emulator, EmuSetupError> {
-        let mut uc = Unicorn::new(Arch::ARM, Mode::THUMB)?;
+        let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, Counter::default())?;
         // Mode::MCLASS would silently pick a Cortex-M33; set the model explicitly, first.
         let model = match cpu {
             Cpu::CortexM3 => ArmCpuModel::CORTEX_M3,
@@ -96,6 +116,19 @@ impl Emulator {
             Cpu::CortexM7 => ArmCpuModel::CORTEX_M7,
         };
         uc.ctl_set_cpu_model(model as i32)?;
+        // Counts instructions of the compiled code only (not the return sentinel). Added before
+        // anything is translated: hooks apply to blocks translated after them.
+        uc.add_block_hook(TEXT_BASE as u64, TEXT_BASE as u64 + CODE_SIZE - 1, |uc, addr, size| {
+            let known = uc.get_data().per_block.get(&addr).copied();
+            let n = known.unwrap_or_else(|| {
+                let mut code = vec![0u8; size as usize];
+                let _ = uc.mem_read(addr, &mut code);
+                let n = thumb_instructions(&code);
+                uc.get_data_mut().per_block.insert(addr, n);
+                n
+            });
+            uc.get_data_mut().executed += n as u64;
+        })?;
         uc.mem_map(SENTINEL_PAGE, 0x1000, Prot::READ | Prot::EXEC)?;
         uc.mem_write(SENTINEL, &[0x30, 0xBF])?; // wfi
         uc.mem_map(TEXT_BASE as u64, CODE_SIZE, Prot::READ | Prot::EXEC)?;
@@ -139,6 +172,8 @@ impl Emulator {
         self.uc.mem_write(TEXT_BASE as u64, &vec![0; old as usize])?;
         self.uc.mem_write(TEXT_BASE as u64, text)?;
         self.uc.ctl_remove_cache(TEXT_BASE as u64, TEXT_BASE as u64 + old.max(2))?;
+        // Blocks will be translated anew from the new code: their counts too.
+        self.uc.get_data_mut().per_block.clear();
         self.loaded_len = text.len() as u64;
         Ok(())
     }
@@ -189,6 +224,12 @@ impl Emulator {
             self.memory[n..old].fill(0);
         }
         self.write_word(MEMORY_SIZE_ADDR, n as u32);
+    }
+
+    /// Instructions executed by the last call (those of every translated block it entered; a
+    /// call ending in a fault or trap may count the rest of that block).
+    pub fn executed(&self) -> u64 {
+        self.uc.get_data().executed
     }
 
     pub fn read_word(&self, addr: u32) -> Option<u32> {
@@ -290,6 +331,7 @@ impl Emulator {
         }
         let _ = uc.reg_write(RegisterARM::SP, sp as u64);
         let _ = uc.reg_write(RegisterARM::LR, SENTINEL | 1);
+        uc.get_data_mut().executed = 0;
         let result = uc.emu_start(addr as u64 | 1, 0, 0, budget as usize);
         let pc = uc.pc_read().unwrap_or(0) as u32;
         match result {
@@ -349,7 +391,7 @@ impl Emulator {
 }
 
 /// An undefined instruction at `pc`: one of our `UDF #code` traps, or a real invalid instruction.
-fn classify_undefined(uc: &Unicorn<'static, ()>, pc: u32) -> Outcome {
+fn classify_undefined(uc: &Unicorn<'static, Counter>, pc: u32) -> Outcome {
     let mut b = [0u8; 4];
     if uc.mem_read(pc as u64, &mut b).is_err() {
         return Outcome::InvalidInstruction { pc };
@@ -369,5 +411,20 @@ fn classify_undefined(uc: &Unicorn<'static, ()>, pc: u32) -> Outcome {
             None => Outcome::ReachedDeclined,
         },
         None => Outcome::InvalidInstruction { pc },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thumb_instruction_widths() {
+        // push {r4, lr}; mov.w r0, #1; bx lr
+        let code = [0x10, 0xb5, 0x4f, 0xf0, 0x01, 0x00, 0x70, 0x47];
+        assert_eq!(thumb_instructions(&code), 3);
+        // bl (32-bit, 0b11110 prefix) then udf.w (0b11110 prefix) then a 16-bit nop
+        let code = [0x00, 0xf0, 0x00, 0xf8, 0xf0, 0xf7, 0x00, 0xa0, 0x00, 0xbf];
+        assert_eq!(thumb_instructions(&code), 3);
     }
 }

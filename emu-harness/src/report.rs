@@ -91,6 +91,9 @@ pub fn function_line(f: &FunctionReport) -> String {
         "{status:<12} {} :: {}  vectors={} asserts={} code={}B max_live={} spills={} reloads={}",
         f.file, f.function, f.vectors, f.assertions, f.code_bytes, f.max_live, f.spills, f.reloads
     );
+    if let Some(c) = f.instructions {
+        line.push_str(&format!(" instrs={}..{} (mean {:.1})", c.min, c.max, c.mean()));
+    }
     if f.mismatches > 0 {
         line.push_str(&format!(" mismatches={}", f.mismatches));
     }

@@ -83,6 +83,8 @@ pub struct FunctionReport {
     pub assertion_mismatches: usize,
     pub inconclusive: usize,
     pub code_bytes: u32,
+    /// Executed instructions over the vectors whose call returned normally.
+    pub instructions: Option<InstructionCounts>,
     pub max_live: u32,
     pub spills: u32,
     pub reloads: u32,
@@ -92,6 +94,29 @@ pub struct FunctionReport {
     pub examples: Vec<Mismatch>,
     /// Disassembly, kept for mismatches.
     pub disassembly: Vec<String>,
+}
+
+/// Executed instructions over a function's calls that returned normally.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct InstructionCounts {
+    pub calls: u64,
+    pub min: u64,
+    pub max: u64,
+    pub total: u64,
+}
+
+impl InstructionCounts {
+    fn add(counts: &mut Option<InstructionCounts>, n: u64) {
+        let c = counts.get_or_insert(InstructionCounts { calls: 0, min: u64::MAX, max: 0, total: 0 });
+        c.calls += 1;
+        c.total += n;
+        c.min = c.min.min(n);
+        c.max = c.max.max(n);
+    }
+
+    pub fn mean(&self) -> f64 {
+        self.total as f64 / self.calls.max(1) as f64
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -321,6 +346,9 @@ impl Runner {
         for args in vectors(&func.param_types, self.config.vectors, seed) {
             let (expected, emulated, state) = self.call_both(func, &args, reference, fuel, budget);
             report.vectors += 1;
+            if matches!(emulated, Outcome::Returned { .. }) {
+                InstructionCounts::add(&mut report.instructions, self.emu.executed());
+            }
             let verdict = if state.is_some() { Verdict::Mismatch } else { judge(&expected, &emulated) };
             let hang = verdict == Verdict::Mismatch && matches!(emulated, Outcome::BudgetExhausted { .. });
             record(report, verdict, || Mismatch {
@@ -499,6 +527,7 @@ pub(crate) fn empty_report() -> FunctionReport {
         assertion_mismatches: 0,
         inconclusive: 0,
         code_bytes: 0,
+        instructions: None,
         max_live: 0,
         spills: 0,
         reloads: 0,

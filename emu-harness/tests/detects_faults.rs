@@ -307,3 +307,15 @@ fn dropped_carry_into_the_high_word_is_a_mismatch() {
     assert_eq!(got as u32, want as u32, "the low words agree");
     assert_eq!(((want >> 32) as u32).wrapping_sub((got >> 32) as u32), 1, "the high word misses the carry");
 }
+
+#[test]
+fn instruction_counts_are_exact_for_straight_line_code() {
+    let (m, c) = module(ADD);
+    let r = run(&m, &c);
+    let f = only(&r);
+    let counts = f.instructions.expect("calls returned");
+    // Straight-line code: every call executes every instruction of the listing once.
+    let listed = c.function("f").unwrap().listing.len() as u64;
+    assert_eq!((counts.min, counts.max), (listed, listed), "{:#?}", c.function("f").unwrap().listing);
+    assert_eq!(counts.calls, f.vectors as u64);
+}
