@@ -544,6 +544,20 @@ impl Lowerer<'_> {
                     }
                     store(self, src, 0);
                 }
+                ArgLoc::Pair(lo, hi) if next_pool + 2 <= self.pool.len() => {
+                    // An i64 parameter arriving in registers takes a pool pair while two are left.
+                    let (a, b) = (next_pool, next_pool + 1);
+                    self.emit(Inst::Mov { rd: self.pool[a], rm: lo });
+                    self.emit(Inst::Mov { rd: self.pool[b], rm: hi });
+                    self.used[a] = true;
+                    self.used[b] = true;
+                    self.regs[a] = Some(Var(i));
+                    self.regs[b] = Some(Var(i));
+                    self.vars[i as usize] =
+                        VarState { reg: Some(a), reg_hi: Some(b), in_memory: false, slot: None };
+                    next_pool += 2;
+                    continue;
+                }
                 ArgLoc::Pair(lo, hi) => {
                     store(self, lo, 0);
                     store(self, hi, 1);

@@ -76,19 +76,39 @@ impl Lowerer<'_> {
         if !resident && self.pool.len() >= 2 && self.live.next_use(v, pos + 1) != u32::MAX {
             // Evictions here count this instruction's other operands as still needed (`from` is
             // `pos`): one not yet copied to scratch is stored before its registers are reused.
-            self.claim_pair(v, pos, lo, hi);
+            self.claim_pair(v, pos, lo, hi, &[]);
             self.vars[v.0 as usize].in_memory = true;
         }
     }
 
+    /// The registers to read i64 `v` from in place: its pool pair if resident (their indices
+    /// are added to `pinned`), else scratch `lo`:`hi` loaded from memory (the value is also
+    /// reloaded into a pool pair when two registers can be had without evicting `pinned`).
+    fn pair_operand(&mut self, v: Var, lo: Reg, hi: Reg, pos: u32, pinned: &mut Vec<usize>) -> (Reg, Reg) {
+        let st = self.vars[v.0 as usize];
+        if let (Some(a), Some(b)) = (st.reg, st.reg_hi) {
+            pinned.extend([a, b]);
+            return (self.pool[a], self.pool[b]);
+        }
+        self.load_pair(v, lo, hi);
+        let room = self.pool.len() >= 2 + pinned.len();
+        if room && self.live.next_use(v, pos + 1) != u32::MAX {
+            self.claim_pair(v, pos, lo, hi, pinned);
+            self.vars[v.0 as usize].in_memory = true;
+        }
+        (lo, hi)
+    }
+
     /// Puts `lo`:`hi` in a pool pair for `v` (its own, or two registers freed by Belady's rule
     /// counting uses from `from`).
-    fn claim_pair(&mut self, v: Var, from: u32, lo: Reg, hi: Reg) {
+    fn claim_pair(&mut self, v: Var, from: u32, lo: Reg, hi: Reg, pinned: &[usize]) {
         let (a, b) = match (self.vars[v.0 as usize].reg, self.vars[v.0 as usize].reg_hi) {
             (Some(a), Some(b)) => (a, b),
             _ => {
-                let a = self.alloc(&[], from);
-                let b = self.alloc(&[a], from);
+                let a = self.alloc(pinned, from);
+                let mut both = pinned.to_vec();
+                both.push(a);
+                let b = self.alloc(&both, from);
                 (a, b)
             }
         };
@@ -109,7 +129,7 @@ impl Lowerer<'_> {
             return;
         }
         if self.pool.len() >= 2 {
-            self.claim_pair(dst, pos + 1, lo, hi);
+            self.claim_pair(dst, pos + 1, lo, hi, &[]);
             self.vars[dst.0 as usize].in_memory = false;
             self.after_def(dst, pos);
             return;
@@ -200,12 +220,14 @@ impl Lowerer<'_> {
             }
             IrInst::Bin64 { op, dst, a, b } => self.bin64(pos, op, dst, a, b),
             IrInst::Cmp64 { op, dst, a, b } => {
-                self.load_pair_reloading(a, R0, R1, pos);
-                self.load_pair_reloading(b, R2, R3, pos);
+                // Operands are read in place (pool pairs stay pinned while the other is read).
+                let mut pinned = Vec::new();
+                let (alo, ahi) = self.pair_operand(a, R0, R1, pos, &mut pinned);
+                let (blo, bhi) = self.pair_operand(b, R2, R3, pos, &mut pinned);
                 let cond = match op {
                     BinOp::Eq | BinOp::Ne => {
-                        self.emit(dp(DpOp::Eor, R12, R0, R2));
-                        self.emit(dp(DpOp::Eor, LR, R1, R3));
+                        self.emit(dp(DpOp::Eor, R12, alo, blo));
+                        self.emit(dp(DpOp::Eor, LR, ahi, bhi));
                         self.emit(dp(DpOp::Orr, R12, R12, LR));
                         if op == BinOp::Eq {
                             Cond::Eq
@@ -216,7 +238,7 @@ impl Lowerer<'_> {
                     _ => {
                         // a - b (or b - a) through the carry chain; only the flags are kept.
                         let swap = matches!(op, BinOp::GtS | BinOp::GtU | BinOp::LeS | BinOp::LeU);
-                        let (x, y) = if swap { ((R2, R3), (R0, R1)) } else { ((R0, R1), (R2, R3)) };
+                        let (x, y) = if swap { ((blo, bhi), (alo, ahi)) } else { ((alo, ahi), (blo, bhi)) };
                         self.emit(Inst::Cmp { rn: x.0, rm: y.0 });
                         self.emit(dp(DpOp::Sbc, R12, x.1, y.1));
                         match op {
@@ -232,8 +254,8 @@ impl Lowerer<'_> {
                 self.after_def(dst, pos);
             }
             IrInst::Eqz64 { dst, a } => {
-                self.load_pair_reloading(a, R0, R1, pos);
-                self.emit(dp(DpOp::Orr, R12, R0, R1));
+                let (lo, hi) = self.pair_operand(a, R0, R1, pos, &mut Vec::new());
+                self.emit(dp(DpOp::Orr, R12, lo, hi));
                 let rd = self.def_i32(dst, pos);
                 self.set_bool(rd, Cond::Eq);
                 self.after_def(dst, pos);
@@ -311,21 +333,27 @@ impl Lowerer<'_> {
 
     /// i64 `op` of R0:R1 (a) and R2:R3 (b) into R12:LR, then the result pair becomes `dst`.
     fn bin64(&mut self, pos: u32, op: BinOp, dst: Var, a: Var, b: Var) {
+        if matches!(op, BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor) {
+            // Two instructions reading the operands in place, results in R12:LR.
+            let mut pinned = Vec::new();
+            let (alo, ahi) = self.pair_operand(a, R0, R1, pos, &mut pinned);
+            let (blo, bhi) = self.pair_operand(b, R2, R3, pos, &mut pinned);
+            let (lo, hi) = match op {
+                BinOp::Add => (DpOp::Add, DpOp::Adc),
+                BinOp::Sub => (DpOp::Sub, DpOp::Sbc),
+                BinOp::And => (DpOp::And, DpOp::And),
+                BinOp::Or => (DpOp::Orr, DpOp::Orr),
+                _ => (DpOp::Eor, DpOp::Eor),
+            };
+            self.emit(dp(lo, R12, alo, blo));
+            self.emit(dp(hi, LR, ahi, bhi));
+            self.def_pair(dst, pos, R12, LR);
+            return;
+        }
         self.load_pair_reloading(a, R0, R1, pos);
         self.load_pair_reloading(b, R2, R3, pos);
         let mut result = (R12, LR);
         match op {
-            BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor => {
-                let (lo, hi) = match op {
-                    BinOp::Add => (DpOp::Add, DpOp::Adc),
-                    BinOp::Sub => (DpOp::Sub, DpOp::Sbc),
-                    BinOp::And => (DpOp::And, DpOp::And),
-                    BinOp::Or => (DpOp::Orr, DpOp::Orr),
-                    _ => (DpOp::Eor, DpOp::Eor),
-                };
-                self.emit(dp(lo, R12, R0, R2));
-                self.emit(dp(hi, LR, R1, R3));
-            }
             BinOp::Mul => {
                 // lo*lo as 64 bits, plus both cross products into the high word.
                 self.emit(Inst::Umull { rdlo: R12, rdhi: LR, rn: R0, rm: R2 });
