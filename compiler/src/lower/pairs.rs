@@ -1,10 +1,11 @@
 //! i64 values: each is two words, low word first, kept in a pair of pool registers (any two) or
 //! in its two-word frame slot. A pair is allocated, evicted (Belady's rule, both registers at
 //! once, one store of both words if memory does not hold it) and reloaded as one unit. Every i64
-//! operation copies its operands into fixed scratch registers (first operand R0:R1, second
-//! R2:R3), computes in scratch, and the result pair becomes the destination's value (`put_pair`):
-//! operands are read before any destination register is written, whatever registers the
-//! allocator picks. With a pool of one register, i64 values stay in memory.
+//! operation reads its operands from their pool pairs (`pair_operand`, the simple ones) or copies
+//! them into fixed scratch registers (first operand R0:R1, second R2:R3), computes in scratch
+//! registers, and only then does the result pair become the destination's value (`def_pair`): operands are
+//! read before any destination register is written, whatever registers the allocator picks.
+//! With a pool of one register, i64 values stay in memory.
 
 use super::*;
 
