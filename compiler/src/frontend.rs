@@ -397,7 +397,6 @@ fn translate_function(
     });
     let num_locals = t.vars.len() as u32;
     let func_label = t.new_label();
-    let result_ty = (results.len() == 1).then(|| results[0]);
     t.frames.push(Frame {
         kind: FrameKind::Func,
         label: func_label,
@@ -416,8 +415,6 @@ fn translate_function(
     Ok(IrFunction {
         name: name.to_string(),
         params,
-        has_result: result_ty.is_some(),
-        result: result_ty,
         results,
         ret_ptr,
         vars: t.vars,

@@ -406,9 +406,6 @@ impl IrInst {
 pub struct IrFunction {
     pub name: String,
     pub params: u32,
-    pub has_result: bool,
-    /// The result's type, if there is exactly one.
-    pub result: Option<Ty>,
     /// Every result's type.
     pub results: Vec<Ty>,
     /// With several results: the local holding the caller's result-area address (a hidden first

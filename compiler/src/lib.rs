@@ -122,11 +122,8 @@ pub struct CompiledFunction {
     pub name: String,
     pub exported: bool,
     pub params: u32,
-    pub has_result: bool,
     /// Parameter types (AAPCS placement: see `abi`).
     pub param_types: Vec<ir::Ty>,
-    /// Result type when there is exactly one (R0, or R0:R1 for an i64).
-    pub result: Option<ir::Ty>,
     /// Every result's type; several are returned through a result area (see `abi`).
     pub results: Vec<ir::Ty>,
     /// Address of the first instruction (without the Thumb bit).
@@ -348,9 +345,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             name,
             exported: export.is_some(),
             params: ir.params,
-            has_result: ir.has_result,
             param_types: ir.types[..ir.params as usize].to_vec(),
-            result: ir.result,
             results: ir.results.clone(),
             addr: TEXT_BASE + begin,
             stats,

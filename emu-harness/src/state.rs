@@ -149,18 +149,18 @@ impl ModuleFacts {
 
     /// What calling export `name` may change (unknown names: anything).
     pub fn export_writes(&self, name: &str) -> Effects {
-        self.exports
-            .get(name)
-            .and_then(|i| self.writes.get(*i as usize))
-            .cloned()
-            .unwrap_or_else(Effects::everything)
+        self.of_export(&self.writes, name)
     }
 
     /// What calling export `name` may read (unknown names: anything).
     pub fn export_reads(&self, name: &str) -> Effects {
+        self.of_export(&self.reads, name)
+    }
+
+    fn of_export(&self, per_function: &[Effects], name: &str) -> Effects {
         self.exports
             .get(name)
-            .and_then(|i| self.reads.get(*i as usize))
+            .and_then(|i| per_function.get(*i as usize))
             .cloned()
             .unwrap_or_else(Effects::everything)
     }
