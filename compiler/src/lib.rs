@@ -129,8 +129,10 @@ pub struct CompiledFunction {
     /// Address of the first instruction (without the Thumb bit).
     pub addr: u32,
     pub stats: FunctionStats,
-    /// Disassembly: address and UAL text of every instruction.
+    /// Disassembly: address and UAL text of every instruction (spills and reloads noted).
     pub listing: Vec<(u32, String)>,
+    /// Spills and reloads, by the address of their instruction.
+    pub notes: Vec<(u32, lower::Note)>,
 }
 
 #[derive(Clone, Debug)]
@@ -256,6 +258,8 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
     let mut helpers_used = Vec::new();
     // MOVW/MOVT pairs that load a data-area address: label, register, offset in the data area.
     let mut address_sites: Vec<(Label, Reg, u32)> = Vec::new();
+    // Allocator notes for the listing, at the instruction that follows each.
+    let mut notes: Vec<(Label, lower::Note)> = Vec::new();
     let mut declined = Vec::new();
     let mut pending = Vec::new();
     for (k, entry) in lowered.into_iter().enumerate() {
@@ -283,6 +287,11 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
                     frame_adjust(&mut asm, false, lowered.frame_bytes);
                     let pop: Vec<Reg> = lowered.saved.iter().copied().chain([Reg::Pc]).collect();
                     asm.emit(Inst::Pop(thumb::RegList::new(&pop)));
+                }
+                lower::Emit::Note(note) => {
+                    let site = asm.new_label();
+                    asm.bind(site);
+                    notes.push((site, *note));
                 }
                 lower::Emit::Call(callee) => asm.emit(Inst::Bl { target: starts[*callee as usize] }),
                 lower::Emit::DataAddress { rd, offset } => {
@@ -350,6 +359,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             addr: TEXT_BASE + begin,
             stats,
             listing: Vec::new(),
+            notes: Vec::new(),
         });
     }
     // Table entries: code address with the Thumb bit and signature id (null: zeros). A declined
@@ -373,11 +383,24 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         let begin = f.addr - TEXT_BASE;
         let end = *starts.iter().find(|s| **s > begin).unwrap_or(&(assembled.bytes.len() as u32));
         f.stats.code_bytes = end - begin;
+        f.notes = notes
+            .iter()
+            .map(|(site, note)| (assembled.labels[site.0 as usize].expect("bound"), *note))
+            .filter(|(at, _)| (begin..end).contains(at))
+            .map(|(at, note)| (TEXT_BASE + at, note))
+            .collect();
         f.listing = assembled
             .insts
             .iter()
             .filter(|p| p.offset >= begin && p.offset < end)
-            .map(|p| (TEXT_BASE + p.offset, p.asm_text()))
+            .map(|p| {
+                let addr = TEXT_BASE + p.offset;
+                let mut text = p.asm_text();
+                if let Some((_, note)) = f.notes.iter().find(|(at, _)| *at == addr) {
+                    text = format!("{text:<28} ; {note}");
+                }
+                (addr, text)
+            })
             .collect();
     }
     let data_addresses = address_sites

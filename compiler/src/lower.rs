@@ -70,6 +70,26 @@ pub enum Emit {
         rd: Reg,
         offset: u32,
     },
+    /// No code: what the next instruction does for the allocator, for the listing.
+    Note(Note),
+}
+
+/// Allocator events worth seeing in a disassembly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// The value is stored to its frame slot (one note per word).
+    Spill(Var),
+    /// The value is loaded back from its frame slot (one note per word).
+    Reload(Var),
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::Spill(v) => write!(f, "spill v{}", v.0),
+            Note::Reload(v) => write!(f, "reload v{}", v.0),
+        }
+    }
 }
 
 pub struct Lowered {
@@ -517,6 +537,7 @@ impl Lowerer<'_> {
             let home = self.home(i);
             let store = |l: &mut Self, rt: Reg, word: u32| {
                 let offset = sp_offset(home + word);
+                l.code.push(Emit::Note(Note::Spill(v)));
                 l.emit(Inst::Store { kind: StoreKind::Word, rt, rn: Reg::Sp, offset });
             };
             match loc {
@@ -632,6 +653,7 @@ impl Lowerer<'_> {
         for (k, idx) in words.iter().enumerate() {
             if let Some(idx) = idx {
                 let offset = sp_offset(slot + k as u32);
+                self.code.push(Emit::Note(Note::Spill(v)));
                 self.emit(Inst::Store { kind: StoreKind::Word, rt: self.pool[*idx], rn: Reg::Sp, offset });
             }
         }
@@ -694,6 +716,7 @@ impl Lowerer<'_> {
                 self.stats.reloads += 1;
                 let idx = self.alloc(pinned, pos);
                 let r = self.pool[idx];
+                self.code.push(Emit::Note(Note::Reload(v)));
                 self.emit(Inst::Load { kind: LoadKind::Word, rt: r, rn: Reg::Sp, offset: sp_offset(slot) });
                 self.regs[idx] = Some(v);
                 self.vars[v.0 as usize].reg = Some(idx);
@@ -720,6 +743,7 @@ impl Lowerer<'_> {
                 None => {
                     let slot = self.slot_of(v);
                     self.stats.reloads += 1;
+                    self.code.push(Emit::Note(Note::Reload(v)));
                     self.emit(Inst::Load {
                         kind: LoadKind::Word,
                         rt: scratch,

@@ -10,8 +10,8 @@
 //!
 //! Before each call R4–R11 get canary values and SP a known top; after return both are checked.
 
-use crate::outcome::{AbiViolation, Outcome, TrapKind, Value};
-use unicorn_engine::unicorn_const::{Arch, Mode, Prot};
+use crate::outcome::{AbiViolation, Outcome, Region, StrayWrite, TrapKind, Value};
+use unicorn_engine::unicorn_const::{Arch, HookType, Mode, Prot};
 use unicorn_engine::{uc_error, ArmCpuModel, RegisterARM, Unicorn};
 use wasm2thumb::ir::Ty;
 use wasm2thumb::{
@@ -39,21 +39,42 @@ const CALLEE_SAVED: [RegisterARM; 8] = [
 const ARGS: [RegisterARM; 4] = [RegisterARM::R0, RegisterARM::R1, RegisterARM::R2, RegisterARM::R3];
 
 pub struct Emulator {
-    // Declared first so it is dropped (and unmaps `memory`) before the buffer is freed.
-    uc: Unicorn<'static, Counter>,
-    /// Host buffer behind the linear memory mapping (its maximum size); empty if none.
+    // Declared first so it is dropped (and unmaps the buffers below) before they are freed.
+    uc: Unicorn<'static, CallState>,
+    /// Host buffers behind the mappings: linear memory (its maximum size; empty if none), the
+    /// stack region and the data area. The harness reads and writes them directly.
     memory: Box<[u8]>,
+    stack: Box<[u8]>,
+    data: Box<[u8]>,
+    /// The data area as loaded, and the byte ranges of it that no call may change (everything
+    /// but the memory size word and the globals, up to a guard past the loaded image).
+    data_image: Vec<u8>,
+    data_fixed: Vec<std::ops::Range<usize>>,
     loaded_len: u64,
-    loaded_data: usize,
     calls: u64,
-    /// Pseudo-random bytes; a different window of it is written below SP before every call.
+    /// Pseudo-random bytes; a different window of them fills the stack before every call.
     garbage: Vec<u8>,
+    /// Bytes below `STACK_TOP` refilled with garbage before every call: the deepest frame seen
+    /// since the image was loaded plus `STACK_GUARD`.
+    filled_depth: usize,
+    last: CallMeasurements,
 }
 
-/// Where a function with several results stores them (above the initial SP): room for the
-/// 1,000 i64 results a WebAssembly function may have.
+/// What the last call used, measured by the emulator.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CallMeasurements {
+    /// Instructions executed (counted one by one by a code hook).
+    pub executed: u64,
+    /// Bytes of stack below the entry SP the call used (its lowest SP).
+    pub stack_bytes: u32,
+}
+
+/// Where a function with several results stores them, above the initial SP (with a canary gap
+/// between): room for the 1,000 i64 results a WebAssembly function may have.
 const RESULT_AREA: u32 = STACK_TOP + 0x100;
-const RESULT_AREA_SIZE: usize = 0x2000;
+const RESULT_AREA_SIZE: usize = 0x2000 - RESULT_GUARD;
+/// Canary bytes checked past the end of the results a function stores.
+const RESULT_GUARD: usize = 64;
 
 /// Byte offsets of values laid out like a C struct: i32 on 4, i64 on 8 bytes.
 fn struct_offsets(types: &[Ty]) -> Vec<u32> {
@@ -69,28 +90,25 @@ fn struct_offsets(types: &[Ty]) -> Vec<u32> {
         .collect()
 }
 
-/// Executed-instruction count of the current call, from a block hook: each translated block's
-/// instruction count is worked out once from its bytes and cached by address.
+/// Per-call state the hooks update.
 #[derive(Default)]
-pub struct Counter {
+pub struct CallState {
     executed: u64,
-    per_block: std::collections::HashMap<u64, u32>,
+    budget: u64,
+    /// Lowest SP seen before any instruction of the compiled code (after the one before it).
+    min_sp: u32,
+    /// Address of the access that faulted, if one did.
+    fault_addr: Option<u32>,
 }
 
-/// Instructions in `code` (Thumb-2: a halfword whose top five bits are 0b11101, 0b11110 or
-/// 0b11111 starts a 32-bit instruction).
-fn thumb_instructions(code: &[u8]) -> u32 {
-    let (mut at, mut count) = (0, 0);
-    while at + 1 < code.len() {
-        let h = u16::from_le_bytes([code[at], code[at + 1]]);
-        at += if h >> 11 >= 0b11101 { 4 } else { 2 };
-        count += 1;
-    }
-    count
-}
-
-/// Bytes below SP overwritten with garbage before each call (covers frames up to this size).
-const STACK_GARBAGE: usize = 1024;
+/// Bytes below a call's lowest SP that must still hold their garbage after it returns: a write
+/// there is a write below the stack frame (an interrupt would have overwritten it).
+const STACK_GUARD: usize = 1024;
+/// Canary bytes checked past the data area's loaded image.
+const DATA_GUARD: usize = 256;
+/// Bytes past linear memory's current size checked to be still zero after a call that may
+/// write memory (they are mapped, up to the maximum, but not yet WebAssembly memory).
+const MEMORY_GUARD: usize = 4096;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmuSetupError {
@@ -106,9 +124,21 @@ impl From<uc_error> for EmuSetupError {
     }
 }
 
+/// Maps `buffer` at `addr`.
+///
+/// # Safety
+/// The buffer must stay allocated, and not be moved or reallocated, while mapped.
+unsafe fn map_host(
+    uc: &mut Unicorn<'static, CallState>,
+    addr: u64,
+    buffer: &mut [u8],
+) -> Result<(), uc_error> {
+    unsafe { uc.mem_map_ptr(addr, buffer.len() as u64, Prot::READ | Prot::WRITE, buffer.as_mut_ptr().cast()) }
+}
+
 impl Emulator {
     pub fn new(cpu: Cpu) -> Result<Emulator, EmuSetupError> {
-        let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, Counter::default())?;
+        let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, CallState::default())?;
         // Mode::MCLASS would silently pick a Cortex-M33; set the model explicitly, first.
         let model = match cpu {
             Cpu::CortexM3 => ArmCpuModel::CORTEX_M3,
@@ -116,26 +146,38 @@ impl Emulator {
             Cpu::CortexM7 => ArmCpuModel::CORTEX_M7,
         };
         uc.ctl_set_cpu_model(model as i32)?;
-        // Counts instructions of the compiled code only (not the return sentinel). Added before
-        // anything is translated: hooks apply to blocks translated after them.
-        uc.add_block_hook(TEXT_BASE as u64, TEXT_BASE as u64 + CODE_SIZE - 1, |uc, addr, size| {
-            let known = uc.get_data().per_block.get(&addr).copied();
-            let n = known.unwrap_or_else(|| {
-                let mut code = vec![0u8; size as usize];
-                let _ = uc.mem_read(addr, &mut code);
-                let n = thumb_instructions(&code);
-                uc.get_data_mut().per_block.insert(addr, n);
-                n
-            });
-            uc.get_data_mut().executed += n as u64;
+        // One hook before every instruction of the compiled code (not the return sentinel):
+        // it counts instructions exactly, enforces the budget (instead of unicorn's own count,
+        // which is a second per-instruction hook) and records the lowest SP, which bounds the
+        // function's stack frame. Added before anything is translated: hooks apply to blocks
+        // translated after them.
+        uc.add_code_hook(TEXT_BASE as u64, TEXT_BASE as u64 + CODE_SIZE - 1, |uc, _, _| {
+            let sp = uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;
+            let state = uc.get_data_mut();
+            state.executed += 1;
+            state.min_sp = state.min_sp.min(sp);
+            if state.executed > state.budget {
+                let _ = uc.emu_stop();
+            }
+        })?;
+        // Invalid accesses only: records the faulting address (unicorn's error gives the kind).
+        uc.add_mem_hook(HookType::MEM_INVALID, 1, 0, |uc, _, addr, _, _| {
+            uc.get_data_mut().fault_addr = Some(addr as u32);
+            false
         })?;
         uc.mem_map(SENTINEL_PAGE, 0x1000, Prot::READ | Prot::EXEC)?;
         uc.mem_write(SENTINEL, &[0x30, 0xBF])?; // wfi
         uc.mem_map(TEXT_BASE as u64, CODE_SIZE, Prot::READ | Prot::EXEC)?;
-        uc.mem_map(STACK_BASE, STACK_SIZE, Prot::READ | Prot::WRITE)?;
-        uc.mem_map(DATA_BASE as u64, DATA_SIZE as u64, Prot::READ | Prot::WRITE)?;
+        let mut stack = vec![0u8; STACK_SIZE as usize].into_boxed_slice();
+        let mut data = vec![0u8; DATA_SIZE as usize].into_boxed_slice();
+        // SAFETY: both buffers are owned by the Emulator, never reallocated, and unmapped (by
+        // dropping `uc`, declared first) before they are freed.
+        unsafe {
+            map_host(&mut uc, STACK_BASE, &mut stack)?;
+            map_host(&mut uc, DATA_BASE as u64, &mut data)?;
+        }
         let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let garbage = (0..RESULT_AREA_SIZE.max(2 * STACK_GARBAGE))
+        let garbage = (0..2 * STACK_SIZE as usize)
             .map(|_| {
                 x ^= x << 13;
                 x ^= x >> 7;
@@ -143,26 +185,57 @@ impl Emulator {
                 x as u8
             })
             .collect();
-        Ok(Emulator { uc, memory: Box::new([]), loaded_len: 0, loaded_data: 0, calls: 0, garbage })
+        Ok(Emulator {
+            uc,
+            memory: Box::new([]),
+            stack,
+            data,
+            data_image: Vec::new(),
+            data_fixed: Vec::new(),
+            loaded_len: 0,
+            calls: 0,
+            garbage,
+            filled_depth: STACK_GUARD,
+            last: CallMeasurements::default(),
+        })
     }
 
     /// Loads `.text` at `TEXT_BASE` (replacing what was there, and its translated blocks),
     /// `.data` at `DATA_BASE` (the rest of the data area zeroed) and a fresh linear memory with
-    /// its data segments.
+    /// its data segments. `state` lists the data-area byte ranges calls may change (the memory
+    /// size word, the globals); every other byte of the image and a guard past it must not.
     pub fn load(
         &mut self,
         text: &[u8],
         data: &[u8],
         memory: Option<&MemoryInfo>,
+        state: &[std::ops::Range<u32>],
     ) -> Result<(), EmuSetupError> {
         self.map_memory(memory)?;
-        if data.len() as u64 > DATA_SIZE as u64 {
+        if data.len() > self.data.len() {
             return Err(EmuSetupError::TooLarge(data.len()));
         }
-        let old_data = self.loaded_data.max(data.len());
-        self.uc.mem_write(DATA_BASE as u64, &vec![0; old_data])?;
-        self.uc.mem_write(DATA_BASE as u64, data)?;
-        self.loaded_data = data.len();
+        self.data.fill(0);
+        self.data[..data.len()].copy_from_slice(data);
+        let checked = (data.len() + DATA_GUARD).min(self.data.len());
+        self.data_image = self.data[..checked].to_vec();
+        let mut state: Vec<std::ops::Range<usize>> = state
+            .iter()
+            .map(|r| (r.start.saturating_sub(DATA_BASE) as usize)..(r.end.saturating_sub(DATA_BASE) as usize))
+            .collect();
+        state.sort_by_key(|r| r.start);
+        self.data_fixed.clear();
+        let mut at = 0;
+        for r in state {
+            if r.start > at {
+                self.data_fixed.push(at..r.start.min(checked));
+            }
+            at = at.max(r.end);
+        }
+        if at < checked {
+            self.data_fixed.push(at..checked);
+        }
+        self.data_fixed.retain(|r| r.start < r.end);
         if text.len() as u64 > CODE_SIZE {
             return Err(EmuSetupError::TooLarge(text.len()));
         }
@@ -172,9 +245,8 @@ impl Emulator {
         self.uc.mem_write(TEXT_BASE as u64, &vec![0; old as usize])?;
         self.uc.mem_write(TEXT_BASE as u64, text)?;
         self.uc.ctl_remove_cache(TEXT_BASE as u64, TEXT_BASE as u64 + old.max(2))?;
-        // Blocks will be translated anew from the new code: their counts too.
-        self.uc.get_data_mut().per_block.clear();
         self.loaded_len = text.len() as u64;
+        self.filled_depth = STACK_GUARD;
         Ok(())
     }
 
@@ -196,14 +268,7 @@ impl Emulator {
         }
         // SAFETY: the buffer is owned by `self`, never reallocated while mapped, and unmapped
         // (above, or by dropping `uc` first) before it is freed.
-        unsafe {
-            self.uc.mem_map_ptr(
-                MEMORY_BASE as u64,
-                bytes as u64,
-                Prot::READ | Prot::WRITE,
-                buffer.as_mut_ptr().cast(),
-            )?;
-        }
+        unsafe { map_host(&mut self.uc, MEMORY_BASE as u64, &mut buffer)? };
         self.memory = buffer;
         Ok(())
     }
@@ -226,20 +291,37 @@ impl Emulator {
         self.write_word(MEMORY_SIZE_ADDR, n as u32);
     }
 
-    /// Instructions executed by the last call (those of every translated block it entered; a
-    /// call ending in a fault or trap may count the rest of that block).
-    pub fn executed(&self) -> u64 {
-        self.uc.get_data().executed
+    /// The first nonzero byte in the guard past linear memory's current size (mapped, since
+    /// memory is mapped at its maximum, but not WebAssembly memory yet): a stray write there.
+    /// The byte is cleared so it is reported once.
+    pub fn memory_guard_violation(&mut self) -> Option<StrayWrite> {
+        let size = self.memory().len();
+        let end = (size + MEMORY_GUARD).min(self.memory.len());
+        let at = self.memory[size..end].iter().position(|b| *b != 0)? + size;
+        let found = std::mem::take(&mut self.memory[at]);
+        Some(StrayWrite { region: Region::PastMemorySize, addr: MEMORY_BASE + at as u32, expected: 0, found })
     }
 
+    /// What the last call used.
+    pub fn last_call(&self) -> CallMeasurements {
+        self.last
+    }
+
+    fn data_offset(&self, addr: u32, len: usize) -> Option<usize> {
+        let at = addr.checked_sub(DATA_BASE)? as usize;
+        (at + len <= self.data.len()).then_some(at)
+    }
+
+    /// A word of the data area (the memory size word, globals).
     pub fn read_word(&self, addr: u32) -> Option<u32> {
-        let mut b = [0u8; 4];
-        self.uc.mem_read(addr as u64, &mut b).ok()?;
-        Some(u32::from_le_bytes(b))
+        let at = self.data_offset(addr, 4)?;
+        Some(u32::from_le_bytes(self.data[at..at + 4].try_into().expect("4 bytes")))
     }
 
     pub fn write_word(&mut self, addr: u32, value: u32) {
-        let _ = self.uc.mem_write(addr as u64, &value.to_le_bytes());
+        if let Some(at) = self.data_offset(addr, 4) {
+            self.data[at..at + 4].copy_from_slice(&value.to_le_bytes());
+        }
     }
 
     /// A value of type `ty` at `addr` (an i64 low word first).
@@ -261,21 +343,26 @@ impl Emulator {
         }
     }
 
+    /// Index into the stack buffer of address `addr` (inside the stack region).
+    fn stack_index(addr: u32) -> usize {
+        (addr as u64 - STACK_BASE) as usize
+    }
+
     /// Calls the function at `addr` with `args` placed per AAPCS (written here independently of
     /// the compiler's own `abi` module), within `budget` instructions.
     pub fn call(&mut self, addr: u32, args: &[Value], results: &[Ty], budget: u64) -> Outcome {
         self.calls += 1;
-        let uc = &mut self.uc;
         let mut canaries = [0u32; 8];
         for (i, r) in CALLEE_SAVED.iter().enumerate() {
             // Distinct per register and per call, so a value copied between registers or left
             // over from an earlier call is caught.
             canaries[i] =
                 0xC0DE_0000 ^ (i as u32) << 12 ^ (self.calls as u32).wrapping_mul(0x9E37_79B9) & 0xFFF0_0FFF;
-            let _ = uc.reg_write(*r, canaries[i] as u64);
+            let _ = self.uc.reg_write(*r, canaries[i] as u64);
         }
-        // Unused argument registers, R12 and the stack below SP hold per-call garbage, so code
-        // that reads state it never wrote gives different answers on different calls.
+        // Unused argument registers, R12 and the stack hold per-call garbage, so code that reads
+        // state it never wrote gives different answers on different calls, and a write where
+        // the function has no business writing is seen.
         let noise = (self.calls as u32).wrapping_mul(0x2C1B_3C6D);
         // AAPCS: R0–R3 in order, an i64 in an even/odd pair; once one does not fit, it and the
         // rest go to the stack (i64 8-byte aligned), with no back-filling.
@@ -283,14 +370,14 @@ impl Emulator {
         let mut stack_words: Vec<u32> = Vec::new();
         let mut ncrn = 0;
         // Several results: the address of a result area, laid out like a struct (i32 4-byte,
-        // i64 8-byte aligned), is a hidden first argument; the area starts as garbage.
+        // i64 8-byte aligned), is a hidden first argument.
         let result_offsets = struct_offsets(results);
+        let result_size =
+            if results.len() > 1 { result_offsets.last().map_or(0, |o| o + 8) as usize } else { 0 };
+        if result_size > RESULT_AREA_SIZE {
+            return Outcome::EmulatorError { message: "result area too small for this many results" };
+        }
         if results.len() > 1 {
-            let size = result_offsets.last().map_or(0, |o| o + 8) as usize;
-            if size > RESULT_AREA_SIZE {
-                return Outcome::EmulatorError { message: "result area too small for this many results" };
-            }
-            let _ = uc.mem_write(RESULT_AREA as u64, &self.garbage[..size]);
             regs[0] = Some(RESULT_AREA);
             ncrn = 1;
         }
@@ -318,26 +405,36 @@ impl Emulator {
             }
         }
         for (i, r) in ARGS.iter().enumerate() {
-            let _ = uc.reg_write(*r, regs[i].unwrap_or(noise ^ 0xDEAD_0000 ^ i as u32) as u64);
+            let _ = self.uc.reg_write(*r, regs[i].unwrap_or(noise ^ 0xDEAD_0000 ^ i as u32) as u64);
         }
-        let _ = uc.reg_write(RegisterARM::R12, (noise ^ 0xDEAD_000C) as u64);
-        let start = (self.calls as usize * 4) % STACK_GARBAGE;
-        let _ = uc
-            .mem_write(STACK_TOP as u64 - STACK_GARBAGE as u64, &self.garbage[start..start + STACK_GARBAGE]);
-        // Stack arguments at SP, SP 8-byte aligned.
+        let _ = self.uc.reg_write(RegisterARM::R12, (noise ^ 0xDEAD_000C) as u64);
+        // Garbage from the deepest frame seen (plus a guard) up to the end of the result area's
+        // guard; then the stack arguments at SP, SP 8-byte aligned.
         let sp = (STACK_TOP - 4 * stack_words.len() as u32) & !7;
+        let low = Self::stack_index(STACK_TOP) - self.filled_depth;
+        let high = Self::stack_index(RESULT_AREA) + result_size + RESULT_GUARD;
+        let shift = (self.calls as usize * 4) % STACK_SIZE as usize;
+        self.stack[low..high].copy_from_slice(&self.garbage[shift + low..shift + high]);
         for (k, w) in stack_words.iter().enumerate() {
-            let _ = uc.mem_write(sp as u64 + 4 * k as u64, &w.to_le_bytes());
+            let at = Self::stack_index(sp) + 4 * k;
+            self.stack[at..at + 4].copy_from_slice(&w.to_le_bytes());
         }
-        let _ = uc.reg_write(RegisterARM::SP, sp as u64);
-        let _ = uc.reg_write(RegisterARM::LR, SENTINEL | 1);
-        uc.get_data_mut().executed = 0;
-        let result = uc.emu_start(addr as u64 | 1, 0, 0, budget as usize);
-        let pc = uc.pc_read().unwrap_or(0) as u32;
+        let _ = self.uc.reg_write(RegisterARM::SP, sp as u64);
+        let _ = self.uc.reg_write(RegisterARM::LR, SENTINEL | 1);
+        *self.uc.get_data_mut() = CallState { executed: 0, budget, min_sp: sp, fault_addr: None };
+        let result = self.uc.emu_start(addr as u64 | 1, 0, 0, 0);
+        let pc = self.uc.pc_read().unwrap_or(0) as u32;
+        let state = self.uc.get_data();
+        self.last =
+            CallMeasurements { executed: state.executed.min(budget), stack_bytes: sp - state.min_sp.min(sp) };
+        let (min_sp, fault_addr) = (state.min_sp, state.fault_addr);
+        // The next call fills the deepest frame seen so far and its guard.
+        let depth = Self::stack_index(STACK_TOP) - Self::stack_index(min_sp.max(STACK_BASE as u32));
+        self.filled_depth = self.filled_depth.max((depth + STACK_GUARD).min(Self::stack_index(STACK_TOP)));
         match result {
             Ok(()) if pc as u64 == SENTINEL + 2 => {}
             Ok(()) => return Outcome::BudgetExhausted { budget },
-            Err(uc_error::INSN_INVALID) => return classify_undefined(uc, pc),
+            Err(uc_error::INSN_INVALID) => return classify_undefined(&self.uc, pc),
             Err(e) => {
                 let access = match e {
                     uc_error::READ_UNMAPPED => "read unmapped",
@@ -352,46 +449,96 @@ impl Emulator {
                     uc_error::EXCEPTION => return Outcome::EmulatorError { message: "cpu exception" },
                     _ => return Outcome::EmulatorError { message: "unclassified unicorn error" },
                 };
-                return Outcome::MemoryFault { access, pc };
+                return Outcome::MemoryFault { access, addr: fault_addr.unwrap_or(pc), pc };
             }
         }
         for (i, r) in CALLEE_SAVED.iter().enumerate() {
-            let found = uc.reg_read(*r).unwrap_or(0) as u32;
+            let found = self.uc.reg_read(*r).unwrap_or(0) as u32;
             if found != canaries[i] {
                 return Outcome::AbiViolation {
                     what: AbiViolation::CalleeSaved { reg: 4 + i as u8, expected: canaries[i], found },
                 };
             }
         }
-        let found = uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;
+        let found = self.uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;
         if found != sp {
             return Outcome::AbiViolation { what: AbiViolation::StackPointer { expected: sp, found } };
         }
-        let r0 = uc.reg_read(RegisterARM::R0).unwrap_or(0) & 0xFFFF_FFFF;
-        let r1 = uc.reg_read(RegisterARM::R1).unwrap_or(0) & 0xFFFF_FFFF;
+        if let Some(stray) =
+            self.stray_write(low, min_sp, sp + 4 * stack_words.len() as u32, result_size, shift)
+        {
+            return Outcome::AbiViolation { what: AbiViolation::StrayWrite(stray) };
+        }
+        let r0 = self.uc.reg_read(RegisterARM::R0).unwrap_or(0) & 0xFFFF_FFFF;
+        let r1 = self.uc.reg_read(RegisterARM::R1).unwrap_or(0) & 0xFFFF_FFFF;
         let values = match results {
             [] => Vec::new(),
             [ty] => vec![Value::of(*ty, r1 << 32 | r0)],
-            _ => {
-                let mut area = vec![0u8; RESULT_AREA_SIZE];
-                let _ = uc.mem_read(RESULT_AREA as u64, &mut area);
-                results
-                    .iter()
-                    .zip(&result_offsets)
-                    .map(|(ty, off)| {
-                        let at = *off as usize;
-                        let bits = u64::from_le_bytes(area[at..at + 8].try_into().expect("8 bytes"));
-                        Value::of(*ty, bits)
-                    })
-                    .collect()
-            }
+            _ => results
+                .iter()
+                .zip(&result_offsets)
+                .map(|(ty, off)| {
+                    let at = Self::stack_index(RESULT_AREA) + *off as usize;
+                    Value::of(*ty, u64::from_le_bytes(self.stack[at..at + 8].try_into().expect("8 bytes")))
+                })
+                .collect(),
         };
         Outcome::Returned { values }
+    }
+
+    /// The first byte a call wrote where it had no business writing: below its lowest SP (in
+    /// the filled part of the stack), in the caller's part of the stack above its arguments,
+    /// around the result area, or in the data area outside the globals and the size word.
+    fn stray_write(
+        &self,
+        low: usize,
+        min_sp: u32,
+        args_end: u32,
+        result_size: usize,
+        shift: usize,
+    ) -> Option<StrayWrite> {
+        let garbage = &self.garbage[shift..];
+        // Slices compare first (memcmp); only a difference is searched byte by byte.
+        let changed = |from: usize, to: usize| {
+            (from < to && self.stack[from..to] != garbage[from..to])
+                .then(|| (from..to).find(|&i| self.stack[i] != garbage[i]))
+                .flatten()
+        };
+        let stack_stray = |i: usize, region| StrayWrite {
+            region,
+            addr: (STACK_BASE as usize + i) as u32,
+            expected: garbage[i],
+            found: self.stack[i],
+        };
+        let frame_bottom = Self::stack_index(min_sp.max(STACK_BASE as u32)).max(low);
+        if let Some(i) = changed(low, frame_bottom) {
+            return Some(stack_stray(i, Region::BelowStackFrame));
+        }
+        let results = Self::stack_index(RESULT_AREA);
+        let above = changed(Self::stack_index(args_end), results)
+            .or_else(|| changed(results + result_size, results + result_size + RESULT_GUARD));
+        if let Some(i) = above {
+            return Some(stack_stray(i, Region::CallerStack));
+        }
+        for r in &self.data_fixed {
+            if self.data[r.clone()] == self.data_image[r.clone()] {
+                continue;
+            }
+            if let Some(i) = r.clone().find(|&i| self.data[i] != self.data_image[i]) {
+                return Some(StrayWrite {
+                    region: Region::DataArea,
+                    addr: DATA_BASE + i as u32,
+                    expected: self.data_image[i],
+                    found: self.data[i],
+                });
+            }
+        }
+        None
     }
 }
 
 /// An undefined instruction at `pc`: one of our `UDF #code` traps, or a real invalid instruction.
-fn classify_undefined(uc: &Unicorn<'static, Counter>, pc: u32) -> Outcome {
+fn classify_undefined(uc: &Unicorn<'static, CallState>, pc: u32) -> Outcome {
     let mut b = [0u8; 4];
     if uc.mem_read(pc as u64, &mut b).is_err() {
         return Outcome::InvalidInstruction { pc };
@@ -411,20 +558,5 @@ fn classify_undefined(uc: &Unicorn<'static, Counter>, pc: u32) -> Outcome {
             None => Outcome::ReachedDeclined,
         },
         None => Outcome::InvalidInstruction { pc },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thumb_instruction_widths() {
-        // push {r4, lr}; mov.w r0, #1; bx lr
-        let code = [0x10, 0xb5, 0x4f, 0xf0, 0x01, 0x00, 0x70, 0x47];
-        assert_eq!(thumb_instructions(&code), 3);
-        // bl (32-bit, 0b11110 prefix) then udf.w (0b11110 prefix) then a 16-bit nop
-        let code = [0x00, 0xf0, 0x00, 0xf8, 0xf0, 0xf7, 0x00, 0xa0, 0x00, 0xbf];
-        assert_eq!(thumb_instructions(&code), 3);
     }
 }

@@ -13,6 +13,7 @@
 //! - [`bench`]: compile speed against wasmtime's Cranelift.
 
 pub mod bench;
+pub mod disasm;
 pub mod emu;
 pub mod matrix;
 pub mod outcome;
@@ -32,6 +33,6 @@ pub mod exit {
     pub const MISMATCH: i32 = 1;
     /// Bad input or usage (unreadable, invalid or unsupported input, declined functions).
     pub const BAD_INPUT: i32 = 2;
-    /// No mismatch, but some results were inconclusive (both sides ran out of budget).
+    /// No mismatch, but some function had no call that could be judged.
     pub const INCONCLUSIVE: i32 = 3;
 }

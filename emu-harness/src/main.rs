@@ -96,6 +96,10 @@ enum Command {
         /// Only this function.
         #[arg(long)]
         function: Option<String>,
+        /// Call each function once with exactly these arguments (`i32:N,i64:N`, N decimal or
+        /// 0x-hex) instead of generated vectors; `''` for none. Mismatch reports print it.
+        #[arg(long, value_parser = parse_args)]
+        args: Option<ArgList>,
         /// Print the report as JSON (schema in ARCHITECTURE.md) instead of text.
         #[arg(long)]
         json: bool,
@@ -119,6 +123,17 @@ enum Command {
     },
 }
 
+#[derive(Clone)]
+struct ArgList(Vec<emu_harness::outcome::Value>);
+
+fn parse_args(s: &str) -> Result<ArgList, String> {
+    s.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| p.trim().parse())
+        .collect::<Result<_, _>>()
+        .map(ArgList)
+}
+
 fn main() {
     // Behave like other command-line tools when the reader goes away (`... | head`): end quietly
     // instead of panicking on a failed write to stdout.
@@ -140,9 +155,15 @@ fn main() {
         }
         Command::Sizes { paths, all } => sizes_cmd(paths, all),
         Command::BenchCompile { paths, rounds } => bench_compile_cmd(paths, rounds),
-        Command::Run { paths, vectors, seed, function, json, report, matrix, jobs, quiet, flags } => {
-            let config =
-                RunConfig { vectors, seed, function, compile: flags.options(), ..RunConfig::default() };
+        Command::Run { paths, vectors, seed, function, args, json, report, matrix, jobs, quiet, flags } => {
+            let config = RunConfig {
+                vectors,
+                seed,
+                function,
+                args: args.map(|a| a.0),
+                compile: flags.options(),
+                ..RunConfig::default()
+            };
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             let output = Output { json, report, jobs, quiet };
             match inputs(paths) {
@@ -320,13 +341,7 @@ fn matrix_cmd(inputs: &[PathBuf], config: RunConfig, out: Output) -> i32 {
             details.push(format!("error: {}: {e} [{}]", file.file, cfg.label));
         }
         for f in file.functions.iter().filter(|f| f.status == Status::Mismatch) {
-            let run_config = RunConfig { compile: cfg.compile, ..config.clone() };
-            details.push(format!(
-                "[{}] {}\n{}",
-                cfg.label,
-                function_line(f),
-                mismatch_details(f, &run_config)
-            ));
+            details.push(format!("[{}] {}\n{}", cfg.label, function_line(f), mismatch_details(f)));
         }
     });
     bar.finish_and_clear();
@@ -399,7 +414,7 @@ fn run_cmd(inputs: &[PathBuf], config: RunConfig, out: Output) -> i32 {
                 }
                 println!("{}", function_line(f));
                 if f.status == Status::Mismatch {
-                    print!("{}", mismatch_details(f, &config));
+                    print!("{}", mismatch_details(f));
                 }
             }
         }

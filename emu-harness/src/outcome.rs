@@ -30,6 +30,41 @@ impl Value {
     }
 }
 
+impl std::str::FromStr for Value {
+    type Err = String;
+
+    /// `i32:N` or `i64:N`, N decimal (may be negative) or `0x` hexadecimal: the form `--args`
+    /// takes and re-run commands print.
+    fn from_str(s: &str) -> Result<Value, String> {
+        let bad = || format!("`{s}` is not a typed value (i32:N or i64:N)");
+        let (ty, n) = s.split_once(':').ok_or_else(bad)?;
+        let (negative, digits) = n.strip_prefix('-').map_or((false, n), |d| (true, d));
+        let magnitude = match digits.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => digits.parse::<u64>(),
+        }
+        .map_err(|_| bad())?;
+        let bits = if negative { magnitude.wrapping_neg() } else { magnitude };
+        match ty {
+            "i32" if (!negative && magnitude <= u32::MAX as u64) || (negative && magnitude <= 1 << 31) => {
+                Ok(Value::I32(bits as u32))
+            }
+            "i64" => Ok(Value::I64(bits)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl Value {
+    /// The `i32:0x..` / `i64:0x..` form `FromStr` reads.
+    pub fn typed_hex(self) -> String {
+        match self {
+            Value::I32(v) => format!("i32:{v:#x}"),
+            Value::I64(v) => format!("i64:{v:#x}"),
+        }
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -114,6 +149,8 @@ pub enum Outcome {
     /// Emulator only: a memory access fault.
     MemoryFault {
         access: &'static str,
+        /// The address accessed.
+        addr: u32,
         pc: u32,
     },
     /// Emulator only: an undefined instruction that is not one of our trap codes.
@@ -135,12 +172,60 @@ pub enum Outcome {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "register")]
+#[serde(rename_all = "snake_case", tag = "violation")]
 pub enum AbiViolation {
     /// A callee-saved register (R4–R11) differs from its value at the call.
     CalleeSaved { reg: u8, expected: u32, found: u32 },
     /// SP after return differs from SP at the call.
     StackPointer { expected: u32, found: u32 },
+    /// A byte changed where the function may not write (the first one found).
+    StrayWrite(StrayWrite),
+}
+
+/// A write outside linear memory, the globals and the function's own stack frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct StrayWrite {
+    pub region: Region,
+    pub addr: u32,
+    /// The canary byte that was there, and what the call left.
+    pub expected: u8,
+    pub found: u8,
+}
+
+/// Where a stray write landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Region {
+    /// Below the lowest SP the function ever had (an interrupt would overwrite it).
+    BelowStackFrame,
+    /// The caller's part of the stack, above the function's stack arguments, or around the
+    /// result area.
+    CallerStack,
+    /// The data area outside the memory size word and the globals (e.g. the table).
+    DataArea,
+    /// Linear memory past its current size (mapped up to the maximum, but not yet memory).
+    PastMemorySize,
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Region::BelowStackFrame => "below the stack frame",
+            Region::CallerStack => "in the caller's stack",
+            Region::DataArea => "in the data area outside the globals",
+            Region::PastMemorySize => "in linear memory past its current size",
+        })
+    }
+}
+
+impl fmt::Display for StrayWrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "wrote {} at {:#010x} ({:#04x} -> {:#04x})",
+            self.region, self.addr, self.expected, self.found
+        )
+    }
 }
 
 impl fmt::Display for Outcome {
@@ -157,8 +242,8 @@ impl fmt::Display for Outcome {
             },
             Outcome::Trapped { trap } => write!(f, "trap {trap:?}"),
             Outcome::BudgetExhausted { budget } => write!(f, "budget of {budget} exhausted"),
-            Outcome::MemoryFault { access, pc } => {
-                write!(f, "memory fault ({access}) at pc {pc:#x}")
+            Outcome::MemoryFault { access, addr, pc } => {
+                write!(f, "memory fault ({access} {addr:#010x}) at pc {pc:#x}")
             }
             Outcome::InvalidInstruction { pc } => write!(f, "invalid instruction at pc {pc:#x}"),
             Outcome::AbiViolation { what: AbiViolation::CalleeSaved { reg, expected, found } } => {
@@ -166,6 +251,9 @@ impl fmt::Display for Outcome {
             }
             Outcome::AbiViolation { what: AbiViolation::StackPointer { expected, found } } => {
                 write!(f, "returned with SP {found:#010x} instead of {expected:#010x}")
+            }
+            Outcome::AbiViolation { what: AbiViolation::StrayWrite(stray) } => {
+                write!(f, "returned, but {stray}")
             }
             Outcome::EmulatorError { message } => write!(f, "emulator error: {message}"),
             Outcome::NotRun => write!(f, "not run (the reference did not finish)"),
@@ -196,10 +284,42 @@ pub fn judge(reference: &Outcome, emulated: &Outcome) -> Verdict {
         (_, Outcome::ReachedDeclined) => Verdict::Inconclusive,
         // Stacks differ in size (wasmtime's is far larger than the emulated device's): running
         // out of stack on one side only is a resource limit, not a miscompile.
-        (a, b) if a != b && (is_stack_overflow(a) || is_stack_overflow(b)) => Verdict::Inconclusive,
+        // Both out of stack is not a match either: nothing ran to an end that could be compared.
+        (a, b) if is_stack_overflow(a) || is_stack_overflow(b) => Verdict::Inconclusive,
         // The emulator's budget is sized so correct code always finishes within it when the
         // reference finishes within its fuel: running out here is a hang in compiled code.
         (a, b) if a == b => Verdict::Match,
         _ => Verdict::Mismatch,
+    }
+}
+
+/// Why `judge` found a pair of outcomes inconclusive (reported per reason, never as a match).
+pub fn inconclusive_reason(reference: &Outcome, emulated: &Outcome) -> &'static str {
+    match (is_stack_overflow(reference), is_stack_overflow(emulated)) {
+        _ if matches!(reference, Outcome::BudgetExhausted { .. }) => "reference out of fuel",
+        _ if matches!(emulated, Outcome::ReachedDeclined) => "reached a declined function",
+        (true, true) => "stack exhausted on both sides",
+        (true, false) => "stack exhausted in the reference only",
+        (false, true) => "stack exhausted in the compiled code only",
+        (false, false) => "unclassified",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_values_read_back_what_re_run_commands_print() {
+        for v in [Value::I32(0), Value::I32(u32::MAX), Value::I64(1 << 63), Value::I64(42)] {
+            assert_eq!(v.typed_hex().parse::<Value>(), Ok(v));
+        }
+        assert_eq!("i32:-1".parse::<Value>(), Ok(Value::I32(u32::MAX)));
+        assert_eq!("i32:-2147483648".parse::<Value>(), Ok(Value::I32(0x8000_0000)));
+        assert_eq!("i64:-2".parse::<Value>(), Ok(Value::I64(u64::MAX - 1)));
+        assert!("i32:0x100000000".parse::<Value>().is_err());
+        assert!("i32:-2147483649".parse::<Value>().is_err());
+        assert!("f32:1".parse::<Value>().is_err());
+        assert!("7".parse::<Value>().is_err());
     }
 }

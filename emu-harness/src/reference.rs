@@ -6,12 +6,16 @@ use std::borrow::Cow;
 use wasm2thumb::ir::Ty;
 use wasmtime::{
     Config, Engine, Global, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Trap, Val,
+    ValRaw,
 };
 
 /// The names under which the harness exports a memory or global the module does not export
 /// itself, so the reference's whole state can be compared and copied.
 pub const MEMORY_EXPORT: &str = "__emu_harness_memory";
 pub const GLOBAL_EXPORT_PREFIX: &str = "__emu_harness_global_";
+
+/// An export, and the parameter and result types its signature was checked against.
+type CheckedFunc = (wasmtime::Func, Vec<Ty>, Vec<Ty>);
 
 pub struct Reference {
     engine: Engine,
@@ -24,10 +28,11 @@ pub struct ReferenceInstance {
     memory: Option<Memory>,
     /// Every global, by index.
     globals: Vec<Global>,
-    /// Exports looked up so far, and argument/result buffers reused by every call.
-    funcs: std::collections::HashMap<String, wasmtime::Func>,
-    params: Vec<Val>,
-    results: Vec<Val>,
+    /// Exports looked up so far, by function index, and argument/result buffers reused by
+    /// every call.
+    /// With each, the parameter and result types its signature was checked against.
+    funcs: Vec<Option<CheckedFunc>>,
+    raw: Vec<ValRaw>,
 }
 
 impl Reference {
@@ -53,15 +58,7 @@ impl Reference {
             .iter()
             .map(|name| instance.get_global(&mut store, name).ok_or("wasmtime: a global export is missing"))
             .collect::<Result<_, _>>()?;
-        Ok(ReferenceInstance {
-            store,
-            instance,
-            memory,
-            globals,
-            funcs: Default::default(),
-            params: Vec::new(),
-            results: Vec::new(),
-        })
+        Ok(ReferenceInstance { store, instance, memory, globals, funcs: Default::default(), raw: Vec::new() })
     }
 }
 
@@ -179,39 +176,67 @@ impl ReferenceInstance {
         }
     }
 
-    /// Calls export `name` with integer arguments and `fuel`.
-    pub fn call(&mut self, name: &str, args: &[Value], results: &[Ty], fuel: u64) -> Outcome {
-        let func = match self.funcs.get(name) {
-            Some(f) => *f,
+    /// Calls export `name` (function `index`) with integer arguments and `fuel`.
+    pub fn call(&mut self, index: u32, name: &str, args: &[Value], results: &[Ty], fuel: u64) -> Outcome {
+        let at = index as usize;
+        let func = match &self.funcs.get(at).and_then(Option::as_ref) {
+            Some((f, params, returns))
+                if params.len() == args.len()
+                    && params.iter().zip(args).all(|(t, a)| *t == a.ty())
+                    && returns.as_slice() == results =>
+            {
+                *f
+            }
+            Some(_) => return Outcome::EmulatorError { message: "reference: arguments of the wrong types" },
             None => {
                 let Some(f) = self.instance.get_func(&mut self.store, name) else {
                     return Outcome::EmulatorError { message: "reference: no such export" };
                 };
-                self.funcs.insert(name.to_string(), f);
+                let ty = f.ty(&self.store);
+                let integer = |t: &Ty| match t {
+                    Ty::I32 => wasmtime::ValType::I32,
+                    Ty::I64 => wasmtime::ValType::I64,
+                };
+                // The unchecked call below relies on this signature.
+                let same =
+                    |want: Vec<wasmtime::ValType>,
+                     have: &mut dyn ExactSizeIterator<Item = wasmtime::ValType>| {
+                        want.len() == have.len()
+                            && want.iter().zip(have).all(|(a, b)| wasmtime::ValType::eq(a, &b))
+                    };
+                let params: Vec<_> = args.iter().map(|a| integer(&a.ty())).collect();
+                if !same(params, &mut ty.params())
+                    || !same(results.iter().map(integer).collect(), &mut ty.results())
+                {
+                    return Outcome::EmulatorError { message: "reference: the export's signature differs" };
+                }
+                if self.funcs.len() <= at {
+                    self.funcs.resize(at + 1, None);
+                }
+                self.funcs[at] = Some((f, args.iter().map(|a| a.ty()).collect(), results.to_vec()));
                 f
             }
         };
         self.store.set_fuel(fuel).expect("fuel is enabled");
-        self.params.clear();
-        self.params.extend(args.iter().map(|a| match *a {
-            Value::I32(v) => Val::I32(v as i32),
-            Value::I64(v) => Val::I64(v as i64),
-        }));
-        let result_types = results;
-        self.results.clear();
-        self.results.extend(result_types.iter().map(|t| match t {
-            Ty::I32 => Val::I32(0),
-            Ty::I64 => Val::I64(0),
-        }));
-        match func.call(&mut self.store, &self.params, &mut self.results) {
+        self.raw.clear();
+        self.raw.resize(args.len().max(results.len()), ValRaw::i64(0));
+        for (slot, a) in self.raw.iter_mut().zip(args) {
+            *slot = match *a {
+                Value::I32(v) => ValRaw::i32(v as i32),
+                Value::I64(v) => ValRaw::i64(v as i64),
+            };
+        }
+        // SAFETY: the function's signature was checked against these integer types when it was
+        // looked up, and the arguments against them above; integers have no validity invariants; the buffer holds params and results.
+        let result = unsafe { func.call_unchecked(&mut self.store, &mut self.raw[..] as *mut [ValRaw]) };
+        match result {
             Ok(()) => Outcome::Returned {
-                values: self
-                    .results
+                values: results
                     .iter()
-                    .filter_map(|v| match v {
-                        Val::I32(x) => Some(Value::I32(*x as u32)),
-                        Val::I64(x) => Some(Value::I64(*x as u64)),
-                        _ => None,
+                    .zip(&self.raw)
+                    .map(|(t, raw)| match t {
+                        Ty::I32 => Value::I32(raw.get_i32() as u32),
+                        Ty::I64 => Value::I64(raw.get_i64() as u64),
                     })
                     .collect(),
             },

@@ -3,11 +3,12 @@
 use crate::exit;
 use crate::run::{FileReport, FunctionReport, RunConfig, Status};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
 /// Version of the JSON layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
@@ -18,6 +19,8 @@ pub struct Summary {
     pub mismatched: usize,
     pub declined: usize,
     pub inconclusive: usize,
+    /// Calls that could not be judged, by reason, over every function.
+    pub inconclusive_calls: BTreeMap<String, usize>,
     pub vectors: usize,
     pub assertions: usize,
 }
@@ -41,6 +44,9 @@ impl Report {
                 s.functions += 1;
                 s.vectors += func.vectors;
                 s.assertions += func.assertions;
+                for (reason, n) in &func.inconclusive_reasons {
+                    *s.inconclusive_calls.entry(reason.clone()).or_default() += n;
+                }
                 match func.status {
                     Status::Match => s.matched += 1,
                     Status::Mismatch => s.mismatched += 1,
@@ -92,20 +98,28 @@ pub fn function_line(f: &FunctionReport) -> String {
         f.file, f.function, f.vectors, f.assertions, f.code_bytes, f.max_live, f.spills, f.reloads
     );
     if let Some(c) = f.instructions {
-        line.push_str(&format!(" instrs={}..{} (mean {:.1})", c.min, c.max, c.mean()));
+        line.push_str(&format!(
+            " instrs={}..{} (mean {:.1}) stack={}B",
+            c.min,
+            c.max,
+            c.mean(),
+            f.max_stack_bytes
+        ));
     }
     if f.mismatches > 0 {
         line.push_str(&format!(" mismatches={}", f.mismatches));
     }
     if f.inconclusive > 0 {
         line.push_str(&format!(" inconclusive={}", f.inconclusive));
+        line.push_str(&inconclusive_calls(&f.inconclusive_reasons).replace("; inconclusive calls:", " ("));
+        line.push(')');
     }
     line
 }
 
 /// The detail printed under a mismatching function: each example, how to re-run it, and the
 /// disassembly.
-pub fn mismatch_details(f: &FunctionReport, config: &RunConfig) -> String {
+pub fn mismatch_details(f: &FunctionReport) -> String {
     let mut out = String::new();
     for m in &f.examples {
         let args: Vec<String> = m.args.iter().map(|a| format!("{a:#x}")).collect();
@@ -116,11 +130,12 @@ pub fn mismatch_details(f: &FunctionReport, config: &RunConfig) -> String {
         if let Some(state) = &m.state {
             out.push_str(&format!("      state:     {state}\n"));
         }
+        out.push_str(&format!(
+            "      used:      {} instructions, {} stack bytes\n",
+            m.executed, m.stack_bytes
+        ));
+        out.push_str(&format!("      re-run:    {}\n", m.rerun));
     }
-    out.push_str(&format!(
-        "    re-run: emu-harness run {} --function {} --seed {} --vectors {} --pool-size {}\n",
-        f.file, f.function, config.seed, config.vectors, config.compile.pool_size
-    ));
     out.push_str("    disassembly:\n");
     for l in &f.disassembly {
         out.push_str(&format!("      {l}\n"));
@@ -133,7 +148,16 @@ pub fn summary_line(r: &Report) -> String {
     format!(
         "summary: {} functions in {} files: {} match, {} MISMATCH, {} declined, {} inconclusive; {} bad files; {} vectors, {} assertions",
         s.functions, s.files, s.matched, s.mismatched, s.declined, s.inconclusive, s.bad_files, s.vectors, s.assertions
-    )
+    ) + &inconclusive_calls(&s.inconclusive_calls)
+}
+
+/// `; inconclusive calls: reason N, ...` (empty when every call could be judged).
+fn inconclusive_calls(by_reason: &BTreeMap<String, usize>) -> String {
+    if by_reason.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = by_reason.iter().map(|(reason, n)| format!("{reason} {n}")).collect();
+    format!("; inconclusive calls: {}", parts.join(", "))
 }
 
 /// Writes `contents` to `path` atomically: a temporary file beside it, then a rename.

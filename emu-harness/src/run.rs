@@ -2,7 +2,7 @@
 //! the input's own assertions, compiled code in the emulator against the reference.
 
 use crate::emu::Emulator;
-use crate::outcome::{judge, Outcome, Value, Verdict};
+use crate::outcome::{inconclusive_reason, judge, Outcome, Value, Verdict};
 use crate::reference::{Reference, ReferenceInstance};
 use crate::state::ModuleFacts;
 use crate::vectors::{function_seed, vectors};
@@ -10,7 +10,10 @@ use crate::wast::{parse_script, Assertion, Expect, Script, ScriptModule, Strictn
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use wasm2thumb::{compile, parse_input, CompileOptions, CompiledFunction, CompiledModule, FunctionStats};
+use wasm2thumb::ir::Ty;
+use wasm2thumb::{
+    compile, parse_input, CompileOptions, CompiledFunction, CompiledModule, FunctionStats, MEMORY_SIZE_ADDR,
+};
 
 #[derive(Clone, Debug)]
 pub struct RunConfig {
@@ -25,6 +28,9 @@ pub struct RunConfig {
     pub compile: CompileOptions,
     /// Only run functions with this name.
     pub function: Option<String>,
+    /// Instead of generated vectors, call each function once with exactly these arguments
+    /// (functions whose parameters differ in number or type get no vector).
+    pub args: Option<Vec<Value>>,
 }
 
 impl RunConfig {
@@ -33,6 +39,39 @@ impl RunConfig {
     /// is longer than a few dozen instructions), so running out is a hang, not slowness.
     pub fn emulator_budget(fuel: u64) -> u64 {
         fuel.saturating_mul(100).saturating_add(10_000)
+    }
+}
+
+impl RunConfig {
+    /// The `emu-harness run` command that repeats one case under this configuration: just the
+    /// call with `args`, or (`None`) the function's whole run, which reproduces any call in it
+    /// since vectors are seeded.
+    pub fn rerun_command(&self, file: &str, function: &str, args: Option<&[Value]>) -> String {
+        let c = &self.compile;
+        let cpu = match c.cpu {
+            wasm2thumb::Cpu::CortexM3 => "m3",
+            wasm2thumb::Cpu::CortexM4 => "m4",
+            wasm2thumb::Cpu::CortexM7 => "m7",
+        };
+        let strategy = match c.strategy {
+            wasm2thumb::Strategy::Pool => "pool",
+            wasm2thumb::Strategy::Baseline => "baseline",
+        };
+        let mut cmd = format!(
+            "emu-harness run {file} --function '{function}' --pool-size {} --strategy {strategy} --cpu {cpu} --max-memory-pages {}",
+            c.pool_size, c.max_memory_pages
+        );
+        match args {
+            Some(args) => {
+                let typed: Vec<String> = args.iter().map(|a| a.typed_hex()).collect();
+                cmd.push_str(&format!(
+                    " --args {}",
+                    if typed.is_empty() { "''".into() } else { typed.join(",") }
+                ));
+            }
+            None => cmd.push_str(&format!(" --seed {} --vectors {}", self.seed, self.vectors)),
+        }
+        cmd
     }
 }
 
@@ -45,6 +84,7 @@ impl Default for RunConfig {
             assertion_fuel: 10_000_000,
             compile: CompileOptions::default(),
             function: None,
+            args: None,
         }
     }
 }
@@ -52,9 +92,12 @@ impl Default for RunConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// No call mismatched and at least one matched (calls that could not be judged are counted
+    /// in `inconclusive`).
     Match,
     Mismatch,
     Declined,
+    /// No call could be judged.
     Inconclusive,
 }
 
@@ -67,8 +110,13 @@ pub struct Mismatch {
     pub expected: String,
     pub emulated: Outcome,
     pub reference: Outcome,
-    /// State that differed after the call (exported globals), if any.
+    /// State that differed after the call (globals, memory), if any.
     pub state: Option<String>,
+    /// The command that re-runs this case.
+    pub rerun: String,
+    /// What the compiled call used (instructions executed, stack bytes).
+    pub executed: u64,
+    pub stack_bytes: u32,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -82,9 +130,13 @@ pub struct FunctionReport {
     /// Of `mismatches`, those on the script's own assertions.
     pub assertion_mismatches: usize,
     pub inconclusive: usize,
+    /// Calls that could not be judged, by reason.
+    pub inconclusive_reasons: BTreeMap<String, usize>,
     pub code_bytes: u32,
     /// Executed instructions over the vectors whose call returned normally.
     pub instructions: Option<InstructionCounts>,
+    /// Most stack any call used (bytes below the entry SP, from the lowest SP seen).
+    pub max_stack_bytes: u32,
     pub max_live: u32,
     pub spills: u32,
     pub reloads: u32,
@@ -271,7 +323,16 @@ impl Runner {
     ) -> Result<ModuleRun, String> {
         let wasm = module.wasm.as_ref().map_err(|e| e.clone())?;
         let mut reference = self.reference.instantiate(wasm)?;
-        self.emu.load(&compiled.text, &compiled.data, compiled.memory.as_ref()).map_err(|e| e.to_string())?;
+        // The data-area bytes a call may change: the memory size word and the globals' values.
+        let state: Vec<std::ops::Range<u32>> = std::iter::once(MEMORY_SIZE_ADDR..MEMORY_SIZE_ADDR + 4)
+            .chain(compiled.globals.iter().map(|g| {
+                let at = wasm2thumb::global_addr(g.index);
+                at..at + if g.ty == Ty::I64 { 8 } else { 4 }
+            }))
+            .collect();
+        self.emu
+            .load(&compiled.text, &compiled.data, compiled.memory.as_ref(), &state)
+            .map_err(|e| e.to_string())?;
         self.has_memory = compiled.memory.is_some();
         self.facts = ModuleFacts::of(wasm);
         self.watched = compiled
@@ -343,21 +404,35 @@ impl Runner {
         let budget = RunConfig::emulator_budget(fuel);
         let seed = function_seed(self.config.seed, &report.file, &func.name);
         let mut hangs = 0;
-        for args in vectors(&func.param_types, self.config.vectors, seed) {
+        let only = self.config.args.clone().map(|args| {
+            let fits = args.iter().map(|a| a.ty()).eq(func.param_types.iter().copied());
+            fits.then_some(args).into_iter()
+        });
+        let all = only.is_none().then(|| vectors(&func.param_types, self.config.vectors, seed));
+        // A call that reads no mutable state is re-run alone; otherwise the calls before it
+        // (which set that state) are part of the case.
+        let stateless = self.facts.export_reads(&func.name).is_empty();
+        let file = report.file.clone();
+        for args in only.into_iter().flatten().chain(all.into_iter().flatten()) {
             let (expected, emulated, state) = self.call_both(func, &args, reference, fuel, budget);
             report.vectors += 1;
+            let used = self.emu.last_call();
             if matches!(emulated, Outcome::Returned { .. }) {
-                InstructionCounts::add(&mut report.instructions, self.emu.executed());
+                InstructionCounts::add(&mut report.instructions, used.executed);
+                report.max_stack_bytes = report.max_stack_bytes.max(used.stack_bytes);
             }
             let verdict = if state.is_some() { Verdict::Mismatch } else { judge(&expected, &emulated) };
             let hang = verdict == Verdict::Mismatch && matches!(emulated, Outcome::BudgetExhausted { .. });
-            record(report, verdict, || Mismatch {
+            record(report, verdict, inconclusive_reason(&expected, &emulated), || Mismatch {
                 source: "vector".into(),
+                rerun: self.config.rerun_command(&file, &func.name, stateless.then_some(&args[..])),
                 args: args.clone(),
                 expected: expected.to_string(),
                 emulated,
                 reference: expected,
                 state,
+                executed: used.executed,
+                stack_bytes: used.stack_bytes,
             });
             // Each hang burns the whole budget; a few are proof enough.
             hangs += hang as usize;
@@ -378,6 +453,8 @@ impl Runner {
         let budget = RunConfig::emulator_budget(fuel);
         let (expected, emulated, state) = self.call_both(func, &a.args, reference, fuel, budget);
         report.assertions += 1;
+        let used = self.emu.last_call();
+        let file = report.file.clone();
         let verdict = match &a.expect {
             _ if state.is_some() => Verdict::Mismatch,
             Expect::Nothing => judge(&expected, &emulated),
@@ -392,13 +469,17 @@ impl Runner {
             Expect::Trap(m) => format!("assertion: traps \"{m}\""),
         };
         report.assertion_mismatches += (verdict == Verdict::Mismatch) as usize;
-        record(report, verdict, || Mismatch {
+        record(report, verdict, inconclusive_reason(&expected, &emulated), || Mismatch {
             source: format!("assertion at line {}", a.line),
+            // The script's assertions run in order on one instance: the file is the case.
+            rerun: self.config.rerun_command(&file, &func.name, None),
             args: a.args.clone(),
             expected: wanted,
             emulated,
             reference: expected,
             state,
+            executed: used.executed,
+            stack_bytes: used.stack_bytes,
         });
     }
 
@@ -416,7 +497,7 @@ impl Runner {
         fuel: u64,
         budget: u64,
     ) -> (Outcome, Outcome, Option<String>) {
-        let expected = reference.call(&func.name, args, &func.results, fuel);
+        let expected = reference.call(func.index, &func.name, args, &func.results, fuel);
         let emulated = match expected {
             Outcome::BudgetExhausted { .. } => Outcome::NotRun,
             _ => self.emu.call(func.addr, args, &func.results, budget),
@@ -447,6 +528,11 @@ impl Runner {
                 diffs.push(d);
                 let want = want.to_vec();
                 self.emu.set_memory(&want);
+            }
+            if self.facts.writes_memory(func.index) {
+                if let Some(stray) = self.emu.memory_guard_violation() {
+                    diffs.push(format!("compiled code {stray}"));
+                }
             }
         }
         (expected, emulated, (!diffs.is_empty()).then(|| diffs.join("; ")))
@@ -483,14 +569,16 @@ fn new_report(file: &str, func: &CompiledFunction) -> FunctionReport {
 fn finish(report: &mut FunctionReport, compiled: &CompiledModule) {
     report.status = if report.mismatches > 0 {
         Status::Mismatch
-    } else if report.inconclusive > 0 {
+    } else if report.inconclusive > 0 && report.inconclusive == report.vectors + report.assertions {
+        // Nothing could be judged. Otherwise the calls that could not be are counted apart
+        // (`inconclusive`, by reason), never as matches.
         Status::Inconclusive
     } else {
         Status::Match
     };
     if report.status == Status::Mismatch {
         if let Some(f) = compiled.function(&report.function) {
-            report.disassembly = f.listing.iter().map(|(addr, text)| format!("{addr:08x}  {text}")).collect();
+            report.disassembly = crate::disasm::annotated(compiled, f);
         }
     }
 }
@@ -503,10 +591,18 @@ fn satisfies(outcome: &Outcome, expect: &Expect) -> bool {
     }
 }
 
-fn record(report: &mut FunctionReport, verdict: Verdict, detail: impl FnOnce() -> Mismatch) {
+fn record(
+    report: &mut FunctionReport,
+    verdict: Verdict,
+    reason: &'static str,
+    detail: impl FnOnce() -> Mismatch,
+) {
     match verdict {
         Verdict::Match => {}
-        Verdict::Inconclusive => report.inconclusive += 1,
+        Verdict::Inconclusive => {
+            report.inconclusive += 1;
+            *report.inconclusive_reasons.entry(reason.into()).or_default() += 1;
+        }
         Verdict::Mismatch => {
             report.mismatches += 1;
             if report.examples.len() < MAX_EXAMPLES {
@@ -526,8 +622,10 @@ pub(crate) fn empty_report() -> FunctionReport {
         mismatches: 0,
         assertion_mismatches: 0,
         inconclusive: 0,
+        inconclusive_reasons: BTreeMap::new(),
         code_bytes: 0,
         instructions: None,
+        max_stack_bytes: 0,
         max_live: 0,
         spills: 0,
         reloads: 0,

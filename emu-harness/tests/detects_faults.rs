@@ -70,6 +70,12 @@ fn wrong_result_is_a_mismatch() {
     assert_eq!(f.status, Status::Mismatch);
     assert!(matches!(f.examples[0].emulated, Outcome::Returned { .. }));
     assert!(!f.disassembly.is_empty(), "a mismatch carries the disassembly");
+    assert!(!f.disassembly[0].starts_with("(compiler's own listing"), "llvm-objdump's: {:?}", f.disassembly);
+    // The function reads no state, so the case is the one call: its command names the vector.
+    let e = &f.examples[0];
+    let typed: Vec<String> = e.args.iter().map(|a| a.typed_hex()).collect();
+    assert!(e.rerun.ends_with(&format!("--args {}", typed.join(","))), "{}", e.rerun);
+    assert!(e.rerun.contains("--function 'f' --pool-size 5 --strategy pool --cpu m4"), "{}", e.rerun);
 }
 
 #[test]
@@ -318,4 +324,116 @@ fn instruction_counts_are_exact_for_straight_line_code() {
     let listed = c.function("f").unwrap().listing.len() as u64;
     assert_eq!((counts.min, counts.max), (listed, listed), "{:#?}", c.function("f").unwrap().listing);
     assert_eq!(counts.calls, f.vectors as u64);
+}
+
+fn store_word(rn: Reg, offset: i32) -> Inst {
+    let offset = wasm2thumb::thumb::MemOffset::new(offset).unwrap();
+    Inst::Store { kind: wasm2thumb::thumb::StoreKind::Word, rt: Reg::R0, rn, offset }
+}
+
+fn stray_write(f: &FunctionReport) -> emulated_outcome::StrayWrite {
+    assert_eq!(f.status, Status::Mismatch);
+    match f.examples[0].emulated {
+        Outcome::AbiViolation { what: AbiViolation::StrayWrite(stray) } => stray,
+        ref other => panic!("expected a stray write, got {other}"),
+    }
+}
+
+#[test]
+fn a_write_below_the_stack_frame_is_a_mismatch() {
+    let (m, mut c) = module(IDENTITY);
+    // Returns the right value, but stores below SP without ever lowering it: an interrupt at that
+    // point would overwrite the word.
+    replace_code(&mut c, "id", &[store_word(Reg::Sp, -8), Inst::Bx { rm: Reg::Lr }]);
+    let r = run(&m, &c);
+    let stray = stray_write(only(&r));
+    assert_eq!(stray.region, emulated_outcome::Region::BelowStackFrame);
+    assert_eq!(stray.addr, emu_harness::emu::STACK_TOP - 8);
+}
+
+#[test]
+fn a_write_inside_the_own_frame_is_fine() {
+    let (m, mut c) = module(IDENTITY);
+    // The same store, after SP was lowered to cover it: a correct frame.
+    replace_code(
+        &mut c,
+        "id",
+        &[
+            Inst::AdjustSp { sub: true, imm: 8 },
+            store_word(Reg::Sp, 0),
+            Inst::AdjustSp { sub: false, imm: 8 },
+            Inst::Bx { rm: Reg::Lr },
+        ],
+    );
+    let r = run(&m, &c);
+    let f = only(&r);
+    assert_eq!(f.status, Status::Match, "{:#?}", f.examples);
+    assert_eq!(f.max_stack_bytes, 8, "stack use is measured from the lowest SP");
+}
+
+#[test]
+fn a_write_into_the_callers_stack_is_a_mismatch() {
+    let (m, mut c) = module(IDENTITY);
+    // No stack arguments: the words above the entry SP belong to the caller.
+    replace_code(&mut c, "id", &[store_word(Reg::Sp, 16), Inst::Bx { rm: Reg::Lr }]);
+    let r = run(&m, &c);
+    let stray = stray_write(only(&r));
+    assert_eq!(stray.region, emulated_outcome::Region::CallerStack);
+    assert_eq!(stray.addr, emu_harness::emu::STACK_TOP + 16);
+}
+
+/// Code that stores r0 at the absolute address `addr` and returns r0.
+fn store_at(addr: u32) -> Vec<Inst> {
+    vec![
+        Inst::Movw { rd: Reg::R1, imm: addr as u16 },
+        Inst::Movt { rd: Reg::R1, imm: (addr >> 16) as u16 },
+        store_word(Reg::R1, 0),
+        Inst::Bx { rm: Reg::Lr },
+    ]
+}
+
+#[test]
+fn a_write_into_the_data_area_outside_the_globals_is_a_mismatch() {
+    let (m, mut c) = module(
+        r#"(module (global $g (mut i32) (i32.const 5))
+            (func (export "id") (param i32) (result i32) local.get 0))"#,
+    );
+    // The word after the only global's slot is nobody's (the table would live there).
+    let after = wasm2thumb::global_addr(1);
+    replace_code(&mut c, "id", &store_at(after));
+    let r = run(&m, &c);
+    let stray = stray_write(only(&r));
+    assert_eq!(stray.region, emulated_outcome::Region::DataArea);
+    assert!((after..after + 4).contains(&stray.addr));
+}
+
+#[test]
+fn a_write_past_the_memory_size_is_a_mismatch() {
+    let (m, mut c) = module(
+        r#"(module (memory 1 2)
+            (func (export "poke") (param i32) (result i32)
+              (i32.store (i32.const 0) (local.get 0)) (local.get 0)))"#,
+    );
+    // Memory is mapped up to its maximum (2 pages); the store lands in the second page, which
+    // WebAssembly has not grown into.
+    replace_code(&mut c, "poke", &store_at(wasm2thumb::MEMORY_BASE + 0x1_0000));
+    let r = run(&m, &c);
+    let f = only(&r);
+    assert_eq!(f.status, Status::Mismatch);
+    let e = f.examples.iter().find(|e| e.args[0] != emulated_outcome::Value::I32(0)).unwrap();
+    let state = e.state.as_deref().expect("a state difference");
+    assert!(state.contains("in linear memory past its current size at 0x60010000"), "{state}");
+}
+
+#[test]
+fn a_memory_fault_names_the_address() {
+    let (m, mut c) = module(IDENTITY);
+    replace_code(&mut c, "id", &store_at(0x4000_0000));
+    let r = run(&m, &c);
+    let f = only(&r);
+    assert_eq!(f.status, Status::Mismatch);
+    assert!(matches!(
+        f.examples[0].emulated,
+        Outcome::MemoryFault { access: "write unmapped", addr: 0x4000_0000, .. }
+    ));
 }

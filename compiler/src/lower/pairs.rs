@@ -65,7 +65,9 @@ impl Lowerer<'_> {
         debug_assert!(st.in_memory, "a non-resident i64 must be in memory");
         self.stats.reloads += 1;
         let slot = self.slot_of(v);
+        self.code.push(Emit::Note(Note::Reload(v)));
         self.emit(Inst::Load { kind: LoadKind::Word, rt: lo, rn: Reg::Sp, offset: sp_offset(slot) });
+        self.code.push(Emit::Note(Note::Reload(v)));
         self.emit(Inst::Load { kind: LoadKind::Word, rt: hi, rn: Reg::Sp, offset: sp_offset(slot + 1) });
     }
 
@@ -136,7 +138,9 @@ impl Lowerer<'_> {
             return;
         }
         let slot = self.slot_of(dst);
+        self.code.push(Emit::Note(Note::Spill(dst)));
         self.emit(Inst::Store { kind: StoreKind::Word, rt: lo, rn: Reg::Sp, offset: sp_offset(slot) });
+        self.code.push(Emit::Note(Note::Spill(dst)));
         self.emit(Inst::Store { kind: StoreKind::Word, rt: hi, rn: Reg::Sp, offset: sp_offset(slot + 1) });
         self.vars[dst.0 as usize].in_memory = true;
     }
