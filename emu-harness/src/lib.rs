@@ -22,6 +22,7 @@ pub mod report;
 pub mod run;
 pub mod sizes;
 pub mod state;
+pub mod throughput;
 pub mod vectors;
 pub mod wast;
 

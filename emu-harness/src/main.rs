@@ -77,6 +77,28 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         rounds: u32,
     },
+    /// Throughput benchmark: differential vectors per second on one core on the corpus's
+    /// straight-line functions and on `shared/bench/hp.wat`, beside the Python oracle loop
+    /// (`shared/bench/seed_style_oracle.py`) measured in the same run. Run it with `--release`.
+    BenchThroughput {
+        /// Inputs for the straight-line set (default: the bundled corpus).
+        paths: Vec<PathBuf>,
+        /// Vectors per straight-line function.
+        #[arg(long, default_value_t = 10_000)]
+        vectors: usize,
+        /// Vectors on `hp`.
+        #[arg(long, default_value_t = 2_000_000)]
+        hp_vectors: usize,
+        /// Vectors for the Python loop (0: do not run it).
+        #[arg(long, default_value_t = 20_000)]
+        python_vectors: usize,
+        /// Python interpreter with unicorn, wasmtime and pyelftools installed.
+        #[arg(long, default_value = "python3")]
+        python: String,
+        /// The shared directory with `bench/hp.wat` and `bench/seed_style_oracle.py`.
+        #[arg(long, default_value = "../shared")]
+        shared: PathBuf,
+    },
     /// Code size per function: the pool allocator against the baseline strategy.
     Sizes {
         /// Inputs (default: the bundled corpus).
@@ -155,6 +177,9 @@ fn main() {
         }
         Command::Sizes { paths, all } => sizes_cmd(paths, all),
         Command::BenchCompile { paths, rounds } => bench_compile_cmd(paths, rounds),
+        Command::BenchThroughput { paths, vectors, hp_vectors, python_vectors, python, shared } => {
+            bench_throughput_cmd(paths, vectors, hp_vectors, python_vectors, &python, &shared)
+        }
         Command::Run { paths, vectors, seed, function, args, json, report, matrix, jobs, quiet, flags } => {
             let config = RunConfig {
                 vectors,
@@ -254,6 +279,78 @@ fn bench_compile_cmd(paths: Vec<PathBuf>, rounds: u32) -> i32 {
             exit::BAD_INPUT
         }
     }
+}
+
+fn bench_throughput_cmd(
+    paths: Vec<PathBuf>,
+    vectors: usize,
+    hp_vectors: usize,
+    python_vectors: usize,
+    python: &str,
+    shared: &Path,
+) -> i32 {
+    use emu_harness::throughput::{measure, python_oracle, straight_line_corpus};
+    let inputs = match inputs(paths) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    if cfg!(debug_assertions) {
+        eprintln!("note: debug build; measure with `cargo run --release -p emu-harness -- bench-throughput`");
+    }
+    let hp = shared.join("bench/hp.wat");
+    let result = straight_line_corpus(&inputs).and_then(|(pure, with_memory)| {
+        let pure = measure(&pure, vectors, 0)?;
+        let with_memory = measure(&with_memory, vectors, 0)?;
+        let hp_run = measure(&[(hp.clone(), vec!["hp".to_string()])], hp_vectors, 0)?;
+        Ok((pure, with_memory, hp_run))
+    });
+    let (pure, with_memory, hp_run) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    println!("differential vector executions per second on one core (both sides run and compared):");
+    let line = |what: &str, t: &emu_harness::throughput::Throughput| {
+        println!(
+            "  {what:<34} {:>4} functions {:>10} calls {:>7.2} s {:>10.0} vectors/s",
+            t.functions,
+            t.calls,
+            t.seconds,
+            t.per_second()
+        )
+    };
+    line("corpus straight-line, no memory", &pure);
+    line("corpus straight-line, with memory", &with_memory);
+    line("hp.wat :: hp", &hp_run);
+    let mut code = exit::OK;
+    for t in [&pure, &with_memory, &hp_run] {
+        for f in &t.not_matching {
+            eprintln!("error: {f} did not match; the figures above are not valid");
+            code = exit::MISMATCH;
+        }
+    }
+    if python_vectors > 0 {
+        let script = shared.join("bench/seed_style_oracle.py");
+        match python_oracle(python, &script, &hp, python_vectors) {
+            Ok(rate) => {
+                println!(
+                    "  {:<34} {:>10.0} vectors/s ({python_vectors} vectors)",
+                    "Python oracle loop on hp", rate
+                );
+                println!("  {:<34} {:>10.0}x", "hp: emu-harness / Python", hp_run.per_second() / rate);
+            }
+            Err(e) => {
+                eprintln!("error: the Python loop could not be run: {e}");
+                eprintln!(
+                    "       (it needs `pip install unicorn wasmtime pyelftools`; see scripts/bench.sh)"
+                );
+                code = exit::BAD_INPUT;
+            }
+        }
+    }
+    code
 }
 
 fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {

@@ -39,6 +39,10 @@ impl Reference {
     pub fn new(max_memory_pages: u32) -> Reference {
         let mut config = Config::new();
         config.consume_fuel(true);
+        // Traps are outcomes to compare here, often one per vector: no backtrace capture, and
+        // explicit bounds checks instead of a signal per out-of-bounds access.
+        config.wasm_backtrace_max_frames(None);
+        config.signals_based_traps(false);
         Reference { engine: Engine::new(&config).expect("wasmtime configuration is valid"), max_memory_pages }
     }
 

@@ -23,6 +23,7 @@ pub struct Summary {
     pub inconclusive_calls: BTreeMap<String, usize>,
     pub vectors: usize,
     pub assertions: usize,
+    pub sequence_calls: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -44,6 +45,7 @@ impl Report {
                 s.functions += 1;
                 s.vectors += func.vectors;
                 s.assertions += func.assertions;
+                s.sequence_calls += func.sequence_calls;
                 for (reason, n) in &func.inconclusive_reasons {
                     *s.inconclusive_calls.entry(reason.clone()).or_default() += n;
                 }
@@ -146,8 +148,8 @@ pub fn mismatch_details(f: &FunctionReport) -> String {
 pub fn summary_line(r: &Report) -> String {
     let s = &r.summary;
     format!(
-        "summary: {} functions in {} files: {} match, {} MISMATCH, {} declined, {} inconclusive; {} bad files; {} vectors, {} assertions",
-        s.functions, s.files, s.matched, s.mismatched, s.declined, s.inconclusive, s.bad_files, s.vectors, s.assertions
+        "summary: {} functions in {} files: {} match, {} MISMATCH, {} declined, {} inconclusive; {} bad files; {} vectors, {} assertions, {} sequence calls",
+        s.functions, s.files, s.matched, s.mismatched, s.declined, s.inconclusive, s.bad_files, s.vectors, s.assertions, s.sequence_calls
     ) + &inconclusive_calls(&s.inconclusive_calls)
 }
 

@@ -7,6 +7,8 @@ use crate::reference::{Reference, ReferenceInstance};
 use crate::state::ModuleFacts;
 use crate::vectors::{function_seed, vectors};
 use crate::wast::{parse_script, Assertion, Expect, Script, ScriptModule, Strictness};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,9 +30,13 @@ pub struct RunConfig {
     pub compile: CompileOptions,
     /// Only run functions with this name.
     pub function: Option<String>,
+    /// Only run functions with one of these names.
+    pub functions: Option<Vec<String>>,
     /// Instead of generated vectors, call each function once with exactly these arguments
     /// (functions whose parameters differ in number or type get no vector).
     pub args: Option<Vec<Value>>,
+    /// Calls of the interleaved sequence over a module's exports (see `run_sequence`).
+    pub sequence_calls: usize,
 }
 
 impl RunConfig {
@@ -46,7 +52,7 @@ impl RunConfig {
     /// The `emu-harness run` command that repeats one case under this configuration: just the
     /// call with `args`, or (`None`) the function's whole run, which reproduces any call in it
     /// since vectors are seeded.
-    pub fn rerun_command(&self, file: &str, function: &str, args: Option<&[Value]>) -> String {
+    pub fn rerun_command(&self, file: &str, function: Option<&str>, args: Option<&[Value]>) -> String {
         let c = &self.compile;
         let cpu = match c.cpu {
             wasm2thumb::Cpu::CortexM3 => "m3",
@@ -57,8 +63,9 @@ impl RunConfig {
             wasm2thumb::Strategy::Pool => "pool",
             wasm2thumb::Strategy::Baseline => "baseline",
         };
+        let only = function.map(|f| format!(" --function '{f}'")).unwrap_or_default();
         let mut cmd = format!(
-            "emu-harness run {file} --function '{function}' --pool-size {} --strategy {strategy} --cpu {cpu} --max-memory-pages {}",
+            "emu-harness run {file}{only} --pool-size {} --strategy {strategy} --cpu {cpu} --max-memory-pages {}",
             c.pool_size, c.max_memory_pages
         );
         match args {
@@ -84,7 +91,9 @@ impl Default for RunConfig {
             assertion_fuel: 10_000_000,
             compile: CompileOptions::default(),
             function: None,
+            functions: None,
             args: None,
+            sequence_calls: 500,
         }
     }
 }
@@ -126,6 +135,8 @@ pub struct FunctionReport {
     pub status: Status,
     pub vectors: usize,
     pub assertions: usize,
+    /// Calls made in the interleaved sequence over the module's exports.
+    pub sequence_calls: usize,
     pub mismatches: usize,
     /// Of `mismatches`, those on the script's own assertions.
     pub assertion_mismatches: usize,
@@ -345,7 +356,10 @@ impl Runner {
                 (g.index, name, wasm2thumb::global_addr(g.index), g.ty)
             })
             .collect();
-        let wanted = |name: &str| self.config.function.as_ref().is_none_or(|f| f == name);
+        let wanted = |name: &str| {
+            self.config.function.as_ref().is_none_or(|f| f == name)
+                && self.config.functions.as_ref().is_none_or(|set| set.iter().any(|f| f == name))
+        };
         let mut reports = Vec::new();
         for d in &compiled.declined {
             let name = match d {
@@ -388,6 +402,7 @@ impl Runner {
         for (k, func) in funcs.iter().enumerate() {
             self.run_vectors(&mut reports[first + k], func, &mut reference);
         }
+        self.run_sequence(file, &mut reports[first..], &funcs, &mut reference);
         for r in &mut reports[first..] {
             finish(r, compiled);
         }
@@ -425,7 +440,7 @@ impl Runner {
             let hang = verdict == Verdict::Mismatch && matches!(emulated, Outcome::BudgetExhausted { .. });
             record(report, verdict, inconclusive_reason(&expected, &emulated), || Mismatch {
                 source: "vector".into(),
-                rerun: self.config.rerun_command(&file, &func.name, stateless.then_some(&args[..])),
+                rerun: self.config.rerun_command(&file, Some(&func.name), stateless.then_some(&args[..])),
                 args: args.clone(),
                 expected: expected.to_string(),
                 emulated,
@@ -439,6 +454,55 @@ impl Runner {
             if hangs >= MAX_HANGS {
                 break;
             }
+        }
+    }
+
+    /// Calls the exports in a seeded random interleaving on the one instance, as a program
+    /// using the module would, comparing the state after every call: a value one export leaves
+    /// in a global or in memory is what the next one reads. Only for modules with at least two
+    /// exports, one of which may change state.
+    fn run_sequence(
+        &mut self,
+        file: &str,
+        reports: &mut [FunctionReport],
+        funcs: &[&CompiledFunction],
+        reference: &mut ReferenceInstance,
+    ) {
+        let calls = self.config.sequence_calls;
+        let changes_state = funcs.iter().any(|f| !self.facts.export_writes(&f.name).is_empty());
+        if funcs.len() < 2 || calls == 0 || !changes_state || self.config.args.is_some() {
+            return;
+        }
+        let fuel = self.config.fuel;
+        let budget = RunConfig::emulator_budget(fuel);
+        let mut order = ChaCha8Rng::seed_from_u64(function_seed(self.config.seed, file, "<sequence>"));
+        let mut argument_streams: Vec<_> = funcs
+            .iter()
+            .map(|f| {
+                let seed = function_seed(self.config.seed, file, &format!("{}#sequence", f.name));
+                vectors(&f.param_types, calls, seed)
+            })
+            .collect();
+        for step in 0..calls {
+            let k = order.random_range(0..funcs.len());
+            let Some(args) = argument_streams[k].next() else { continue };
+            let func = funcs[k];
+            let (expected, emulated, state) = self.call_both(func, &args, reference, fuel, budget);
+            let report = &mut reports[k];
+            report.sequence_calls += 1;
+            let used = self.emu.last_call();
+            let verdict = if state.is_some() { Verdict::Mismatch } else { judge(&expected, &emulated) };
+            record(report, verdict, inconclusive_reason(&expected, &emulated), || Mismatch {
+                source: format!("sequence call {step}"),
+                rerun: self.config.rerun_command(file, None, None),
+                args: args.clone(),
+                expected: expected.to_string(),
+                emulated,
+                reference: expected,
+                state,
+                executed: used.executed,
+                stack_bytes: used.stack_bytes,
+            });
         }
     }
 
@@ -472,7 +536,7 @@ impl Runner {
         record(report, verdict, inconclusive_reason(&expected, &emulated), || Mismatch {
             source: format!("assertion at line {}", a.line),
             // The script's assertions run in order on one instance: the file is the case.
-            rerun: self.config.rerun_command(&file, &func.name, None),
+            rerun: self.config.rerun_command(&file, Some(&func.name), None),
             args: a.args.clone(),
             expected: wanted,
             emulated,
@@ -569,7 +633,9 @@ fn new_report(file: &str, func: &CompiledFunction) -> FunctionReport {
 fn finish(report: &mut FunctionReport, compiled: &CompiledModule) {
     report.status = if report.mismatches > 0 {
         Status::Mismatch
-    } else if report.inconclusive > 0 && report.inconclusive == report.vectors + report.assertions {
+    } else if report.inconclusive > 0
+        && report.inconclusive == report.vectors + report.assertions + report.sequence_calls
+    {
         // Nothing could be judged. Otherwise the calls that could not be are counted apart
         // (`inconclusive`, by reason), never as matches.
         Status::Inconclusive
@@ -619,6 +685,7 @@ pub(crate) fn empty_report() -> FunctionReport {
         status: Status::Match,
         vectors: 0,
         assertions: 0,
+        sequence_calls: 0,
         mismatches: 0,
         assertion_mismatches: 0,
         inconclusive: 0,

@@ -217,6 +217,8 @@ fn effects_of(op: &Operator, reads: &mut Effects, writes: &mut Effects) {
             reads.add(Tables);
         }
     } else if name.contains("store") {
+        // A store reads the memory's size too: whether it traps depends on it.
+        reads.add(Memory);
         writes.add(Memory);
     } else if name.contains("load") {
         reads.add(Memory);
@@ -275,7 +277,9 @@ mod tests {
         assert_eq!(writers, vec![true, true, false, true, false]);
         assert!(facts.reads[2].contains(StateItem::Memory));
         assert!(facts.reads[4].contains(StateItem::Memory));
-        assert!(facts.reads[1].is_empty());
+        // A store reads the memory's size (whether it traps depends on it), through calls too.
+        assert!(facts.reads[1].contains(StateItem::Memory));
+        assert!(!facts.reads[1].contains(StateItem::Global(0)));
     }
 
     #[test]

@@ -1,0 +1,255 @@
+;; Structured control values under pressure: values carried by `br_if`, `br_table` and `br` out
+;; of result blocks (nested, to outer labels, every br_table target distinct), multi-value blocks
+;; `(result i32 i64)` taken by br_if or falling through, `if/else` with one and two results,
+;; blocks with parameters, loops with parameters re-entered by br_if, and a value carried by br
+;; out of a loop — each with values live across the branches at the pool edge (6) and far beyond
+;; it (12), on the operand stack beneath the block and in locals read after it. Catches:
+;; structured control values (br_table dispatch dropped, br_if value dropped, if/else arms not
+;; reconciled), wrong stack height at a branch, spill state not merged at labels.
+(module
+  ;; 3 stack temporaries + a, b, c live at each br_if; values carried to the inner and outer labels.
+  (func (export "edge6_nested_br_if") (param $a i32) (param $b i32) (param $c i32) (result i32)
+    (i32.sub (i32.add (local.get $a) (i32.const 1))
+      (i32.xor (i32.rotl (local.get $b) (local.get $c))
+        (block $outer (result i32)
+          (i32.sub (i32.mul (local.get $a) (local.get $c))
+            (block $inner (result i32)
+              (drop (br_if $outer (i32.sub (local.get $a) (local.get $b)) (i32.lt_u (local.get $a) (local.get $b))))
+              (drop (br_if $inner (i32.xor (local.get $b) (local.get $c)) (i32.gt_s (local.get $b) (local.get $c))))
+              (i32.sub (local.get $c) (local.get $a))))))))
+
+  ;; Exactly 6 live at the br_if (2 temporaries, the carried value, the condition, a, b).
+  (func (export "edge6_exact_br_if") (param $a i32) (param $b i32) (result i32)
+    (i32.sub (i32.add (local.get $a) (i32.const 1))
+      (i32.xor (i32.rotl (local.get $a) (local.get $b))
+        (block $o (result i32)
+          (drop (br_if $o (i32.sub (local.get $a) (local.get $b)) (i32.lt_u (local.get $a) (local.get $b))))
+          (i32.sub (i32.shl (local.get $b) (i32.const 1)) (local.get $a))))))
+
+  ;; Exactly 6 live at the br_table (2 temporaries, the carried value, the index, a, b).
+  (func (export "edge6_exact_br_table") (param $a i32) (param $b i32) (result i32)
+    (i32.sub (i32.sub (local.get $a) (i32.const 5))
+      (i32.xor (i32.rotr (local.get $b) (local.get $a))
+        (block $t2 (result i32)
+          (i32.sub
+            (block $t1 (result i32)
+              (i32.shl
+                (block $t0 (result i32)
+                  (br_table $t0 $t1 $t2 (i32.sub (local.get $b) (local.get $a)) (i32.and (local.get $a) (i32.const 3))))
+                (i32.const 3)))
+            (local.get $b))))))
+
+  ;; br_table with four distinct targets (0, 1, 2, default) and 3 temporaries beneath: edge.
+  (func (export "edge6_br_table") (param $a i32) (param $b i32) (param $k i32) (result i32)
+    (i32.sub (i32.sub (local.get $a) (local.get $b))
+      (i32.xor (i32.shl (local.get $b) (i32.const 3))
+        (i32.sub (i32.rotr (local.get $a) (local.get $k))
+          (block $d (result i32)
+            (i32.xor
+              (block $c (result i32)
+                (i32.rotl
+                  (block $b1 (result i32)
+                    (i32.sub
+                      (block $b0 (result i32)
+                        (br_table $b0 $b1 $c $d (i32.sub (local.get $a) (i32.mul (local.get $b) (i32.const 3))) (i32.and (local.get $k) (i32.const 7))))
+                      (local.get $b)))
+                  (local.get $a)))
+              (i32.const 0x55)))))))
+
+  ;; The same dispatch under 8 stack temporaries + a, b, k (12 live across the br_table).
+  (func (export "far12_br_table") (param $a i32) (param $b i32) (param $k i32) (result i32)
+    (i32.sub (i32.add (local.get $a) (i32.const 1))
+     (i32.xor (i32.sub (local.get $b) (i32.const 2))
+      (i32.sub (i32.mul (local.get $a) (local.get $b))
+       (i32.xor (i32.rotl (local.get $a) (local.get $b))
+        (i32.sub (i32.shr_u (local.get $b) (i32.const 3))
+         (i32.xor (i32.shl (local.get $a) (i32.const 5))
+          (i32.sub (i32.sub (local.get $b) (local.get $a))
+           (i32.xor (i32.or (local.get $k) (i32.const 0x100))
+            (i32.sub
+             (block $d (result i32)
+              (i32.xor
+               (block $c (result i32)
+                (i32.rotl
+                 (block $b1 (result i32)
+                  (i32.sub
+                   (block $b0 (result i32)
+                    (br_table $b0 $b1 $c $d (i32.xor (local.get $a) (local.get $k)) (i32.and (local.get $k) (i32.const 3))))
+                   (local.get $b)))
+                 (local.get $a)))
+               (local.get $k)))
+             (i32.sub (local.get $k) (i32.sub (local.get $a) (local.get $b)))))))))))))
+
+  ;; Multi-value block (result i32 i64) left by either of two br_ifs or by falling through,
+  ;; with a, x, b, t live across it (6 values, 8 words with the results).
+  (func (export "edge6_multi_value_block") (param $a i32) (param $x i64) (param $b i32) (result i64)
+    (local $r i32) (local $s i64) (local $t i32)
+    (local.set $t (i32.rotl (local.get $a) (local.get $b)))
+    (block $m (result i32 i64)
+      (br_if $m (i32.sub (local.get $a) (local.get $t)) (i64.mul (local.get $x) (i64.const 3)) (i32.lt_s (local.get $a) (local.get $b)))
+      (drop)
+      (drop)
+      (br_if $m (i32.xor (local.get $b) (local.get $t)) (i64.rotl (local.get $x) (i64.extend_i32_u (local.get $a)))
+                (i32.eqz (i32.and (local.get $b) (i32.const 3))))
+      (drop)
+      (drop)
+      (i32.shl (local.get $t) (i32.const 2))
+      (i64.sub (local.get $x) (i64.extend_i32_s (local.get $b))))
+    (local.set $s)
+    (local.set $r)
+    (i64.sub (i64.sub (local.get $s) (i64.extend_i32_s (local.get $r)))
+      (i64.sub (local.get $x) (i64.extend_i32_u (i32.sub (local.get $a) (i32.sub (local.get $b) (local.get $t)))))))
+
+  ;; if/else with two results, twelve values live across it and folded after.
+  (func (export "far12_if_else_two_results") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
+    (local $v0 i32) (local $v1 i32) (local $v2 i32) (local $v3 i32) (local $v4 i32) (local $v5 i32) (local $v6 i32) (local $v7 i32)
+    (local $p i32) (local $q i32)
+    (local.set $v0 (i32.sub (local.get $a) (local.get $b)))
+    (local.set $v1 (i32.rotl (local.get $c) (local.get $d)))
+    (local.set $v2 (i32.mul (local.get $v0) (local.get $v1)))
+    (local.set $v3 (i32.xor (local.get $v2) (local.get $a)))
+    (local.set $v4 (i32.shr_s (local.get $v3) (i32.const 2)))
+    (local.set $v5 (i32.sub (local.get $v4) (local.get $d)))
+    (local.set $v6 (i32.shl (local.get $v5) (local.get $b)))
+    (local.set $v7 (i32.add (local.get $v6) (i32.const 0x1234)))
+    (if (result i32 i32) (i32.lt_s (local.get $v0) (local.get $v7))
+      (then (i32.sub (local.get $v1) (local.get $v2)) (i32.rotl (local.get $v3) (local.get $v4)))
+      (else (i32.xor (local.get $v5) (local.get $v6)) (i32.sub (local.get $v2) (local.get $v1))))
+    (local.set $q)
+    (local.set $p)
+    (i32.sub (local.get $p)
+      (i32.shl (local.get $q)
+        (i32.sub (local.get $v0)
+          (i32.xor (local.get $v1)
+            (i32.sub (local.get $v2)
+              (i32.rotl (local.get $v3)
+                (i32.sub (local.get $v4)
+                  (i32.xor (local.get $v5)
+                    (i32.sub (local.get $v6)
+                      (i32.xor (local.get $v7)
+                        (i32.sub (local.get $a)
+                          (i32.sub (local.get $b) (i32.sub (local.get $c) (local.get $d)))))))))))))))
+
+  ;; Single-result if/else nested in operand-stack pressure (6 live at the merge).
+  (func (export "edge6_if_else_value") (param $a i32) (param $b i32) (param $c i32) (result i32)
+    (i32.sub (i32.mul (local.get $a) (i32.const 5))
+      (i32.xor (i32.sub (local.get $b) (local.get $c))
+        (i32.sub (i32.rotl (local.get $c) (local.get $a))
+          (if (result i32) (i32.ge_u (local.get $a) (local.get $c))
+            (then (i32.sub (local.get $a) (i32.shl (local.get $b) (i32.const 1))))
+            (else (i32.sub (i32.shr_u (local.get $b) (i32.const 1)) (local.get $c))))))))
+
+  ;; Loop with two parameters re-entered by br_if (masked count), 6 values live across the back-edge.
+  (func (export "edge6_loop_params") (param $a i32) (param $b i32) (param $n i32) (result i32)
+    (local $i i32) (local $t i32) (local $x i32) (local $y i32)
+    (local.set $i (i32.and (local.get $n) (i32.const 15)))
+    (local.set $t (i32.xor (local.get $a) (local.get $b)))
+    (local.get $a)
+    (local.get $b)
+    (loop $l (param i32 i32) (result i32 i32)
+      (local.set $y)
+      (local.set $x)
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (i32.add (local.get $x) (i32.rotl (local.get $y) (local.get $i)))
+      (i32.sub (local.get $y) (i32.xor (local.get $x) (local.get $t)))
+      (br_if $l (i32.ge_s (local.get $i) (i32.const 0))))
+    (i32.sub)
+    (i32.sub (i32.sub (local.get $t) (local.get $a)))
+    (i32.sub (local.get $b)))
+
+  ;; Loop with (i32 i64 i32) parameters and twelve values live across it, read after the loop.
+  (func (export "far12_loop_params") (param $a i32) (param $b i32) (param $x i64) (param $n i32) (result i64)
+    (local $v0 i32) (local $v1 i32) (local $v2 i32) (local $v3 i32) (local $v4 i32) (local $v5 i32)
+    (local $i i32) (local $p i32) (local $q i64) (local $r i32)
+    (local.set $v0 (i32.add (local.get $a) (i32.const 7)))
+    (local.set $v1 (i32.sub (local.get $b) (local.get $v0)))
+    (local.set $v2 (i32.rotl (local.get $v1) (local.get $a)))
+    (local.set $v3 (i32.mul (local.get $v2) (i32.const 0x01000193)))
+    (local.set $v4 (i32.xor (local.get $v3) (local.get $b)))
+    (local.set $v5 (i32.shr_u (local.get $v4) (i32.const 1)))
+    (local.set $i (i32.and (local.get $n) (i32.const 7)))
+    (local.get $a)
+    (local.get $x)
+    (local.get $b)
+    (loop $l (param i32 i64 i32) (result i32 i64 i32)
+      (local.set $r)
+      (local.set $q)
+      (local.set $p)
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (i32.sub (local.get $p) (local.get $r))
+      (i64.rotl (local.get $q) (i64.extend_i32_u (local.get $p)))
+      (i32.xor (local.get $r) (i32.wrap_i64 (local.get $q)))
+      (br_if $l (i32.ge_s (local.get $i) (i32.const 0))))
+    (local.set $r)
+    (local.set $q)
+    (local.set $p)
+    (i64.sub (i64.sub (local.get $q) (i64.extend_i32_s (i32.sub (local.get $p) (local.get $r))))
+      (i64.extend_i32_u
+        (i32.sub (local.get $v0)
+          (i32.xor (local.get $v1)
+            (i32.sub (local.get $v2)
+              (i32.rotl (local.get $v3)
+                (i32.sub (local.get $v4)
+                  (i32.sub (local.get $v5) (i32.sub (local.get $a) (local.get $b)))))))))))
+
+  ;; A block with two parameters, left by br_if or br carrying one value, with 3 temporaries beneath.
+  (func (export "edge6_block_params") (param $a i32) (param $b i32) (param $c i32) (result i32)
+    (i32.sub (i32.add (local.get $a) (i32.const 9))
+      (i32.xor (i32.rotr (local.get $b) (local.get $a))
+        (i32.sub (i32.mul (local.get $c) (i32.const 3))
+          (local.get $a)
+          (local.get $b)
+          (block $bp (param i32 i32) (result i32)
+            (i32.sub)
+            (br_if $bp (i32.lt_u (local.get $b) (local.get $c)))
+            (i32.shl (local.get $c))
+            (br $bp (i32.sub (local.get $a))))))))
+
+  ;; A value carried out of a loop by br_if and a second by br, with 6 values live in the loop.
+  (func (export "edge6_br_out_of_loop") (param $a i32) (param $b i32) (param $n i32) (result i32)
+    (local $i i32) (local $x i32) (local $y i32)
+    (local.set $i (i32.and (local.get $n) (i32.const 31)))
+    (local.set $x (local.get $a))
+    (local.set $y (local.get $b))
+    (i32.sub
+      (block $out (result i32)
+        (loop $l
+          (drop (br_if $out (i32.sub (local.get $x) (local.get $y)) (i32.eq (i32.and (local.get $x) (i32.const 15)) (i32.const 7))))
+          (local.set $x (i32.add (i32.rotl (local.get $x) (i32.const 3)) (local.get $i)))
+          (local.set $y (i32.xor (local.get $y) (i32.sub (local.get $x) (local.get $a))))
+          (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+          (br_if $l (i32.ge_s (local.get $i) (i32.const 0))))
+        (br $out (i32.sub (local.get $y) (i32.shl (local.get $x) (i32.const 1)))))
+      (i32.sub (local.get $a) (i32.sub (local.get $b) (local.get $i)))))
+
+  ;; br_table carrying two values to three (result i32 i32) blocks, each exit transforming the
+  ;; pair differently, with 2 temporaries and a, b, k live beneath.
+  (func (export "br_table_two_values") (param $a i32) (param $b i32) (param $k i32) (result i32)
+    (local $p i32) (local $q i32)
+    (i32.sub (i32.sub (local.get $a) (local.get $b))
+      (i32.xor (i32.rotl (local.get $b) (local.get $k))
+        (block $z (result i32)
+          (block $w (result i32 i32)
+            (block $y (result i32 i32)
+              (block $x (result i32 i32)
+                (br_table $x $y $w
+                  (i32.sub (local.get $a) (local.get $k))
+                  (i32.xor (local.get $b) (local.get $k))
+                  (i32.and (local.get $k) (i32.const 3))))
+              ;; from $x: (p, q) -> (q - p, p)
+              (local.set $q)
+              (local.set $p)
+              (i32.sub (local.get $q) (local.get $p))
+              (local.get $p))
+            ;; from $y, or fallen through from $x: (p, q) -> (p << 1, q rotl p)
+            (local.set $q)
+            (local.set $p)
+            (i32.shl (local.get $p) (i32.const 1))
+            (i32.rotl (local.get $q) (local.get $p)))
+          ;; from $w (default), or fallen through: p - q, then minus a, b, k in order
+          (local.set $q)
+          (local.set $p)
+          (i32.sub (i32.sub (local.get $p) (local.get $q)) (i32.sub (local.get $a) (i32.sub (local.get $b) (local.get $k))))))))
+)
+(assert_return (invoke "edge6_nested_br_if" (i32.const 0) (i32.const 0) (i32.const 0)) (i32.const 1))
+(assert_return (invoke "edge6_if_else_value" (i32.const 0) (i32.const 0) (i32.const 0)) (i32.const 0))

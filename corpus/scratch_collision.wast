@@ -1,0 +1,137 @@
+;; Scratch collision under pressure: memory accesses whose address computation needs the encoder
+;; scratch (R12) while every pool register and the operand stack hold live values. Loads and
+;; stores with `offset=4`, with offsets that need more than an imm12 (4096, 4100, 8192, 0xfff0,
+;; 65532), with a base plus a scaled index register, and with a raw parameter as the address (the
+;; bounds check traps for most vectors, with values live). Exactly 6 values live (pool+1) on the
+;; operand stack and in locals, and ~14 live. Catches: scratch collision, pool exhaustion
+;; fallback, index register ignored, immediate encoding of large offsets, bounds-check escape.
+(module
+  (memory 1 4)
+  (data (i32.const 0) "\01\23\45\67\89\ab\cd\ef\10\32\54\76\98\ba\dc\fe\11\22\33\44\55\66\77\88\99\aa\bb\cc\dd\ee\ff\00")
+  (data (i32.const 4096) "\f0\e1\d2\c3\b4\a5\96\87\78\69\5a\4b\3c\2d\1e\0f\a5\5a\c3\3c")
+  (data (i32.const 8192) "\de\ad\be\ef\ca\fe\ba\be\0b\ad\f0\0d\fe\ed\fa\ce")
+  (data (i32.const 65520) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+
+  ;; Five operand-stack temporaries plus the address parameter: 6 live at the `offset=4` load.
+  (func (export "edge6_stack_load4") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
+    (i32.sub (i32.add (local.get $a) (i32.const 1))
+      (i32.xor (i32.mul (local.get $b) (local.get $c))
+        (i32.sub (i32.rotl (local.get $c) (local.get $d))
+          (i32.xor (i32.sub (local.get $d) (local.get $b))
+            (i32.sub (i32.shl (local.get $b) (i32.const 3))
+              (i32.load offset=4 (i32.and (local.get $a) (i32.const 0xfc)))))))))
+
+  ;; Exactly 6 locals live (4 params + 2 temps, all read after) across a store and a load with offsets >= 4096.
+  (func (export "edge6_large_offsets") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
+    (local $t1 i32) (local $t2 i32) (local $addr i32)
+    (local.set $t1 (i32.sub (local.get $a) (local.get $c)))
+    (local.set $t2 (i32.rotr (local.get $b) (local.get $d)))
+    (i32.store offset=4100 (i32.and (local.get $b) (i32.const 0x3ffc)) (i32.xor (local.get $t1) (local.get $t2)))
+    (i32.sub
+      (i32.sub (i32.sub (local.get $a) (local.get $b)) (i32.shl (local.get $c) (i32.const 1)))
+      (i32.sub (i32.sub (local.get $d) (local.get $t1))
+        (i32.xor (local.get $t2)
+          (i32.add (i32.load offset=4100 (i32.and (local.get $b) (i32.const 0x3ffc)))
+                   (i32.load16_s offset=8194 (i32.and (local.get $a) (i32.const 6))))))))
+
+  ;; Base + (index << 2) + large offset while 6 values are live: the index must not be dropped.
+  (func (export "edge6_index_reg") (param $base i32) (param $i i32) (param $x i32) (param $y i32) (result i32)
+    (local $p i32)
+    (local.set $p (i32.and (local.get $base) (i32.const 0x1ff0)))
+    (i32.sub (i32.sub (local.get $x) (local.get $y))
+      (i32.xor (i32.rotl (local.get $x) (local.get $i))
+        (i32.sub (i32.mul (local.get $y) (i32.const 9))
+          (i32.xor (i32.shr_u (local.get $base) (i32.const 3))
+            (i32.sub (i32.load offset=4096 (i32.add (local.get $p) (i32.shl (i32.and (local.get $i) (i32.const 15)) (i32.const 2))))
+                     (i32.load8_u offset=4 (i32.add (local.get $p) (i32.and (local.get $i) (i32.const 7))))))))))
+
+  ;; Stores with offsets under 6 live values, then every stored word read back in order.
+  (func (export "edge6_store_offsets") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
+    (local $p i32) (local $u i32)
+    (local.set $p (i32.and (local.get $a) (i32.const 0x7f8)))
+    (local.set $u (i32.xor (local.get $b) (local.get $c)))
+    (i32.store offset=4 (local.get $p) (i32.sub (local.get $b) (local.get $d)))
+    (i32.store offset=4096 (local.get $p) (i32.rotl (local.get $c) (local.get $u)))
+    (i32.store16 offset=8190 (local.get $p) (i32.sub (local.get $u) (local.get $a)))
+    (i32.store8 offset=0xfff0 (i32.and (local.get $d) (i32.const 15)) (local.get $c))
+    (i32.sub (i32.sub (i32.sub (local.get $a) (local.get $b)) (i32.sub (local.get $c) (local.get $d)))
+      (i32.sub (i32.xor (local.get $u) (i32.load offset=4 (local.get $p)))
+        (i32.sub (i32.load offset=4096 (local.get $p))
+          (i32.sub (i32.load16_u offset=8190 (local.get $p))
+                   (i32.load offset=0xfff0 (i32.and (local.get $d) (i32.const 12))))))))
+
+  ;; A raw parameter as the address with a large offset: in bounds only for small addresses; the
+  ;; trap must be taken with 6 values live and nothing stored.
+  (func (export "edge6_raw_address") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
+    (i32.sub (i32.xor (local.get $b) (local.get $c))
+      (i32.sub (i32.shl (local.get $c) (local.get $d))
+        (i32.xor (i32.sub (local.get $d) (local.get $b))
+          (i32.sub (i32.rotr (local.get $b) (i32.const 11))
+            (i32.add (i32.load offset=4096 (local.get $a))
+                     (i32.load offset=65532 (i32.and (local.get $a) (i32.const 3)))))))))
+
+  ;; Last word of the page: offset 65532 with an address of 0 is in bounds, 1..3 trap.
+  (func (export "edge6_last_word") (param $a i32) (param $b i32) (param $c i32) (result i32)
+    (local $t i32)
+    (local.set $t (i32.mul (local.get $b) (local.get $c)))
+    (i32.sub (i32.sub (local.get $a) (local.get $b))
+      (i32.xor (i32.sub (local.get $c) (local.get $t))
+        (i32.sub (i32.rotl (local.get $t) (local.get $a))
+          (i32.sub (i32.xor (local.get $b) (i32.const 0x5a5a))
+            (i32.sub (i32.load offset=65532 (i32.shr_u (local.get $a) (i32.const 30))) (local.get $t)))))))
+
+  ;; Fourteen values live (4 params + 10 temps) across loads and stores with small, large and indexed offsets.
+  (func (export "live14_mem") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
+    (local $v0 i32) (local $v1 i32) (local $v2 i32) (local $v3 i32) (local $v4 i32)
+    (local $v5 i32) (local $v6 i32) (local $v7 i32) (local $v8 i32) (local $v9 i32) (local $p i32)
+    (local.set $p (i32.and (local.get $c) (i32.const 0xff8)))
+    (local.set $v0 (i32.add (local.get $a) (i32.const 0x1001)))
+    (local.set $v1 (i32.sub (local.get $b) (local.get $a)))
+    (local.set $v2 (i32.load offset=4 (local.get $p)))
+    (local.set $v3 (i32.rotl (local.get $c) (local.get $b)))
+    (local.set $v4 (i32.load offset=4100 (i32.add (local.get $p) (i32.shl (i32.and (local.get $d) (i32.const 31)) (i32.const 2)))))
+    (local.set $v5 (i32.mul (local.get $d) (local.get $v1)))
+    (local.set $v6 (i32.load16_s offset=8192 (i32.and (local.get $a) (i32.const 14))))
+    (i32.store offset=4 (local.get $p) (i32.sub (local.get $v0) (local.get $v3)))
+    (local.set $v7 (i32.xor (local.get $v2) (local.get $v4)))
+    (i32.store offset=5000 (local.get $p) (i32.sub (local.get $v5) (local.get $v6)))
+    (local.set $v8 (i32.load8_s offset=4097 (i32.add (local.get $p) (i32.and (local.get $b) (i32.const 3)))))
+    (local.set $v9 (i32.shr_s (local.get $v7) (local.get $c)))
+    (i32.store16 offset=0xfff0 (i32.and (local.get $b) (i32.const 14)) (local.get $v9))
+    (i32.sub (local.get $a)
+      (i32.xor (local.get $b)
+        (i32.sub (local.get $c)
+          (i32.xor (local.get $d)
+            (i32.sub (local.get $v0)
+              (i32.xor (local.get $v1)
+                (i32.sub (local.get $v2)
+                  (i32.rotl (local.get $v3)
+                    (i32.sub (local.get $v4)
+                      (i32.xor (local.get $v5)
+                        (i32.sub (local.get $v6)
+                          (i32.xor (local.get $v7)
+                            (i32.sub (local.get $v8)
+                              (i32.sub (local.get $v9)
+                                (i32.add (i32.load offset=5000 (local.get $p))
+                                         (i32.load offset=4 (local.get $p))))))))))))))))))
+
+  ;; Fourteen operand-stack temporaries, the deepest ones computed from loads with offset=4.
+  (func (export "live14_stack_loads") (param $a i32) (param $b i32) (result i32)
+    (local $p i32)
+    (local.set $p (i32.and (local.get $a) (i32.const 0x1ffc)))
+    (i32.sub (i32.add (local.get $a) (i32.const 1))
+     (i32.xor (i32.sub (local.get $b) (i32.const 2))
+      (i32.sub (i32.mul (local.get $a) (local.get $b))
+       (i32.xor (i32.rotl (local.get $a) (local.get $b))
+        (i32.sub (i32.shr_u (local.get $b) (i32.const 3))
+         (i32.xor (i32.shl (local.get $a) (i32.const 5))
+          (i32.sub (i32.sub (local.get $b) (local.get $a))
+           (i32.xor (i32.or (local.get $a) (i32.const 0x100))
+            (i32.sub (i32.and (local.get $b) (i32.const 0xff00))
+             (i32.xor (i32.rotr (local.get $b) (i32.const 13))
+              (i32.sub (i32.load offset=4 (local.get $p))
+               (i32.xor (i32.load offset=4096 (local.get $p))
+                (i32.sub (i32.load8_u offset=4100 (i32.add (local.get $p) (i32.and (local.get $b) (i32.const 7))))
+                 (i32.load16_u offset=8192 (i32.and (local.get $b) (i32.const 14)))))))))))))))))
+)
+(assert_return (invoke "edge6_last_word" (i32.const 0) (i32.const 0) (i32.const 0)) (i32.const 0xeff14c4d))

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Benchmarks, with the figures the README records: differential throughput beside the Python
+# oracle loop (installed into a virtualenv under target/ from PyPI), and compile speed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+venv=target/bench-venv
+if ! "$venv/bin/python" -c 'import unicorn, wasmtime, elftools' 2>/dev/null; then
+    if ! python3 -m venv "$venv" 2>/dev/null; then
+        # Debian splits venv out of python3.
+        [ "$(id -u)" -eq 0 ] && sudo_cmd="" || sudo_cmd="sudo"
+        $sudo_cmd apt-get install -y -qq python3-venv >/dev/null
+        python3 -m venv "$venv"
+    fi
+    "$venv/bin/pip" install --quiet unicorn wasmtime pyelftools
+fi
+cargo build --release -p emu-harness
+target/release/emu-harness bench-throughput --python "$venv/bin/python" "$@"
+target/release/emu-harness bench-compile
