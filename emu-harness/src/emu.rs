@@ -46,6 +46,9 @@ pub struct Emulator {
     memory: Box<[u8]>,
     stack: Box<[u8]>,
     data: Box<[u8]>,
+    batch: Box<[u8]>,
+    /// Address just past the batch driver's `wfi` (where a finished batch stops).
+    driver_end: u64,
     /// The data area as loaded, and the byte ranges of it that no call may change (everything
     /// but the memory size word and the globals, up to a guard past the loaded image).
     data_image: Vec<u8>,
@@ -90,6 +93,44 @@ fn struct_offsets(types: &[Ty]) -> Vec<u32> {
         .collect()
 }
 
+/// AAPCS: an optional hidden first argument (the result area's address), then R0–R3 in order,
+/// an i64 in an even/odd pair; once one does not fit, it and the rest go to the stack (i64
+/// 8-byte aligned, the gap filled with `pad`), with no back-filling. Written here independently
+/// of the compiler's own `abi` module.
+fn place_arguments(hidden: Option<u32>, args: &[Value], pad: u32) -> ([Option<u32>; 4], Vec<u32>) {
+    let mut regs: [Option<u32>; 4] = [None; 4];
+    let mut stack_words: Vec<u32> = Vec::new();
+    let mut ncrn = 0;
+    if let Some(h) = hidden {
+        regs[0] = Some(h);
+        ncrn = 1;
+    }
+    for a in args {
+        match *a {
+            Value::I32(v) if ncrn < 4 => {
+                regs[ncrn] = Some(v);
+                ncrn += 1;
+            }
+            Value::I32(v) => stack_words.push(v),
+            Value::I64(v) => {
+                ncrn += ncrn % 2;
+                if ncrn <= 2 {
+                    regs[ncrn] = Some(v as u32);
+                    regs[ncrn + 1] = Some((v >> 32) as u32);
+                    ncrn += 2;
+                } else {
+                    ncrn = 4;
+                    if stack_words.len() % 2 == 1 {
+                        stack_words.push(pad);
+                    }
+                    stack_words.extend([v as u32, (v >> 32) as u32]);
+                }
+            }
+        }
+    }
+    (regs, stack_words)
+}
+
 /// Per-call state the hooks update.
 #[derive(Default)]
 pub struct CallState {
@@ -99,6 +140,85 @@ pub struct CallState {
     min_sp: u32,
     /// Address of the access that faulted, if one did.
     fault_addr: Option<u32>,
+    /// In a batch: the called function's address; each time it is entered a new call starts.
+    entry: u32,
+    /// In a batch: instructions and lowest SP of each call so far.
+    calls: Vec<(u64, u32)>,
+    /// The instruction just executed may have written SP: read it before the next one.
+    sp_may_have_changed: bool,
+    /// A copy of the loaded `.text` (offset 0 = `TEXT_BASE`), for `may_write_sp`.
+    text: Vec<u8>,
+}
+
+impl CallState {
+    /// Per-call fields reset for a new run from `sp`.
+    fn begin(&mut self, budget: u64, sp: u32, entry: u32, calls: usize) {
+        self.executed = 0;
+        self.budget = budget;
+        self.min_sp = sp;
+        self.fault_addr = None;
+        self.entry = entry;
+        self.calls.clear();
+        self.calls.reserve(calls);
+        self.sp_may_have_changed = false;
+    }
+}
+
+/// Whether the Thumb instruction `code` (2 or 4 bytes) may write SP. Conservative: a 32-bit
+/// instruction qualifies if any of its register fields names R13, or it is an LDM whose list
+/// has SP, or an MSR; a 16-bit one if it is PUSH/POP, ADD/SUB SP #imm, or a high-register
+/// ADD/MOV into R13 (other 16-bit encodings cannot name SP as a destination). An instruction
+/// flagged wrongly only costs an extra SP read; one missed would make the frame look smaller
+/// than it is, and the harness would report a correct frame as a stray write — the corpus runs
+/// guard against that, and `may_write_sp` is tested against llvm-mc's encodings.
+fn may_write_sp(code: &[u8]) -> bool {
+    match *code {
+        [a, b] => {
+            let h = u16::from_le_bytes([a, b]);
+            let high_rd = (h >> 4) & 0x8 | h & 0x7;
+            h & 0xF600 == 0xB400 // push / pop
+                || h & 0xFF00 == 0xB000 // add / sub sp, #imm7
+                || (matches!(h & 0xFF00, 0x4400 | 0x4600) && high_rd == 13) // add / mov sp, rm
+        }
+        [a, b, c, d] => {
+            let h1 = u16::from_le_bytes([a, b]);
+            let h2 = u16::from_le_bytes([c, d]);
+            let fields = [h1 & 0xF, (h2 >> 8) & 0xF, h2 >> 12, h2 & 0xF];
+            let ldm = matches!(h1 & 0xFFD0, 0xE890 | 0xE910); // LDMIA / LDMDB, any Rn, any W
+            fields.contains(&13) || (ldm && h2 & 0x2000 != 0) || h1 & 0xFFF0 == 0xF380
+        }
+        // Not in the loaded image: assume the worst.
+        _ => true,
+    }
+}
+
+/// The batch driver (in the sentinel page): for each 32-byte record from R11 to R10, load R0–R3
+/// from it, call R9, store R0:R1 back into it; then `wfi`.
+const DRIVER: u64 = SENTINEL_PAGE + 0x100;
+/// Host-backed records of a batch: arguments R0–R3 at 0..16, results R0:R1 at 16..24.
+const BATCH_BASE: u64 = 0x3000_0000;
+const RECORD: usize = 32;
+/// Most calls in one batch.
+pub const BATCH_MAX: usize = 128;
+
+fn driver_code() -> Result<Vec<u8>, EmuSetupError> {
+    use wasm2thumb::thumb::{Assembler, Cond, Imm12, Inst, LoadKind, MemOffset, Reg, StoreKind};
+    let at = |k: i32| MemOffset::new(k).expect("small offset");
+    let mut a = Assembler::new();
+    let top = a.new_label();
+    a.bind(top);
+    for (k, rt) in [Reg::R0, Reg::R1, Reg::R2, Reg::R3].into_iter().enumerate() {
+        a.emit(Inst::Load { kind: LoadKind::Word, rt, rn: Reg::R11, offset: at(4 * k as i32) });
+    }
+    a.emit(Inst::Blx { rm: Reg::R9 });
+    a.emit(Inst::Store { kind: StoreKind::Word, rt: Reg::R0, rn: Reg::R11, offset: at(16) });
+    a.emit(Inst::Store { kind: StoreKind::Word, rt: Reg::R1, rn: Reg::R11, offset: at(20) });
+    a.emit(Inst::AddW { rd: Reg::R11, rn: Reg::R11, imm: Imm12::new(RECORD as u32).expect("small") });
+    a.emit(Inst::Cmp { rn: Reg::R11, rm: Reg::R10 });
+    a.emit(Inst::B { cond: Some(Cond::Ne), target: top });
+    let mut code = a.finish().map_err(|_| EmuSetupError::Unicorn(uc_error::ARG))?.bytes;
+    code.extend_from_slice(&[0x30, 0xBF]); // wfi: the batch is over
+    Ok(code)
 }
 
 /// Bytes below a call's lowest SP that must still hold their garbage after it returns: a write
@@ -151,11 +271,29 @@ impl Emulator {
         // which is a second per-instruction hook) and records the lowest SP, which bounds the
         // function's stack frame. Added before anything is translated: hooks apply to blocks
         // translated after them.
-        uc.add_code_hook(TEXT_BASE as u64, TEXT_BASE as u64 + CODE_SIZE - 1, |uc, _, _| {
-            let sp = uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;
+        // SP is read only after an instruction that may have written it (see `may_write_sp`)
+        // and where a batched call starts: reading it before every instruction cost a third of
+        // a call's time.
+        uc.add_code_hook(TEXT_BASE as u64, TEXT_BASE as u64 + CODE_SIZE - 1, |uc, addr, size| {
+            let (read_sp, entry) = {
+                let state = uc.get_data();
+                (state.sp_may_have_changed, addr as u32 == state.entry)
+            };
+            let sp = (read_sp || entry).then(|| uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32);
             let state = uc.get_data_mut();
             state.executed += 1;
-            state.min_sp = state.min_sp.min(sp);
+            if let Some(sp) = sp {
+                state.min_sp = state.min_sp.min(sp);
+                if entry {
+                    state.calls.push((0, sp));
+                }
+            }
+            if let Some((executed, min_sp)) = state.calls.last_mut() {
+                *executed += 1;
+                *min_sp = (*min_sp).min(sp.unwrap_or(u32::MAX));
+            }
+            let at = (addr as u32).wrapping_sub(TEXT_BASE) as usize;
+            state.sp_may_have_changed = may_write_sp(state.text.get(at..at + size as usize).unwrap_or(&[]));
             if state.executed > state.budget {
                 let _ = uc.emu_stop();
             }
@@ -167,14 +305,19 @@ impl Emulator {
         })?;
         uc.mem_map(SENTINEL_PAGE, 0x1000, Prot::READ | Prot::EXEC)?;
         uc.mem_write(SENTINEL, &[0x30, 0xBF])?; // wfi
+        let driver = driver_code()?;
+        uc.mem_write(DRIVER, &driver)?;
+        let driver_end = DRIVER + driver.len() as u64;
         uc.mem_map(TEXT_BASE as u64, CODE_SIZE, Prot::READ | Prot::EXEC)?;
         let mut stack = vec![0u8; STACK_SIZE as usize].into_boxed_slice();
         let mut data = vec![0u8; DATA_SIZE as usize].into_boxed_slice();
+        let mut batch = vec![0u8; (BATCH_MAX * RECORD).next_multiple_of(0x1000)].into_boxed_slice();
         // SAFETY: both buffers are owned by the Emulator, never reallocated, and unmapped (by
         // dropping `uc`, declared first) before they are freed.
         unsafe {
             map_host(&mut uc, STACK_BASE, &mut stack)?;
             map_host(&mut uc, DATA_BASE as u64, &mut data)?;
+            map_host(&mut uc, BATCH_BASE, &mut batch)?;
         }
         let mut x = 0x2545_F491_4F6C_DD1Du64;
         let garbage = (0..2 * STACK_SIZE as usize)
@@ -190,6 +333,8 @@ impl Emulator {
             memory: Box::new([]),
             stack,
             data,
+            batch,
+            driver_end,
             data_image: Vec::new(),
             data_fixed: Vec::new(),
             loaded_len: 0,
@@ -247,6 +392,7 @@ impl Emulator {
         self.uc.ctl_remove_cache(TEXT_BASE as u64, TEXT_BASE as u64 + old.max(2))?;
         self.loaded_len = text.len() as u64;
         self.filled_depth = STACK_GUARD;
+        self.uc.get_data_mut().text = text.to_vec();
         Ok(())
     }
 
@@ -366,9 +512,6 @@ impl Emulator {
         let noise = (self.calls as u32).wrapping_mul(0x2C1B_3C6D);
         // AAPCS: R0–R3 in order, an i64 in an even/odd pair; once one does not fit, it and the
         // rest go to the stack (i64 8-byte aligned), with no back-filling.
-        let mut regs: [Option<u32>; 4] = [None; 4];
-        let mut stack_words: Vec<u32> = Vec::new();
-        let mut ncrn = 0;
         // Several results: the address of a result area, laid out like a struct (i32 4-byte,
         // i64 8-byte aligned), is a hidden first argument.
         let result_offsets = struct_offsets(results);
@@ -377,33 +520,8 @@ impl Emulator {
         if result_size > RESULT_AREA_SIZE {
             return Outcome::EmulatorError { message: "result area too small for this many results" };
         }
-        if results.len() > 1 {
-            regs[0] = Some(RESULT_AREA);
-            ncrn = 1;
-        }
-        for a in args {
-            match *a {
-                Value::I32(v) if ncrn < 4 => {
-                    regs[ncrn] = Some(v);
-                    ncrn += 1;
-                }
-                Value::I32(v) => stack_words.push(v),
-                Value::I64(v) => {
-                    ncrn += ncrn % 2;
-                    if ncrn <= 2 {
-                        regs[ncrn] = Some(v as u32);
-                        regs[ncrn + 1] = Some((v >> 32) as u32);
-                        ncrn += 2;
-                    } else {
-                        ncrn = 4;
-                        if stack_words.len() % 2 == 1 {
-                            stack_words.push(noise ^ 0xDEAD_00AD);
-                        }
-                        stack_words.extend([v as u32, (v >> 32) as u32]);
-                    }
-                }
-            }
-        }
+        let hidden = (results.len() > 1).then_some(RESULT_AREA);
+        let (regs, stack_words) = place_arguments(hidden, args, noise ^ 0xDEAD_00AD);
         for (i, r) in ARGS.iter().enumerate() {
             let _ = self.uc.reg_write(*r, regs[i].unwrap_or(noise ^ 0xDEAD_0000 ^ i as u32) as u64);
         }
@@ -421,9 +539,14 @@ impl Emulator {
         }
         let _ = self.uc.reg_write(RegisterARM::SP, sp as u64);
         let _ = self.uc.reg_write(RegisterARM::LR, SENTINEL | 1);
-        *self.uc.get_data_mut() = CallState { executed: 0, budget, min_sp: sp, fault_addr: None };
+        self.uc.get_data_mut().begin(budget, sp, u32::MAX, 0);
         let result = self.uc.emu_start(addr as u64 | 1, 0, 0, 0);
         let pc = self.uc.pc_read().unwrap_or(0) as u32;
+        if self.uc.get_data().sp_may_have_changed {
+            let sp = self.uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;
+            let state = self.uc.get_data_mut();
+            state.min_sp = state.min_sp.min(sp);
+        }
         let state = self.uc.get_data();
         self.last =
             CallMeasurements { executed: state.executed.min(budget), stack_bytes: sp - state.min_sp.min(sp) };
@@ -484,6 +607,98 @@ impl Emulator {
                 .collect(),
         };
         Outcome::Returned { values }
+    }
+
+    /// Whether calls with these parameter types and results can be batched: every argument in
+    /// R0–R3, at most one result (in R0 or R0:R1).
+    pub fn batchable(params: &[Ty], results: &[Ty]) -> bool {
+        let args: Vec<Value> = params.iter().map(|t| Value::of(*t, 0)).collect();
+        results.len() <= 1 && place_arguments(None, &args, 0).1.is_empty()
+    }
+
+    /// Calls the function at `addr` once per argument vector in a single `emu_start`, through a
+    /// small driver: the per-call entry cost is paid once per batch. What differs from `call`:
+    /// R4–R8 canaries, R12 and the stack garbage are set once per batch (a clobber or a stray
+    /// write shows at the end of the batch), the budget is the batch's. Anything but every call
+    /// returning cleanly (a trap, a fault, the budget, a register or SP not restored, a stray
+    /// write, a function entered other than once per call) gives `None`: the caller then runs
+    /// the vectors one by one with `call`, which says exactly what happened. Only for functions
+    /// that read and write no state, whose parameters pass `batchable`.
+    pub fn call_batch(
+        &mut self,
+        addr: u32,
+        vectors: &[Vec<Value>],
+        results: &[Ty],
+        budget: u64,
+    ) -> Option<Vec<(Vec<Value>, CallMeasurements)>> {
+        if vectors.is_empty() || vectors.len() > BATCH_MAX || results.len() > 1 {
+            return None;
+        }
+        self.calls += 1;
+        let noise = (self.calls as u32).wrapping_mul(0x2C1B_3C6D);
+        for (k, args) in vectors.iter().enumerate() {
+            let (regs, stack_words) = place_arguments(None, args, 0);
+            if !stack_words.is_empty() {
+                return None;
+            }
+            for (i, r) in regs.iter().enumerate() {
+                let word = r.unwrap_or(noise ^ 0xDEAD_0000 ^ (k as u32) << 4 ^ i as u32);
+                self.batch[k * RECORD + 4 * i..k * RECORD + 4 * i + 4].copy_from_slice(&word.to_le_bytes());
+            }
+        }
+        let mut canaries = [0u32; 5];
+        for (i, r) in CALLEE_SAVED[..5].iter().enumerate() {
+            canaries[i] =
+                0xC0DE_0000 ^ (i as u32) << 12 ^ (self.calls as u32).wrapping_mul(0x9E37_79B9) & 0xFFF0_0FFF;
+            let _ = self.uc.reg_write(*r, canaries[i] as u64);
+        }
+        let end = BATCH_BASE as u32 + (vectors.len() * RECORD) as u32;
+        let driver_state =
+            [(RegisterARM::R9, addr | 1), (RegisterARM::R10, end), (RegisterARM::R11, BATCH_BASE as u32)];
+        for (r, v) in driver_state {
+            let _ = self.uc.reg_write(r, v as u64);
+        }
+        let _ = self.uc.reg_write(RegisterARM::R12, (noise ^ 0xDEAD_000C) as u64);
+        let sp = STACK_TOP;
+        let low = Self::stack_index(STACK_TOP) - self.filled_depth;
+        let high = Self::stack_index(RESULT_AREA) + RESULT_GUARD;
+        let shift = (self.calls as usize * 4) % STACK_SIZE as usize;
+        self.stack[low..high].copy_from_slice(&self.garbage[shift + low..shift + high]);
+        let _ = self.uc.reg_write(RegisterARM::SP, sp as u64);
+        let total = budget.saturating_mul(vectors.len() as u64);
+        self.uc.get_data_mut().begin(total, sp, addr, vectors.len());
+        let result = self.uc.emu_start(DRIVER | 1, 0, 0, 0);
+        let pc = self.uc.pc_read().unwrap_or(0);
+        let state = self.uc.get_data();
+        let depth = Self::stack_index(STACK_TOP) - Self::stack_index(state.min_sp.max(STACK_BASE as u32));
+        self.filled_depth = self.filled_depth.max((depth + STACK_GUARD).min(Self::stack_index(STACK_TOP)));
+        let driver_end = self.driver_end;
+        let clean = result.is_ok()
+            && pc == driver_end
+            && state.calls.len() == vectors.len()
+            && CALLEE_SAVED[..5]
+                .iter()
+                .zip(canaries)
+                .all(|(r, c)| self.uc.reg_read(*r).ok() == Some(c as u64))
+            && driver_state[..2].iter().all(|(r, v)| self.uc.reg_read(*r).ok() == Some(*v as u64))
+            && self.uc.reg_read(RegisterARM::R11).ok() == Some(end as u64)
+            && self.uc.reg_read(RegisterARM::SP).ok() == Some(sp as u64)
+            && self.stray_write(low, state.min_sp, sp, 0, shift).is_none();
+        if !clean {
+            return None;
+        }
+        let out = vectors
+            .iter()
+            .enumerate()
+            .zip(&state.calls)
+            .map(|((k, _), (executed, min_sp))| {
+                let at = k * RECORD + 16;
+                let bits = u64::from_le_bytes(self.batch[at..at + 8].try_into().expect("8 bytes"));
+                let values = results.iter().map(|t| Value::of(*t, bits)).collect();
+                (values, CallMeasurements { executed: *executed, stack_bytes: sp - (*min_sp).min(sp) })
+            })
+            .collect();
+        Some(out)
     }
 
     /// The first byte a call wrote where it had no business writing: below its lowest SP (in
@@ -558,5 +773,55 @@ fn classify_undefined(uc: &Unicorn<'static, CallState>, pc: u32) -> Outcome {
             None => Outcome::ReachedDeclined,
         },
         None => Outcome::InvalidInstruction { pc },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_write_sp;
+    use std::process::Command;
+
+    /// Bytes of each instruction, assembled by llvm-mc (one per line of `source`).
+    fn assemble(source: &str) -> Vec<Vec<u8>> {
+        let out = Command::new("llvm-mc")
+            .args(["-triple=thumbv7em-none-eabi", "-show-encoding"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().expect("stdin").write_all(source.as_bytes())?;
+                child.wait_with_output()
+            })
+            .expect("llvm-mc runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .filter_map(|l| l.split_once("encoding: [").map(|(_, e)| e.trim_end_matches(']')))
+            .map(|e| {
+                e.split(',')
+                    .map(|b| u8::from_str_radix(b.trim().trim_start_matches("0x"), 16).unwrap())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_sp_writing_encoding_is_flagged() {
+        let writers = "push {r4, lr}\npush.w {r4, r5, r6, r7, r8, lr}\npop {r4, pc}\npop.w {r4, r8, pc}\n\
+            sub sp, #8\nadd sp, #508\nsub.w sp, sp, #1024\nsubw sp, sp, #4095\naddw sp, sp, #4000\n\
+            add sp, r0\nmov sp, r0\nadd.w sp, sp, r2\nsub.w sp, sp, r3\nmov.w sp, r4\n\
+            ldr.w sp, [r0]\nldr sp, [r1, #4]!\nstr r0, [sp, #-4]!\nldr r0, [sp], #4\n\
+            stmdb sp!, {r4, r5}\nldmia.w sp!, {r4, r5}\nmsr msp, r0\nmsr psp, r1\n";
+        let encoded = assemble(writers);
+        assert_eq!(encoded.len(), writers.lines().count(), "llvm-mc assembled every line");
+        for (code, line) in encoded.iter().zip(writers.lines()) {
+            assert!(may_write_sp(code), "`{line}` ({code:02x?}) may write SP but is not flagged");
+        }
+        // And the check is not a constant: ordinary instructions are not flagged.
+        let others =
+            "adds r0, r1, r2\nmul r4, r5, r6\nldr r0, [r1]\nstr.w r8, [r4, #16]\nmovs r0, #1\nbx lr\n";
+        for (code, line) in assemble(others).iter().zip(others.lines()) {
+            assert!(!may_write_sp(code), "`{line}` ({code:02x?}) flagged");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The differential run: every exported function of every input, on generated vectors and on
 //! the input's own assertions, compiled code in the emulator against the reference.
 
-use crate::emu::Emulator;
+use crate::emu::{Emulator, BATCH_MAX};
 use crate::outcome::{inconclusive_reason, judge, Outcome, Value, Verdict};
 use crate::reference::{Reference, ReferenceInstance};
 use crate::state::ModuleFacts;
@@ -37,6 +37,8 @@ pub struct RunConfig {
     pub args: Option<Vec<Value>>,
     /// Calls of the interleaved sequence over a module's exports (see `run_sequence`).
     pub sequence_calls: usize,
+    /// Batch the vectors of functions that read and write no state (`Emulator::call_batch`).
+    pub batch: bool,
 }
 
 impl RunConfig {
@@ -94,6 +96,7 @@ impl Default for RunConfig {
             functions: None,
             args: None,
             sequence_calls: 500,
+            batch: true,
         }
     }
 }
@@ -204,6 +207,17 @@ impl FileReport {
 }
 
 const MAX_EXAMPLES: usize = 3;
+/// A function whose batches keep failing (it traps often, say) stops being batched: each failed
+/// batch is run again call by call.
+const MAX_FAILED_BATCHES: usize = 2;
+
+/// Progress of one function's vectors.
+struct VectorRun {
+    hangs: usize,
+    failed_batches: usize,
+    /// The function reads no state (its re-run command can name one vector).
+    stateless: bool,
+}
 /// Vectors stop after this many hangs (emulator out of budget where the reference finished).
 const MAX_HANGS: usize = 3;
 
@@ -415,10 +429,7 @@ impl Runner {
         func: &CompiledFunction,
         reference: &mut ReferenceInstance,
     ) {
-        let fuel = self.config.fuel;
-        let budget = RunConfig::emulator_budget(fuel);
         let seed = function_seed(self.config.seed, &report.file, &func.name);
-        let mut hangs = 0;
         let only = self.config.args.clone().map(|args| {
             let fits = args.iter().map(|a| a.ty()).eq(func.param_types.iter().copied());
             fits.then_some(args).into_iter()
@@ -427,34 +438,112 @@ impl Runner {
         // A call that reads no mutable state is re-run alone; otherwise the calls before it
         // (which set that state) are part of the case.
         let stateless = self.facts.export_reads(&func.name).is_empty();
-        let file = report.file.clone();
+        // Calls that neither read nor write state may be batched (see `Emulator::call_batch`).
+        let batched = stateless
+            && self.facts.export_writes(&func.name).is_empty()
+            && Emulator::batchable(&func.param_types, &func.results)
+            && self.config.batch;
+        let mut run = VectorRun { hangs: 0, failed_batches: 0, stateless };
+        let mut pending = Vec::new();
         for args in only.into_iter().flatten().chain(all.into_iter().flatten()) {
-            let (expected, emulated, state) = self.call_both(func, &args, reference, fuel, budget);
-            report.vectors += 1;
-            let used = self.emu.last_call();
-            if matches!(emulated, Outcome::Returned { .. }) {
-                InstructionCounts::add(&mut report.instructions, used.executed);
-                report.max_stack_bytes = report.max_stack_bytes.max(used.stack_bytes);
+            if batched && run.failed_batches < MAX_FAILED_BATCHES {
+                pending.push(args);
+                if pending.len() == BATCH_MAX {
+                    self.run_batch(report, func, std::mem::take(&mut pending), reference, &mut run);
+                }
+                continue;
             }
-            let verdict = if state.is_some() { Verdict::Mismatch } else { judge(&expected, &emulated) };
-            let hang = verdict == Verdict::Mismatch && matches!(emulated, Outcome::BudgetExhausted { .. });
-            record(report, verdict, inconclusive_reason(&expected, &emulated), || Mismatch {
-                source: "vector".into(),
-                rerun: self.config.rerun_command(&file, Some(&func.name), stateless.then_some(&args[..])),
-                args: args.clone(),
-                expected: expected.to_string(),
-                emulated,
-                reference: expected,
-                state,
-                executed: used.executed,
-                stack_bytes: used.stack_bytes,
-            });
+            self.run_vector(report, func, args, reference, &mut run);
             // Each hang burns the whole budget; a few are proof enough.
-            hangs += hang as usize;
-            if hangs >= MAX_HANGS {
-                break;
+            if run.hangs >= MAX_HANGS {
+                return;
             }
         }
+        if !pending.is_empty() {
+            self.run_batch(report, func, pending, reference, &mut run);
+        }
+    }
+
+    /// A batch of vectors of a function that reads and writes no state: the reference call by
+    /// call, the compiled code in one `call_batch`. When every call returned the same values on
+    /// both sides and no state changed, they are matches; otherwise the batch is run again one
+    /// call at a time (`run_vector`), which classifies and reports whatever happened.
+    fn run_batch(
+        &mut self,
+        report: &mut FunctionReport,
+        func: &CompiledFunction,
+        batch: Vec<Vec<Value>>,
+        reference: &mut ReferenceInstance,
+        run: &mut VectorRun,
+    ) {
+        let fuel = self.config.fuel;
+        let budget = RunConfig::emulator_budget(fuel);
+        let expected: Vec<Outcome> = batch
+            .iter()
+            .map(|args| reference.call(func.index, &func.name, args, &func.results, fuel))
+            .collect();
+        let all_returned = expected.iter().all(|o| matches!(o, Outcome::Returned { .. }));
+        let emulated =
+            if all_returned { self.emu.call_batch(func.addr, &batch, &func.results, budget) } else { None };
+        let agree = emulated.as_ref().is_some_and(|calls| {
+            calls
+                .iter()
+                .zip(&expected)
+                .all(|((values, _), e)| matches!(e, Outcome::Returned { values: v } if v == values))
+        }) && !self.state_differs(reference);
+        match emulated {
+            Some(calls) if agree => {
+                for (_, used) in calls {
+                    report.vectors += 1;
+                    InstructionCounts::add(&mut report.instructions, used.executed);
+                    report.max_stack_bytes = report.max_stack_bytes.max(used.stack_bytes);
+                }
+            }
+            _ => {
+                run.failed_batches += 1;
+                for args in batch {
+                    self.run_vector(report, func, args, reference, run);
+                    if run.hangs >= MAX_HANGS {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One vector, one call on each side, compared and recorded.
+    fn run_vector(
+        &mut self,
+        report: &mut FunctionReport,
+        func: &CompiledFunction,
+        args: Vec<Value>,
+        reference: &mut ReferenceInstance,
+        run: &mut VectorRun,
+    ) {
+        let fuel = self.config.fuel;
+        let budget = RunConfig::emulator_budget(fuel);
+        let (expected, emulated, state) = self.call_both(func, &args, reference, fuel, budget);
+        report.vectors += 1;
+        let used = self.emu.last_call();
+        if matches!(emulated, Outcome::Returned { .. }) {
+            InstructionCounts::add(&mut report.instructions, used.executed);
+            report.max_stack_bytes = report.max_stack_bytes.max(used.stack_bytes);
+        }
+        let verdict = if state.is_some() { Verdict::Mismatch } else { judge(&expected, &emulated) };
+        run.hangs +=
+            (verdict == Verdict::Mismatch && matches!(emulated, Outcome::BudgetExhausted { .. })) as usize;
+        let file = report.file.clone();
+        record(report, verdict, inconclusive_reason(&expected, &emulated), || Mismatch {
+            source: "vector".into(),
+            rerun: self.config.rerun_command(&file, Some(&func.name), run.stateless.then_some(&args[..])),
+            args: args.clone(),
+            expected: expected.to_string(),
+            emulated,
+            reference: expected,
+            state,
+            executed: used.executed,
+            stack_bytes: used.stack_bytes,
+        });
     }
 
     /// Calls the exports in a seeded random interleaving on the one instance, as a program
@@ -600,6 +689,16 @@ impl Runner {
             }
         }
         (expected, emulated, (!diffs.is_empty()).then(|| diffs.join("; ")))
+    }
+
+    /// Whether any global or linear memory (contents or size) differs from the reference's.
+    /// Changes nothing: a later call's comparison reports and resyncs the difference.
+    fn state_differs(&self, reference: &mut ReferenceInstance) -> bool {
+        let globals = self.watched.iter().any(|(index, _, addr, ty)| {
+            matches!((reference.global(*index), self.emu.read_value(*addr, *ty)), (Some(w), Some(f)) if w != f)
+        });
+        let memory = self.has_memory && reference.memory().is_some_and(|want| want != self.emu.memory());
+        globals || memory
     }
 
     /// Makes the emulator's globals and memory equal the reference's.
