@@ -97,6 +97,29 @@ pub struct CompileOptions {
     pub stack_limit: u32,
     /// Most pages a linear memory may have (its `memory.grow` fails beyond), 0..=16384.
     pub max_memory_pages: u32,
+    /// A deliberate miscompile, for testing that the harness and the fuzzing campaign find,
+    /// save and replay one. Never set in real use.
+    pub inject: Option<InjectedFault>,
+}
+
+/// Deliberate miscompiles (see `CompileOptions::inject`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InjectedFault {
+    /// A register-register `i32.sub` computed with its operands swapped whenever every pool
+    /// register is taken: the shape of a real allocator bug, visible only under pressure.
+    SwapSubOperandsWhenPoolFull,
+}
+
+impl InjectedFault {
+    pub fn name(self) -> &'static str {
+        match self {
+            InjectedFault::SwapSubOperandsWhenPoolFull => "swap-sub-operands-when-pool-full",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<InjectedFault> {
+        [InjectedFault::SwapSubOperandsWhenPoolFull].into_iter().find(|f| f.name() == name)
+    }
 }
 
 /// The default stack limit: emu-harness maps its stack at 0x2000_0000..0x2001_0000; leaves get
@@ -111,6 +134,7 @@ impl Default for CompileOptions {
             cpu: Cpu::CortexM4,
             stack_limit: DEFAULT_STACK_LIMIT,
             max_memory_pages: DEFAULT_MAX_MEMORY_PAGES,
+            inject: None,
         }
     }
 }
@@ -223,7 +247,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             .into_iter()
             .map(|func| {
                 let ir = func.ir.clone()?;
-                let l = lower::lower(&ir, opts.pool_size, opts.strategy, opts.stack_limit)?;
+                let l = lower::lower(&ir, opts.pool_size, opts.strategy, opts.stack_limit, opts.inject)?;
                 Ok((func, ir, l))
             })
             .collect();

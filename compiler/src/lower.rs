@@ -244,6 +244,8 @@ fn loop_extended_ends(f: &IrFunction, uses: &[Vec<u32>]) -> Vec<Option<u32>> {
 
 pub struct Lowerer<'a> {
     f: &'a IrFunction,
+    /// A deliberate miscompile (tests of the harness only).
+    inject: Option<crate::InjectedFault>,
     live: Liveness,
     pool: Vec<Reg>,
     regs: Vec<Option<Var>>,
@@ -275,6 +277,7 @@ pub fn lower(
     pool_size: usize,
     strategy: Strategy,
     stack_limit: u32,
+    inject: Option<crate::InjectedFault>,
 ) -> Result<Lowered, CompileError> {
     assert!((1..=5).contains(&pool_size), "pool size is validated by CompileOptions");
     let too_large = |bytes: u64| CompileError::Unsupported {
@@ -354,6 +357,7 @@ pub fn lower(
         used: vec![false; pool_size],
 
         stack_limit,
+        inject,
         stats: FunctionStats { max_live: live.max_live, ..Default::default() },
         live,
         trap_stubs: Vec::new(),
@@ -1426,6 +1430,11 @@ impl Lowerer<'_> {
         let dp = |op| Inst::Dp { op, s: false, rd, rn: ra, rm: rb };
         match op {
             Add => self.emit(dp(DpOp::Add)),
+            Sub if self.inject == Some(crate::InjectedFault::SwapSubOperandsWhenPoolFull)
+                && self.regs.iter().all(Option::is_some) =>
+            {
+                self.emit(Inst::Dp { op: DpOp::Sub, s: false, rd, rn: rb, rm: ra })
+            }
             Sub => self.emit(dp(DpOp::Sub)),
             And => self.emit(dp(DpOp::And)),
             Or => self.emit(dp(DpOp::Orr)),

@@ -11,8 +11,10 @@
 //! Before each call R4–R11 get canary values and SP a known top; after return both are checked.
 
 use crate::outcome::{AbiViolation, Outcome, Region, StrayWrite, TrapKind, Value};
+use std::ffi::c_void;
 use unicorn_engine::unicorn_const::{Arch, HookType, Mode, Prot};
 use unicorn_engine::{uc_error, ArmCpuModel, RegisterARM, Unicorn};
+use unicorn_engine_sys as uc_sys;
 use wasm2thumb::ir::Ty;
 use wasm2thumb::{
     Cpu, MemoryInfo, TrapCode, DATA_BASE, DATA_SIZE, MEMORY_BASE, MEMORY_SIZE_ADDR, PAGE_BYTES, TEXT_BASE,
@@ -39,8 +41,11 @@ const CALLEE_SAVED: [RegisterARM; 8] = [
 const ARGS: [RegisterARM; 4] = [RegisterARM::R0, RegisterARM::R1, RegisterARM::R2, RegisterARM::R3];
 
 pub struct Emulator {
-    // Declared first so it is dropped (and unmaps the buffers below) before they are freed.
-    uc: Unicorn<'static, CallState>,
+    // Declared first so it is dropped (and unmaps the buffers below, and stops calling the
+    // code hook) before they are freed.
+    uc: Unicorn<'static, Fault>,
+    /// What the code hook updates (boxed: unicorn holds its address).
+    hook: Box<CallState>,
     /// Host buffers behind the mappings: linear memory (its maximum size; empty if none), the
     /// stack region and the data area. The harness reads and writes them directly.
     memory: Box<[u8]>,
@@ -131,15 +136,19 @@ fn place_arguments(hidden: Option<u32>, args: &[Value], pad: u32) -> ([Option<u3
     (regs, stack_words)
 }
 
-/// Per-call state the hooks update.
+/// What the invalid-memory hook records: the address of the access that faulted.
+#[derive(Default)]
+pub struct Fault {
+    addr: Option<u32>,
+}
+
+/// Per-call state the code hook updates.
 #[derive(Default)]
 pub struct CallState {
     executed: u64,
     budget: u64,
     /// Lowest SP seen before any instruction of the compiled code (after the one before it).
     min_sp: u32,
-    /// Address of the access that faulted, if one did.
-    fault_addr: Option<u32>,
     /// In a batch: the called function's address; each time it is entered a new call starts.
     entry: u32,
     /// In a batch: instructions and lowest SP of each call so far.
@@ -156,11 +165,49 @@ impl CallState {
         self.executed = 0;
         self.budget = budget;
         self.min_sp = sp;
-        self.fault_addr = None;
         self.entry = entry;
         self.calls.clear();
         self.calls.reserve(calls);
         self.sp_may_have_changed = false;
+    }
+}
+
+/// Before every instruction of the compiled code (not the driver or the return sentinel): counts
+/// instructions exactly, enforces the budget (instead of unicorn's own count, a second
+/// per-instruction hook), and tracks the lowest SP, which bounds the function's stack frame.
+/// SP is read only after an instruction that may have written it (`may_write_sp`) and where a
+/// batched call starts. A raw unicorn callback rather than the binding's closure hook, whose
+/// per-call bookkeeping cost more than the work here.
+///
+/// # Safety
+/// `user_data` is the `CallState` the `Emulator` owns, alive while the engine is.
+unsafe extern "C" fn code_hook(uc: *mut uc_sys::uc_engine, addr: u64, size: u32, user_data: *mut c_void) {
+    // SAFETY: see above; unicorn runs one hook at a time, and nothing else references the
+    // state while `emu_start` runs.
+    let state = unsafe { &mut *(user_data as *mut CallState) };
+    let entry = addr as u32 == state.entry;
+    let sp = (state.sp_may_have_changed || entry).then(|| {
+        let mut value = 0u64;
+        // SAFETY: `uc` is the engine running this hook; the value is a u64 as unicorn writes.
+        unsafe { uc_sys::uc_reg_read(uc, RegisterARM::SP as i32, (&raw mut value).cast()) };
+        value as u32
+    });
+    state.executed += 1;
+    if let Some(sp) = sp {
+        state.min_sp = state.min_sp.min(sp);
+        if entry {
+            state.calls.push((0, sp));
+        }
+    }
+    if let Some((executed, min_sp)) = state.calls.last_mut() {
+        *executed += 1;
+        *min_sp = (*min_sp).min(sp.unwrap_or(u32::MAX));
+    }
+    let at = (addr as u32).wrapping_sub(TEXT_BASE) as usize;
+    state.sp_may_have_changed = may_write_sp(state.text.get(at..at + size as usize).unwrap_or(&[]));
+    if state.executed > state.budget {
+        // SAFETY: as above.
+        unsafe { uc_sys::uc_emu_stop(uc) };
     }
 }
 
@@ -248,17 +295,13 @@ impl From<uc_error> for EmuSetupError {
 ///
 /// # Safety
 /// The buffer must stay allocated, and not be moved or reallocated, while mapped.
-unsafe fn map_host(
-    uc: &mut Unicorn<'static, CallState>,
-    addr: u64,
-    buffer: &mut [u8],
-) -> Result<(), uc_error> {
+unsafe fn map_host(uc: &mut Unicorn<'static, Fault>, addr: u64, buffer: &mut [u8]) -> Result<(), uc_error> {
     unsafe { uc.mem_map_ptr(addr, buffer.len() as u64, Prot::READ | Prot::WRITE, buffer.as_mut_ptr().cast()) }
 }
 
 impl Emulator {
     pub fn new(cpu: Cpu) -> Result<Emulator, EmuSetupError> {
-        let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, CallState::default())?;
+        let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, Fault::default())?;
         // Mode::MCLASS would silently pick a Cortex-M33; set the model explicitly, first.
         let model = match cpu {
             Cpu::CortexM3 => ArmCpuModel::CORTEX_M3,
@@ -271,38 +314,30 @@ impl Emulator {
         // which is a second per-instruction hook) and records the lowest SP, which bounds the
         // function's stack frame. Added before anything is translated: hooks apply to blocks
         // translated after them.
-        // SP is read only after an instruction that may have written it (see `may_write_sp`)
-        // and where a batched call starts: reading it before every instruction cost a third of
-        // a call's time.
-        uc.add_code_hook(TEXT_BASE as u64, TEXT_BASE as u64 + CODE_SIZE - 1, |uc, addr, size| {
-            let (read_sp, entry) = {
-                let state = uc.get_data();
-                (state.sp_may_have_changed, addr as u32 == state.entry)
-            };
-            let sp = (read_sp || entry).then(|| uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32);
-            let state = uc.get_data_mut();
-            state.executed += 1;
-            if let Some(sp) = sp {
-                state.min_sp = state.min_sp.min(sp);
-                if entry {
-                    state.calls.push((0, sp));
-                }
-            }
-            if let Some((executed, min_sp)) = state.calls.last_mut() {
-                *executed += 1;
-                *min_sp = (*min_sp).min(sp.unwrap_or(u32::MAX));
-            }
-            let at = (addr as u32).wrapping_sub(TEXT_BASE) as usize;
-            state.sp_may_have_changed = may_write_sp(state.text.get(at..at + size as usize).unwrap_or(&[]));
-            if state.executed > state.budget {
-                let _ = uc.emu_stop();
-            }
-        })?;
         // Invalid accesses only: records the faulting address (unicorn's error gives the kind).
         uc.add_mem_hook(HookType::MEM_INVALID, 1, 0, |uc, _, addr, _, _| {
-            uc.get_data_mut().fault_addr = Some(addr as u32);
+            uc.get_data_mut().addr = Some(addr as u32);
             false
         })?;
+        // Added before anything is translated: hooks apply to blocks translated after them.
+        let mut hook = Box::<CallState>::default();
+        let mut handle: uc_sys::uc_hook = 0;
+        // SAFETY: the callback has the code-hook signature; `hook` is owned by the Emulator,
+        // never moved out of its box, and outlives `uc` (dropped first).
+        let added = unsafe {
+            uc_sys::uc_hook_add(
+                uc.get_handle(),
+                &raw mut handle,
+                HookType::CODE.0 as i32,
+                code_hook as *mut c_void,
+                (&raw mut *hook).cast(),
+                TEXT_BASE as u64,
+                TEXT_BASE as u64 + CODE_SIZE - 1,
+            )
+        };
+        if added != uc_error::OK {
+            return Err(EmuSetupError::Unicorn(added));
+        }
         uc.mem_map(SENTINEL_PAGE, 0x1000, Prot::READ | Prot::EXEC)?;
         uc.mem_write(SENTINEL, &[0x30, 0xBF])?; // wfi
         let driver = driver_code()?;
@@ -330,6 +365,7 @@ impl Emulator {
             .collect();
         Ok(Emulator {
             uc,
+            hook,
             memory: Box::new([]),
             stack,
             data,
@@ -392,7 +428,7 @@ impl Emulator {
         self.uc.ctl_remove_cache(TEXT_BASE as u64, TEXT_BASE as u64 + old.max(2))?;
         self.loaded_len = text.len() as u64;
         self.filled_depth = STACK_GUARD;
-        self.uc.get_data_mut().text = text.to_vec();
+        self.hook.text = text.to_vec();
         Ok(())
     }
 
@@ -539,18 +575,18 @@ impl Emulator {
         }
         let _ = self.uc.reg_write(RegisterARM::SP, sp as u64);
         let _ = self.uc.reg_write(RegisterARM::LR, SENTINEL | 1);
-        self.uc.get_data_mut().begin(budget, sp, u32::MAX, 0);
+        self.hook.begin(budget, sp, u32::MAX, 0);
+        self.uc.get_data_mut().addr = None;
         let result = self.uc.emu_start(addr as u64 | 1, 0, 0, 0);
         let pc = self.uc.pc_read().unwrap_or(0) as u32;
-        if self.uc.get_data().sp_may_have_changed {
+        if self.hook.sp_may_have_changed {
             let sp = self.uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;
-            let state = self.uc.get_data_mut();
-            state.min_sp = state.min_sp.min(sp);
+            self.hook.min_sp = self.hook.min_sp.min(sp);
         }
-        let state = self.uc.get_data();
+        let state = &self.hook;
         self.last =
             CallMeasurements { executed: state.executed.min(budget), stack_bytes: sp - state.min_sp.min(sp) };
-        let (min_sp, fault_addr) = (state.min_sp, state.fault_addr);
+        let (min_sp, fault_addr) = (state.min_sp, self.uc.get_data().addr);
         // The next call fills the deepest frame seen so far and its guard.
         let depth = Self::stack_index(STACK_TOP) - Self::stack_index(min_sp.max(STACK_BASE as u32));
         self.filled_depth = self.filled_depth.max((depth + STACK_GUARD).min(Self::stack_index(STACK_TOP)));
@@ -666,10 +702,10 @@ impl Emulator {
         self.stack[low..high].copy_from_slice(&self.garbage[shift + low..shift + high]);
         let _ = self.uc.reg_write(RegisterARM::SP, sp as u64);
         let total = budget.saturating_mul(vectors.len() as u64);
-        self.uc.get_data_mut().begin(total, sp, addr, vectors.len());
+        self.hook.begin(total, sp, addr, vectors.len());
         let result = self.uc.emu_start(DRIVER | 1, 0, 0, 0);
         let pc = self.uc.pc_read().unwrap_or(0);
-        let state = self.uc.get_data();
+        let state = &self.hook;
         let depth = Self::stack_index(STACK_TOP) - Self::stack_index(state.min_sp.max(STACK_BASE as u32));
         self.filled_depth = self.filled_depth.max((depth + STACK_GUARD).min(Self::stack_index(STACK_TOP)));
         let driver_end = self.driver_end;
@@ -753,7 +789,7 @@ impl Emulator {
 }
 
 /// An undefined instruction at `pc`: one of our `UDF #code` traps, or a real invalid instruction.
-fn classify_undefined(uc: &Unicorn<'static, CallState>, pc: u32) -> Outcome {
+fn classify_undefined(uc: &Unicorn<'static, Fault>, pc: u32) -> Outcome {
     let mut b = [0u8; 4];
     if uc.mem_read(pc as u64, &mut b).is_err() {
         return Outcome::InvalidInstruction { pc };

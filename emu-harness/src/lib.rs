@@ -15,6 +15,8 @@
 pub mod bench;
 pub mod disasm;
 pub mod emu;
+pub mod fuzz;
+pub mod generate;
 pub mod matrix;
 pub mod outcome;
 pub mod reference;

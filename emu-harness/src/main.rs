@@ -99,6 +99,39 @@ enum Command {
         #[arg(long, default_value = "../shared")]
         shared: PathBuf,
     },
+    /// Fuzzing campaign without libFuzzer: generated modules, built to exceed the register
+    /// pool, run differentially; findings saved under `--artifacts`, one directory per case.
+    Fuzz {
+        /// Only `pressure` (our generator) exists so far.
+        #[arg(long, default_value = "pressure", value_parser = ["pressure"])]
+        generator: String,
+        /// Stop after this long (`60s`, `5m`, `1h`).
+        #[arg(long, value_parser = parse_duration)]
+        time: Option<std::time::Duration>,
+        /// Stop after this many executions (generated modules).
+        #[arg(long)]
+        iterations: Option<u64>,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Vectors per generated function.
+        #[arg(long, default_value_t = 16)]
+        vectors: usize,
+        #[arg(long, default_value = "fuzz/artifacts")]
+        artifacts: PathBuf,
+        /// Cases kept per mismatch signature.
+        #[arg(long, default_value_t = 3)]
+        max_per_signature: usize,
+        /// Compile with a deliberate miscompile (to see the campaign find one).
+        #[arg(long, value_parser = ["swap-sub-operands-when-pool-full"])]
+        inject_fault: Option<String>,
+        #[command(flatten)]
+        flags: CompileFlags,
+    },
+    /// Runs a saved fuzzing case again (exit 1 if it still mismatches, 0 if not).
+    Replay { case: PathBuf },
     /// Code size per function: the pool allocator against the baseline strategy.
     Sizes {
         /// Inputs (default: the bundled corpus).
@@ -177,6 +210,33 @@ fn main() {
         }
         Command::Sizes { paths, all } => sizes_cmd(paths, all),
         Command::BenchCompile { paths, rounds } => bench_compile_cmd(paths, rounds),
+        Command::Fuzz {
+            generator: _,
+            time,
+            iterations,
+            seed,
+            jobs,
+            vectors,
+            artifacts,
+            max_per_signature,
+            inject_fault,
+            flags,
+        } => {
+            let mut compile = flags.options();
+            compile.inject = inject_fault.as_deref().and_then(wasm2thumb::InjectedFault::from_name);
+            let config = emu_harness::fuzz::CampaignConfig {
+                seed,
+                iterations,
+                time: time.or(iterations.is_none().then_some(std::time::Duration::from_secs(60))),
+                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+                vectors: vectors.max(1),
+                compile,
+                artifacts,
+                max_per_signature,
+            };
+            fuzz_cmd(&config)
+        }
+        Command::Replay { case } => replay_cmd(&case),
         Command::BenchThroughput { paths, vectors, hp_vectors, python_vectors, python, shared } => {
             bench_throughput_cmd(paths, vectors, hp_vectors, python_vectors, &python, &shared)
         }
@@ -351,6 +411,83 @@ fn bench_throughput_cmd(
         }
     }
     code
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (n, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, "s"), |i| s.split_at(i));
+    let n: u64 = n.parse().map_err(|_| format!("`{s}` is not a duration (60s, 5m, 1h)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{s}` is not a duration (60s, 5m, 1h)")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+/// Stops the campaign cleanly on Ctrl-C (findings are saved as they are found).
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    STOP.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn fuzz_cmd(config: &emu_harness::fuzz::CampaignConfig) -> i32 {
+    // SAFETY: the handler only stores to an atomic.
+    unsafe {
+        libc::signal(libc::SIGINT, on_interrupt as *const () as libc::sighandler_t);
+    }
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let progress = |s: &emu_harness::fuzz::CampaignStats| {
+        if tty {
+            eprint!("\r{}", s.status_line());
+        } else {
+            eprintln!("{}", s.status_line());
+        }
+    };
+    match emu_harness::fuzz::run_campaign(config, &STOP, &progress) {
+        Ok(stats) => {
+            if tty {
+                eprintln!();
+            }
+            println!("{}", stats.status_line());
+            for (sig, n) in &stats.findings {
+                println!("finding {sig}: {n} function(s)");
+            }
+            for dir in &stats.saved {
+                println!("saved {}  (replay: emu-harness replay {})", dir.display(), dir.display());
+            }
+            if stats.findings.is_empty() {
+                exit::OK
+            } else {
+                exit::MISMATCH
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::BAD_INPUT
+        }
+    }
+}
+
+fn replay_cmd(case: &Path) -> i32 {
+    match emu_harness::fuzz::replay(case) {
+        Ok((case, report)) => {
+            println!("case {} (signature {})", case.function, case.signature);
+            println!("{}", function_line(&report));
+            if report.status == Status::Mismatch {
+                print!("{}", mismatch_details(&report));
+                exit::MISMATCH
+            } else {
+                println!("did not reproduce");
+                exit::OK
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::BAD_INPUT
+        }
+    }
 }
 
 fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {

@@ -6,7 +6,7 @@ use wasm2thumb::ir::Ty;
 use wasm2thumb::TrapCode;
 
 /// An integer WebAssembly value (an argument or a result), as raw bits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Value {
     I32(u32),

@@ -5,7 +5,7 @@ use crate::emu::{Emulator, BATCH_MAX};
 use crate::outcome::{inconclusive_reason, judge, Outcome, Value, Verdict};
 use crate::reference::{Reference, ReferenceInstance};
 use crate::state::ModuleFacts;
-use crate::vectors::{function_seed, vectors};
+use crate::vectors::{function_seed, random_vectors, vectors};
 use crate::wast::{parse_script, Assertion, Expect, Script, ScriptModule, Strictness};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -39,6 +39,9 @@ pub struct RunConfig {
     pub sequence_calls: usize,
     /// Batch the vectors of functions that read and write no state (`Emulator::call_batch`).
     pub batch: bool,
+    /// Exactly `vectors` random vectors per function, without the structured boundary part
+    /// (which may be thousands for many parameters): for fuzzing.
+    pub random_vectors: bool,
 }
 
 impl RunConfig {
@@ -97,6 +100,7 @@ impl Default for RunConfig {
             args: None,
             sequence_calls: 500,
             batch: true,
+            random_vectors: false,
         }
     }
 }
@@ -434,7 +438,11 @@ impl Runner {
             let fits = args.iter().map(|a| a.ty()).eq(func.param_types.iter().copied());
             fits.then_some(args).into_iter()
         });
-        let all = only.is_none().then(|| vectors(&func.param_types, self.config.vectors, seed));
+        let all: Option<Box<dyn Iterator<Item = Vec<Value>>>> = match (&only, self.config.random_vectors) {
+            (Some(_), _) => None,
+            (None, false) => Some(Box::new(vectors(&func.param_types, self.config.vectors, seed))),
+            (None, true) => Some(Box::new(random_vectors(&func.param_types, self.config.vectors, seed))),
+        };
         // A call that reads no mutable state is re-run alone; otherwise the calls before it
         // (which set that state) are part of the case.
         let stateless = self.facts.export_reads(&func.name).is_empty();

@@ -141,9 +141,18 @@ pub fn vectors(types: &[Ty], count: usize, seed: u64) -> impl Iterator<Item = Ve
             idx[..p].iter_mut().for_each(|i| *i = 0);
         }
     }
+    let random = random_vectors(&types, count.saturating_sub(out.len()), seed);
+    Box::new(out.into_iter().chain(random))
+}
+
+/// Exactly `count` seeded random vectors, half of the values drawn from the boundary table and
+/// half uniform bits: for fuzzing, where programs are many and each gets a few calls.
+pub fn random_vectors(types: &[Ty], count: usize, seed: u64) -> impl Iterator<Item = Vec<Value>> + use<> {
+    let types = types.to_vec();
+    let table = boundary_values();
+    let table64 = boundary_values64();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let random = count.saturating_sub(out.len());
-    let random = std::iter::repeat_with(move || {
+    std::iter::repeat_with(move || {
         types
             .iter()
             .map(|t| match t {
@@ -154,8 +163,7 @@ pub fn vectors(types: &[Ty], count: usize, seed: u64) -> impl Iterator<Item = Ve
             })
             .collect()
     })
-    .take(random);
-    Box::new(out.into_iter().chain(random))
+    .take(count)
 }
 
 /// A per-function seed: the run's seed mixed with the function's name, so results do not

@@ -87,3 +87,25 @@ fn reports_do_not_depend_on_the_number_of_jobs() {
     assert_eq!(one, json(2));
     assert_eq!(one, json(3));
 }
+
+#[test]
+fn batched_and_single_calls_give_the_same_report() {
+    // Batching (functions that read and write no state run many vectors per emulator entry) is
+    // an optimization only: counts, instructions and stack bytes must not change.
+    let files: Vec<_> = corpus()
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            ["arith.wast", "i64.wast", "hp10.wast", "select_flags.wast", "traps.wast"]
+                .contains(&name.as_str())
+        })
+        .collect();
+    assert_eq!(files.len(), 5);
+    let run = |batch: bool| {
+        let config = RunConfig { vectors: 300, batch, ..RunConfig::default() };
+        let mut runner = Runner::new(config).unwrap();
+        let reports: Vec<FileReport> = files.iter().map(|p| runner.run_file(p)).collect();
+        serde_json::to_string(&reports).unwrap()
+    };
+    assert_eq!(run(true), run(false));
+}
