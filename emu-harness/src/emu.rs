@@ -142,6 +142,15 @@ pub struct Fault {
     addr: Option<u32>,
 }
 
+/// One call of a batch, as the code hook saw it.
+#[derive(Clone, Copy, Debug)]
+struct BatchCall {
+    executed: u64,
+    min_sp: u32,
+    /// SP when the call started: every call must find the SP the batch started with.
+    entry_sp: u32,
+}
+
 /// Per-call state the code hook updates.
 #[derive(Default)]
 pub struct CallState {
@@ -151,8 +160,9 @@ pub struct CallState {
     min_sp: u32,
     /// In a batch: the called function's address; each time it is entered a new call starts.
     entry: u32,
-    /// In a batch: instructions and lowest SP of each call so far.
-    calls: Vec<(u64, u32)>,
+    /// In a batch: the budget of each call, and what each call so far used.
+    call_budget: u64,
+    calls: Vec<BatchCall>,
     /// The instruction just executed may have written SP: read it before the next one.
     sp_may_have_changed: bool,
     /// A copy of the loaded `.text` (offset 0 = `TEXT_BASE`), for `may_write_sp`.
@@ -161,9 +171,10 @@ pub struct CallState {
 
 impl CallState {
     /// Per-call fields reset for a new run from `sp`.
-    fn begin(&mut self, budget: u64, sp: u32, entry: u32, calls: usize) {
+    fn begin(&mut self, budget: u64, call_budget: u64, sp: u32, entry: u32, calls: usize) {
         self.executed = 0;
         self.budget = budget;
+        self.call_budget = call_budget;
         self.min_sp = sp;
         self.entry = entry;
         self.calls.clear();
@@ -196,16 +207,18 @@ unsafe extern "C" fn code_hook(uc: *mut uc_sys::uc_engine, addr: u64, size: u32,
     if let Some(sp) = sp {
         state.min_sp = state.min_sp.min(sp);
         if entry {
-            state.calls.push((0, sp));
+            state.calls.push(BatchCall { executed: 0, min_sp: sp, entry_sp: sp });
         }
     }
-    if let Some((executed, min_sp)) = state.calls.last_mut() {
-        *executed += 1;
-        *min_sp = (*min_sp).min(sp.unwrap_or(u32::MAX));
+    let mut over = state.executed > state.budget;
+    if let Some(call) = state.calls.last_mut() {
+        call.executed += 1;
+        call.min_sp = call.min_sp.min(sp.unwrap_or(u32::MAX));
+        over |= call.executed > state.call_budget;
     }
     let at = (addr as u32).wrapping_sub(TEXT_BASE) as usize;
     state.sp_may_have_changed = may_write_sp(state.text.get(at..at + size as usize).unwrap_or(&[]));
-    if state.executed > state.budget {
+    if over {
         // SAFETY: as above.
         unsafe { uc_sys::uc_emu_stop(uc) };
     }
@@ -239,12 +252,14 @@ fn may_write_sp(code: &[u8]) -> bool {
     }
 }
 
-/// The batch driver (in the sentinel page): for each 32-byte record from R11 to R10, load R0–R3
-/// from it, call R9, store R0:R1 back into it; then `wfi`.
+/// The batch driver (in the sentinel page): for each record from R11 to R10, load R0–R3 from it,
+/// call R9, store R0:R1 and R4–R8 back into it (so every call's callee-saved registers are
+/// checked, not only the last one's); then `wfi`.
 const DRIVER: u64 = SENTINEL_PAGE + 0x100;
-/// Host-backed records of a batch: arguments R0–R3 at 0..16, results R0:R1 at 16..24.
+/// Host-backed records of a batch: arguments R0–R3 at 0..16, results R0:R1 at 16..24, R4–R8
+/// after the call at 24..44.
 const BATCH_BASE: u64 = 0x3000_0000;
-const RECORD: usize = 32;
+const RECORD: usize = 64;
 /// Most calls in one batch.
 pub const BATCH_MAX: usize = 128;
 
@@ -260,6 +275,9 @@ fn driver_code() -> Result<Vec<u8>, EmuSetupError> {
     a.emit(Inst::Blx { rm: Reg::R9 });
     a.emit(Inst::Store { kind: StoreKind::Word, rt: Reg::R0, rn: Reg::R11, offset: at(16) });
     a.emit(Inst::Store { kind: StoreKind::Word, rt: Reg::R1, rn: Reg::R11, offset: at(20) });
+    for (k, rt) in [Reg::R4, Reg::R5, Reg::R6, Reg::R7, Reg::R8].into_iter().enumerate() {
+        a.emit(Inst::Store { kind: StoreKind::Word, rt, rn: Reg::R11, offset: at(24 + 4 * k as i32) });
+    }
     a.emit(Inst::AddW { rd: Reg::R11, rn: Reg::R11, imm: Imm12::new(RECORD as u32).expect("small") });
     a.emit(Inst::Cmp { rn: Reg::R11, rm: Reg::R10 });
     a.emit(Inst::B { cond: Some(Cond::Ne), target: top });
@@ -428,6 +446,11 @@ impl Emulator {
         self.uc.ctl_remove_cache(TEXT_BASE as u64, TEXT_BASE as u64 + old.max(2))?;
         self.loaded_len = text.len() as u64;
         self.filled_depth = STACK_GUARD;
+        // Each module starts from the same emulator state, whatever ran before it on this
+        // worker: results do not depend on `--jobs` or on the order of files.
+        self.calls = 0;
+        let n = self.stack.len();
+        self.stack.copy_from_slice(&self.garbage[..n]);
         self.hook.text = text.to_vec();
         Ok(())
     }
@@ -475,12 +498,13 @@ impl Emulator {
 
     /// The first nonzero byte in the guard past linear memory's current size (mapped, since
     /// memory is mapped at its maximum, but not WebAssembly memory yet): a stray write there.
-    /// The byte is cleared so it is reported once.
+    /// The guard is cleared so the write is reported once.
     pub fn memory_guard_violation(&mut self) -> Option<StrayWrite> {
         let size = self.memory().len();
         let end = (size + MEMORY_GUARD).min(self.memory.len());
         let at = self.memory[size..end].iter().position(|b| *b != 0)? + size;
-        let found = std::mem::take(&mut self.memory[at]);
+        let found = self.memory[at];
+        self.memory[size..end].fill(0);
         Some(StrayWrite { region: Region::PastMemorySize, addr: MEMORY_BASE + at as u32, expected: 0, found })
     }
 
@@ -575,7 +599,9 @@ impl Emulator {
         }
         let _ = self.uc.reg_write(RegisterARM::SP, sp as u64);
         let _ = self.uc.reg_write(RegisterARM::LR, SENTINEL | 1);
-        self.hook.begin(budget, sp, u32::MAX, 0);
+        self.hook.begin(budget, u64::MAX, sp, u32::MAX, 0);
+        // Flags too start as per-call garbage: code that reads flags it never set is caught.
+        let _ = self.uc.reg_write(RegisterARM::APSR_NZCV, (((noise >> 9) & 0xF) as u64) << 28);
         self.uc.get_data_mut().addr = None;
         let result = self.uc.emu_start(addr as u64 | 1, 0, 0, 0);
         let pc = self.uc.pc_read().unwrap_or(0) as u32;
@@ -702,7 +728,7 @@ impl Emulator {
         self.stack[low..high].copy_from_slice(&self.garbage[shift + low..shift + high]);
         let _ = self.uc.reg_write(RegisterARM::SP, sp as u64);
         let total = budget.saturating_mul(vectors.len() as u64);
-        self.hook.begin(total, sp, addr, vectors.len());
+        self.hook.begin(total, budget, sp, addr, vectors.len());
         let result = self.uc.emu_start(DRIVER | 1, 0, 0, 0);
         let pc = self.uc.pc_read().unwrap_or(0);
         let state = &self.hook;
@@ -712,6 +738,13 @@ impl Emulator {
         let clean = result.is_ok()
             && pc == driver_end
             && state.calls.len() == vectors.len()
+            && state.calls.iter().all(|c| c.entry_sp == sp)
+            && (0..vectors.len()).all(|k| {
+                (0..5).all(|i| {
+                    let at = k * RECORD + 24 + 4 * i;
+                    self.batch[at..at + 4] == canaries[i].to_le_bytes()
+                })
+            })
             && CALLEE_SAVED[..5]
                 .iter()
                 .zip(canaries)
@@ -727,11 +760,11 @@ impl Emulator {
             .iter()
             .enumerate()
             .zip(&state.calls)
-            .map(|((k, _), (executed, min_sp))| {
+            .map(|((k, _), call)| {
                 let at = k * RECORD + 16;
                 let bits = u64::from_le_bytes(self.batch[at..at + 8].try_into().expect("8 bytes"));
                 let values = results.iter().map(|t| Value::of(*t, bits)).collect();
-                (values, CallMeasurements { executed: *executed, stack_bytes: sp - (*min_sp).min(sp) })
+                (values, CallMeasurements { executed: call.executed, stack_bytes: sp - call.min_sp.min(sp) })
             })
             .collect();
         Some(out)
@@ -856,7 +889,9 @@ mod tests {
         // And the check is not a constant: ordinary instructions are not flagged.
         let others =
             "adds r0, r1, r2\nmul r4, r5, r6\nldr r0, [r1]\nstr.w r8, [r4, #16]\nmovs r0, #1\nbx lr\n";
-        for (code, line) in assemble(others).iter().zip(others.lines()) {
+        let encoded = assemble(others);
+        assert_eq!(encoded.len(), others.lines().count());
+        for (code, line) in encoded.iter().zip(others.lines()) {
             assert!(!may_write_sp(code), "`{line}` ({code:02x?}) flagged");
         }
     }

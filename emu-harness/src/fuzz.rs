@@ -280,8 +280,8 @@ fn save_case(
         constructs: shape.map_or(Vec::new(), |s| s.constructs.iter().map(|c| format!("{c:?}")).collect()),
     };
     let parent = config.artifacts.join(sig);
-    let dir = parent.join(format!("{iteration:08}"));
-    let tmp = parent.join(format!(".{iteration:08}.{}.tmp", std::process::id()));
+    let dir = parent.join(format!("{iteration:08}-{function}"));
+    let tmp = parent.join(format!(".{iteration:08}-{function}.{}.tmp", std::process::id()));
     let io = |e: std::io::Error| format!("{}: {e}", tmp.display());
     std::fs::create_dir_all(&tmp).map_err(io)?;
     std::fs::write(tmp.join("module.wasm"), wasm).map_err(io)?;
@@ -289,9 +289,9 @@ fn save_case(
     std::fs::write(tmp.join("module.wat"), wat).map_err(io)?;
     let json = serde_json::to_string_pretty(&case).map_err(|e| e.to_string())?;
     write_atomically(&tmp.join("case.json"), json.as_bytes()).map_err(io)?;
+    // A case left by an earlier campaign with the same seed is replaced.
     if dir.exists() {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Ok(dir);
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     Ok(dir)

@@ -238,7 +238,7 @@ fn pressure_function(
                 body.instruction(&I::LocalSet(l));
             }
             Construct::BrIfEdge => {
-                // block { value = value - 1 if cond; br_if out; value = value << 1 }
+                // block { br_if out (a value's low bit); value <<= 1 }: live values cross the edge.
                 let (l, t) = pick(u.int_in_range(0..=k - 1)?);
                 body.instruction(&I::Block(BlockType::Empty));
                 i32_value(u, &mut body)?;
@@ -252,7 +252,8 @@ fn pressure_function(
                 body.instruction(&I::LocalSet(l)).instruction(&I::End);
             }
             Construct::BrTable => {
-                // Three arms, each changing a different value, chosen by a value mod 4.
+                // br_table on a value mod 4 into nested blocks: entering at depth d runs the arms
+                // from d outward (index 0 runs all three, 3 none), each changing a value.
                 let arms: Vec<(u32, ValType)> =
                     (0..3).map(|_| Ok(pick(u.int_in_range(0..=k - 1)?))).collect::<Result<_>>()?;
                 for _ in 0..4 {

@@ -509,6 +509,24 @@ impl Runner {
             }
             _ => {
                 run.failed_batches += 1;
+                // The single calls below compare only the memory's size for a function that
+                // may not write it: a write the batch made is reported here, then undone.
+                if let Some(diff) = self.full_state_diff(reference) {
+                    report.vectors += 1;
+                    let file = report.file.clone();
+                    let args = batch[0].clone();
+                    record(report, Verdict::Mismatch, "", || Mismatch {
+                        source: format!("batch of {} calls", batch.len()),
+                        rerun: self.config.rerun_command(&file, Some(&func.name), None),
+                        args,
+                        expected: "no state changed (the function writes no global and no memory)".into(),
+                        emulated: Outcome::NotRun,
+                        reference: Outcome::NotRun,
+                        state: Some(diff),
+                        executed: 0,
+                        stack_bytes: 0,
+                    });
+                }
                 for args in batch {
                     self.run_vector(report, func, args, reference, run);
                     if run.hangs >= MAX_HANGS {
@@ -633,7 +651,7 @@ impl Runner {
         record(report, verdict, inconclusive_reason(&expected, &emulated), || Mismatch {
             source: format!("assertion at line {}", a.line),
             // The script's assertions run in order on one instance: the file is the case.
-            rerun: self.config.rerun_command(&file, Some(&func.name), None),
+            rerun: self.config.rerun_command(&file, None, None),
             args: a.args.clone(),
             expected: wanted,
             emulated,
@@ -697,6 +715,29 @@ impl Runner {
             }
         }
         (expected, emulated, (!diffs.is_empty()).then(|| diffs.join("; ")))
+    }
+
+    /// Every global and the whole memory compared with the reference's; differences are
+    /// described and undone.
+    fn full_state_diff(&mut self, reference: &mut ReferenceInstance) -> Option<String> {
+        let mut diffs = Vec::new();
+        for (index, name, addr, ty) in &self.watched {
+            if let (Some(want), Some(found)) = (reference.global(*index), self.emu.read_value(*addr, *ty)) {
+                if want != found {
+                    diffs.push(format!("{name}: reference {want}, compiled {found}"));
+                }
+            }
+        }
+        if let (true, Some(want)) = (self.has_memory, reference.memory()) {
+            if let Some(d) = crate::state::memory_diff(want, self.emu.memory()) {
+                diffs.push(d);
+            }
+        }
+        if diffs.is_empty() {
+            return None;
+        }
+        self.copy_state(reference);
+        Some(diffs.join("; "))
     }
 
     /// Whether any global or linear memory (contents or size) differs from the reference's.

@@ -437,3 +437,28 @@ fn a_memory_fault_names_the_address() {
         Outcome::MemoryFault { access: "write unmapped", addr: 0x4000_0000, .. }
     ));
 }
+
+#[test]
+fn registers_swapped_on_every_call_are_caught_in_a_batch_too() {
+    let (m, mut c) = module(IDENTITY);
+    // Swaps R4 and R5 and returns the right value: after an even number of calls they are back
+    // in place, so a batch must check them after every call, not only at its end.
+    replace_code(
+        &mut c,
+        "id",
+        &[
+            Inst::Mov { rd: Reg::R12, rm: Reg::R4 },
+            Inst::Mov { rd: Reg::R4, rm: Reg::R5 },
+            Inst::Mov { rd: Reg::R5, rm: Reg::R12 },
+            Inst::Bx { rm: Reg::Lr },
+        ],
+    );
+    let r = run(&m, &c);
+    let f = only(&r);
+    assert_eq!(f.status, Status::Mismatch);
+    assert!(matches!(
+        f.examples[0].emulated,
+        Outcome::AbiViolation { what: AbiViolation::CalleeSaved { .. } }
+    ));
+    assert_eq!(f.mismatches, f.vectors, "every call is caught");
+}
