@@ -134,6 +134,110 @@ fn convert(body: &mut Function, have: ValType, want: ValType) {
     }
 }
 
+/// Combines the two values of type `ty` on the stack into one: a binary operator, a comparison
+/// (0 or 1, widened back), a division by the second operand forced odd (so only `MIN / -1` can
+/// trap, rarely), a `select` on the local `condition`, or a unary operator on the first with the
+/// second dropped.
+fn binary(u: &mut Unstructured, body: &mut Function, ty: ValType, condition: (u32, ValType)) -> Result<()> {
+    let wide = ty == ValType::I64;
+    let plain: &[I] = if wide {
+        &[
+            I::I64Sub,
+            I::I64Shl,
+            I::I64Rotr,
+            I::I64Rotl,
+            I::I64Mul,
+            I::I64ShrU,
+            I::I64ShrS,
+            I::I64Xor,
+            I::I64Or,
+            I::I64And,
+            I::I64Add,
+        ]
+    } else {
+        &[
+            I::I32Sub,
+            I::I32Shl,
+            I::I32Rotl,
+            I::I32Rotr,
+            I::I32Mul,
+            I::I32ShrS,
+            I::I32ShrU,
+            I::I32Xor,
+            I::I32Or,
+            I::I32And,
+            I::I32Add,
+        ]
+    };
+    let compare: &[I] = if wide {
+        &[
+            I::I64Eq,
+            I::I64Ne,
+            I::I64LtS,
+            I::I64LtU,
+            I::I64GtS,
+            I::I64GtU,
+            I::I64LeS,
+            I::I64LeU,
+            I::I64GeS,
+            I::I64GeU,
+        ]
+    } else {
+        &[
+            I::I32Eq,
+            I::I32Ne,
+            I::I32LtS,
+            I::I32LtU,
+            I::I32GtS,
+            I::I32GtU,
+            I::I32LeS,
+            I::I32LeU,
+            I::I32GeS,
+            I::I32GeU,
+        ]
+    };
+    let divide: &[I] = if wide {
+        &[I::I64DivU, I::I64DivS, I::I64RemU, I::I64RemS]
+    } else {
+        &[I::I32DivU, I::I32DivS, I::I32RemU, I::I32RemS]
+    };
+    let unary: &[I] = if wide {
+        &[I::I64Clz, I::I64Ctz, I::I64Popcnt, I::I64Extend8S, I::I64Extend16S, I::I64Extend32S]
+    } else {
+        &[I::I32Clz, I::I32Ctz, I::I32Popcnt, I::I32Extend8S, I::I32Extend16S]
+    };
+    match u.int_in_range(0..=9)? {
+        0..=4 => {
+            body.instruction(u.choose(plain)?);
+        }
+        5 => {
+            body.instruction(u.choose(compare)?);
+            if wide {
+                body.instruction(&I::I64ExtendI32U);
+            }
+        }
+        6 => {
+            if wide {
+                body.instruction(&I::I64Const(1)).instruction(&I::I64Or);
+            } else {
+                body.instruction(&I::I32Const(1)).instruction(&I::I32Or);
+            }
+            body.instruction(u.choose(divide)?);
+        }
+        7 => {
+            // select(first, second, condition): the condition another live value.
+            body.instruction(&I::LocalGet(condition.0));
+            convert(body, condition.1, ValType::I32);
+            body.instruction(&I::Select);
+        }
+        _ => {
+            body.instruction(&I::Drop);
+            body.instruction(u.choose(unary)?);
+        }
+    }
+    Ok(())
+}
+
 fn pressure_function(
     u: &mut Unstructured,
     name: &str,
@@ -169,11 +273,8 @@ fn pressure_function(
         convert(&mut body, at, ty);
         body.instruction(&I::LocalGet(b));
         convert(&mut body, bt, ty);
-        let op = u.int_in_range(0..=5)?;
-        let i32_ops = [I::I32Sub, I::I32Shl, I::I32Rotl, I::I32Mul, I::I32ShrS, I::I32Xor];
-        let i64_ops = [I::I64Sub, I::I64Shl, I::I64Rotr, I::I64Mul, I::I64ShrU, I::I64Xor];
-        let ops = if ty == ValType::I64 { &i64_ops } else { &i32_ops };
-        body.instruction(&ops[op as usize]);
+        let condition = *u.choose(&srcs)?;
+        binary(u, &mut body, ty, condition)?;
         let konst: i32 = u.arbitrary()?;
         if ty == ValType::I64 {
             body.instruction(&I::I64Const(konst as i64 * 0x1_0001)).instruction(&I::I64Add);
@@ -372,4 +473,71 @@ mod tests {
             assert!(g.functions.iter().all(|f| f.max_live > POOL));
         }
     }
+
+    #[test]
+    fn quality_meets_the_issue_floor() {
+        let q = measure_quality(2000, 0);
+        let share = |n: usize| n as f64 / q.functions as f64;
+        assert!(share(q.over_5) >= 0.9, "{q:?}");
+        assert!(share(q.over_10) >= 0.3, "{q:?}");
+        assert!(share(q.i64_over_pool) >= 0.2, "{q:?}");
+        for c in ALL_CONSTRUCTS {
+            assert!(q.constructs.get(&format!("{c:?}")).copied().unwrap_or(0) > 0, "{c:?} never appears");
+        }
+        for op in ["i32.div_s", "i64.rem_u", "select", "i32.popcnt", "i64.lt_u", "br_table", "loop", "call"] {
+            assert!(q.operators.contains_key(op), "{op} never produced");
+        }
+    }
+}
+
+/// What a generator produces, measured over many functions.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Quality {
+    pub functions: usize,
+    /// Functions with more than 5 (the pool) / more than 10 values live at once.
+    pub over_5: usize,
+    pub over_10: usize,
+    /// Functions holding an i64 pair while the live words exceed the pool.
+    pub i64_over_pool: usize,
+    /// Functions per construct.
+    pub constructs: std::collections::BTreeMap<String, usize>,
+    /// Operator name → occurrences in the generated code (the exported functions and helpers).
+    pub operators: std::collections::BTreeMap<String, usize>,
+}
+
+/// Generates modules from seeded input until `functions` functions were made, and measures them.
+pub fn measure_quality(functions: usize, seed: u64) -> Quality {
+    use rand::{RngCore, SeedableRng};
+    let mut q = Quality::default();
+    let mut bytes = vec![0u8; 16 * 1024];
+    let mut i = 0u64;
+    while q.functions < functions {
+        rand_chacha::ChaCha8Rng::seed_from_u64(crate::vectors::function_seed(
+            seed,
+            "quality",
+            &i.to_string(),
+        ))
+        .fill_bytes(&mut bytes);
+        i += 1;
+        let Ok(g) = pressure_module(&mut Unstructured::new(&bytes)) else { continue };
+        for f in &g.functions {
+            q.functions += 1;
+            q.over_5 += (f.max_live > 5) as usize;
+            q.over_10 += (f.max_live > 10) as usize;
+            q.i64_over_pool += f.i64_over_pool as usize;
+            for c in &f.constructs {
+                *q.constructs.entry(format!("{c:?}")).or_default() += 1;
+            }
+        }
+        for payload in wasmparser::Parser::new(0).parse_all(&g.wasm) {
+            if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
+                if let Ok(ops) = body.get_operators_reader() {
+                    for op in ops.into_iter().flatten() {
+                        *q.operators.entry(wasm2thumb::frontend::operator_name(&op)).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    q
 }

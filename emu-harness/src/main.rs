@@ -130,6 +130,16 @@ enum Command {
         #[command(flatten)]
         flags: CompileFlags,
     },
+    /// What the pressure generator produces over many functions: how often the pool is exceeded,
+    /// which constructs appear, and which operators of the corpus it never produces.
+    GeneratorQuality {
+        #[arg(long, default_value_t = 10_000)]
+        functions: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Inputs whose operators are the reference set (default: the bundled corpus).
+        paths: Vec<PathBuf>,
+    },
     /// Runs a saved fuzzing case again (exit 1 if it still mismatches, 0 if not).
     Replay { case: PathBuf },
     /// Code size per function: the pool allocator against the baseline strategy.
@@ -237,6 +247,7 @@ fn main() {
             fuzz_cmd(&config)
         }
         Command::Replay { case } => replay_cmd(&case),
+        Command::GeneratorQuality { functions, seed, paths } => generator_quality_cmd(functions, seed, paths),
         Command::BenchThroughput { paths, vectors, hp_vectors, python_vectors, python, shared } => {
             bench_throughput_cmd(paths, vectors, hp_vectors, python_vectors, &python, &shared)
         }
@@ -468,6 +479,56 @@ fn fuzz_cmd(config: &emu_harness::fuzz::CampaignConfig) -> i32 {
             exit::BAD_INPUT
         }
     }
+}
+
+fn generator_quality_cmd(functions: usize, seed: u64, paths: Vec<PathBuf>) -> i32 {
+    let inputs = match inputs(paths) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    // The operators the corpus uses (and the compiler therefore accepts): the reference set.
+    let mut corpus_ops = std::collections::BTreeSet::new();
+    match emu_harness::bench::load_modules(&inputs) {
+        Ok(modules) => {
+            for m in modules {
+                for payload in wasmparser::Parser::new(0).parse_all(&m) {
+                    if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
+                        if let Ok(ops) = body.get_operators_reader() {
+                            corpus_ops.extend(
+                                ops.into_iter().flatten().map(|op| wasm2thumb::frontend::operator_name(&op)),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    }
+    let q = emu_harness::generate::measure_quality(functions.max(1), seed);
+    let pct = |n: usize| 100.0 * n as f64 / q.functions as f64;
+    println!("pressure generator, {} functions (seed {seed}):", q.functions);
+    println!("  more than 5 values live at once   {:>6.1}%  (issue 5 asks >= 90%)", pct(q.over_5));
+    println!("  more than 10 values live at once  {:>6.1}%  (asks >= 30%)", pct(q.over_10));
+    println!("  an i64 pair live over the pool    {:>6.1}%  (asks >= 20%)", pct(q.i64_over_pool));
+    for c in emu_harness::generate::ALL_CONSTRUCTS {
+        let n = q.constructs.get(&format!("{c:?}")).copied().unwrap_or(0);
+        println!("  construct {:<22} {:>6.1}% of functions", format!("{c:?}"), pct(n));
+    }
+    println!("operator histogram (generated code):");
+    for (op, n) in &q.operators {
+        println!("  {op:<24} {n}");
+    }
+    let never: Vec<&String> = corpus_ops.iter().filter(|op| !q.operators.contains_key(*op)).collect();
+    println!(
+        "corpus operators the generator never produces ({} of {}): {}",
+        never.len(),
+        corpus_ops.len(),
+        never.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    );
+    exit::OK
 }
 
 fn replay_cmd(case: &Path) -> i32 {
