@@ -340,3 +340,42 @@ pub fn replay(dir: &Path) -> Result<(Case, crate::run::FunctionReport), String> 
         .ok_or_else(|| format!("no function `{}` in the case's module", case.function))?;
     Ok((case, report))
 }
+
+/// One differential check of a module, for fuzz targets: compile it, run every exported function
+/// on `vectors` random vectors against the reference with the same comparison as everywhere
+/// else. `Err` carries the one-line signature of the first mismatch (with the function and its
+/// vector); a module the compiler declines is not an error.
+pub fn check_module(
+    runner: &mut Runner,
+    wasm: &[u8],
+    compile_options: &CompileOptions,
+) -> Result<(), String> {
+    let Ok(compiled) = compile(wasm, compile_options) else { return Ok(()) };
+    let module = ScriptModule::new(0, Ok(wasm.to_vec()));
+    let run = runner.run_compiled(CAMPAIGN_FILE, &module, &compiled).map_err(|e| format!("harness: {e}"))?;
+    for f in run.functions.iter().filter(|f| f.status == Status::Mismatch) {
+        if let Some(m) = f.examples.first() {
+            let args: Vec<String> = m.args.iter().map(|a| a.typed_hex()).collect();
+            return Err(format!(
+                "mismatch {} in {} ({}): compiled {}, expected {}",
+                signature(m, compile_options.pool_size),
+                f.function,
+                args.join(","),
+                m.emulated,
+                m.expected
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The runner fuzz targets use: the campaign's settings (random vectors, no sequences).
+pub fn fuzz_runner(vectors: usize, compile_options: CompileOptions) -> Result<Runner, String> {
+    Runner::new(RunConfig {
+        vectors,
+        compile: compile_options,
+        sequence_calls: 0,
+        random_vectors: true,
+        ..RunConfig::default()
+    })
+}
