@@ -513,11 +513,10 @@ impl Runner {
                 // may not write it: a write the batch made is reported here, then undone.
                 if let Some(diff) = self.full_state_diff(reference) {
                     report.vectors += 1;
-                    let file = report.file.clone();
                     let args = batch[0].clone();
-                    record(report, Verdict::Mismatch, "", || Mismatch {
+                    record(report, Verdict::Mismatch, "", |file| Mismatch {
                         source: format!("batch of {} calls", batch.len()),
-                        rerun: self.config.rerun_command(&file, Some(&func.name), None),
+                        rerun: self.config.rerun_command(file, Some(&func.name), None),
                         args,
                         expected: "no state changed (the function writes no global and no memory)".into(),
                         emulated: Outcome::NotRun,
@@ -558,10 +557,9 @@ impl Runner {
         let verdict = if state.is_some() { Verdict::Mismatch } else { judge(&expected, &emulated) };
         run.hangs +=
             (verdict == Verdict::Mismatch && matches!(emulated, Outcome::BudgetExhausted { .. })) as usize;
-        let file = report.file.clone();
-        record(report, verdict, inconclusive_reason(&expected, &emulated), || Mismatch {
+        record(report, verdict, inconclusive_reason(&expected, &emulated), |file| Mismatch {
             source: "vector".into(),
-            rerun: self.config.rerun_command(&file, Some(&func.name), run.stateless.then_some(&args[..])),
+            rerun: self.config.rerun_command(file, Some(&func.name), run.stateless.then_some(&args[..])),
             args: args.clone(),
             expected: expected.to_string(),
             emulated,
@@ -607,7 +605,7 @@ impl Runner {
             report.sequence_calls += 1;
             let used = self.emu.last_call();
             let verdict = if state.is_some() { Verdict::Mismatch } else { judge(&expected, &emulated) };
-            record(report, verdict, inconclusive_reason(&expected, &emulated), || Mismatch {
+            record(report, verdict, inconclusive_reason(&expected, &emulated), |_| Mismatch {
                 source: format!("sequence call {step}"),
                 rerun: self.config.rerun_command(file, None, None),
                 args: args.clone(),
@@ -633,7 +631,6 @@ impl Runner {
         let (expected, emulated, state) = self.call_both(func, &a.args, reference, fuel, budget);
         report.assertions += 1;
         let used = self.emu.last_call();
-        let file = report.file.clone();
         let verdict = match &a.expect {
             _ if state.is_some() => Verdict::Mismatch,
             Expect::Nothing => judge(&expected, &emulated),
@@ -648,10 +645,10 @@ impl Runner {
             Expect::Trap(m) => format!("assertion: traps \"{m}\""),
         };
         report.assertion_mismatches += (verdict == Verdict::Mismatch) as usize;
-        record(report, verdict, inconclusive_reason(&expected, &emulated), || Mismatch {
+        record(report, verdict, inconclusive_reason(&expected, &emulated), |file| Mismatch {
             source: format!("assertion at line {}", a.line),
             // The script's assertions run in order on one instance: the file is the case.
-            rerun: self.config.rerun_command(&file, None, None),
+            rerun: self.config.rerun_command(file, None, None),
             args: a.args.clone(),
             expected: wanted,
             emulated,
@@ -809,7 +806,9 @@ fn record(
     report: &mut FunctionReport,
     verdict: Verdict,
     reason: &'static str,
-    detail: impl FnOnce() -> Mismatch,
+    // Given the report's file: built only for a mismatch that is kept, so the call path
+    // allocates nothing.
+    detail: impl FnOnce(&str) -> Mismatch,
 ) {
     match verdict {
         Verdict::Match => {}
@@ -820,7 +819,8 @@ fn record(
         Verdict::Mismatch => {
             report.mismatches += 1;
             if report.examples.len() < MAX_EXAMPLES {
-                report.examples.push(detail());
+                let example = detail(&report.file);
+                report.examples.push(example);
             }
         }
     }
