@@ -153,10 +153,28 @@ pub struct CompiledFunction {
     /// Address of the first instruction (without the Thumb bit).
     pub addr: u32,
     pub stats: FunctionStats,
-    /// Disassembly: address and UAL text of every instruction (spills and reloads noted).
-    pub listing: Vec<(u32, String)>,
+    /// Every instruction as assembled (offsets from `TEXT_BASE`); `listing` prints them.
+    pub insts: Vec<thumb::Placed>,
     /// Spills and reloads, by the address of their instruction.
     pub notes: Vec<(u32, lower::Note)>,
+}
+
+impl CompiledFunction {
+    /// Disassembly: address and UAL text of every instruction (spills and reloads noted).
+    /// Printed on demand: formatting every instruction cost more than compiling it.
+    pub fn listing(&self) -> Vec<(u32, String)> {
+        self.insts
+            .iter()
+            .map(|p| {
+                let addr = TEXT_BASE + p.offset;
+                let mut text = p.asm_text();
+                if let Some((_, note)) = self.notes.iter().find(|(at, _)| *at == addr) {
+                    text = format!("{text:<28} ; {note}");
+                }
+                (addr, text)
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -382,7 +400,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             results: ir.results.clone(),
             addr: TEXT_BASE + begin,
             stats,
-            listing: Vec::new(),
+            insts: Vec::new(),
             notes: Vec::new(),
         });
     }
@@ -413,19 +431,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             .filter(|(at, _)| (begin..end).contains(at))
             .map(|(at, note)| (TEXT_BASE + at, note))
             .collect();
-        f.listing = assembled
-            .insts
-            .iter()
-            .filter(|p| p.offset >= begin && p.offset < end)
-            .map(|p| {
-                let addr = TEXT_BASE + p.offset;
-                let mut text = p.asm_text();
-                if let Some((_, note)) = f.notes.iter().find(|(at, _)| *at == addr) {
-                    text = format!("{text:<28} ; {note}");
-                }
-                (addr, text)
-            })
-            .collect();
+        f.insts = assembled.insts.iter().filter(|p| p.offset >= begin && p.offset < end).cloned().collect();
     }
     let data_addresses = address_sites
         .into_iter()

@@ -11,7 +11,7 @@ pub fn annotated(compiled: &CompiledModule, func: &CompiledFunction) -> Vec<Stri
         Ok(lines) => lines,
         Err(why) => {
             let mut out = vec![format!("(compiler's own listing: {why})")];
-            out.extend(func.listing.iter().map(|(addr, text)| format!("{addr:08x}  {text}")));
+            out.extend(func.listing().iter().map(|(addr, text)| format!("{addr:08x}  {text}")));
             out
         }
     }

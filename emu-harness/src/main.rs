@@ -310,7 +310,7 @@ fn compile_cmd(input: &Path, output: &Path, disasm: bool, relocatable: bool, fla
             f.name, s.code_bytes, s.max_live, s.spills, s.reloads
         );
         if disasm {
-            for (addr, text) in &f.listing {
+            for (addr, text) in &f.listing() {
                 println!("  {addr:08x}  {text}");
             }
         }

@@ -22,14 +22,14 @@ fn run(module: &ScriptModule, compiled: &CompiledModule) -> Vec<FunctionReport> 
 /// (same length, padded with 16-bit NOPs).
 fn patch(compiled: &mut CompiledModule, function: &str, prefix: &str, with: &[Inst]) {
     let f = compiled.function(function).unwrap().clone();
-    let idx = f
-        .listing
+    let listing = f.listing();
+    let idx = listing
         .iter()
         .position(|(_, t)| t.starts_with(prefix))
-        .unwrap_or_else(|| panic!("no `{prefix}` in {:#?}", f.listing));
-    let addr = f.listing[idx].0;
+        .unwrap_or_else(|| panic!("no `{prefix}` in {listing:#?}"));
+    let addr = listing[idx].0;
     let end = f.addr + f.stats.code_bytes;
-    let len = f.listing.get(idx + 1).map_or(end, |n| n.0) as usize - addr as usize;
+    let len = listing.get(idx + 1).map_or(end, |n| n.0) as usize - addr as usize;
     let mut bytes = Vec::new();
     for i in with {
         encode(i, ItState::Outside).unwrap().write_to(&mut bytes);
@@ -60,7 +60,7 @@ fn unpatched_image_matches() {
 fn wrong_result_is_a_mismatch() {
     let (m, mut c) = module(ADD);
     // subs rD, r4, r5 → adds rD, r4, r5 (same destination, same 16-bit length).
-    let listing = c.function("f").unwrap().listing.clone();
+    let listing = c.function("f").unwrap().listing();
     let sub = listing.iter().find(|(_, t)| t.starts_with("subs")).unwrap().1.clone();
     let rd = sub.split_whitespace().nth(1).unwrap().trim_end_matches(',');
     let rd = Reg::ALL.into_iter().find(|r| r.to_string() == rd).unwrap();
@@ -177,7 +177,7 @@ fn a_write_outside_mapped_memory_is_a_fault() {
 fn hang_is_a_mismatch_not_inconclusive() {
     let (m, mut c) = module(ADD);
     // An infinite loop in compiled code while the reference returns.
-    let listing = c.function("f").unwrap().listing.clone();
+    let listing = c.function("f").unwrap().listing();
     let first_after_push = listing[1].0;
     let off = (first_after_push - c.text_addr) as usize;
     // b . (branch to itself): 0xE7FE.
@@ -241,7 +241,7 @@ fn corrupted_memory_byte_is_a_mismatch() {
             (func (export "put") (param i32) (i32.store8 (i32.const 100) (local.get 0))))"#,
     );
     // The store lands one byte below where it should: same instruction, offset -2 instead of -1.
-    let listing = c.function("put").unwrap().listing.clone();
+    let listing = c.function("put").unwrap().listing();
     let strb = listing.iter().find(|(_, t)| t.starts_with("strb")).unwrap().1.clone();
     let rt = strb.split_whitespace().nth(1).unwrap().trim_end_matches(',');
     let rt = Reg::ALL.into_iter().find(|r| r.to_string() == rt).unwrap();
@@ -272,7 +272,7 @@ fn memory_grown_wrongly_is_a_mismatch() {
             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
     );
     // Grows by one page too many: `lsls r3, rn, #16` becomes `lsls r3, rn, #17`.
-    let listing = c.function("grow").unwrap().listing.clone();
+    let listing = c.function("grow").unwrap().listing();
     let lsl = listing.iter().find(|(_, t)| t.starts_with("lsls") && t.ends_with("#16")).unwrap().1.clone();
     let rm = lsl.split_whitespace().nth(2).unwrap().trim_end_matches(',');
     let rm = Reg::ALL.into_iter().find(|r| r.to_string() == rm).unwrap();
@@ -321,8 +321,8 @@ fn instruction_counts_are_exact_for_straight_line_code() {
     let f = only(&r);
     let counts = f.instructions.expect("calls returned");
     // Straight-line code: every call executes every instruction of the listing once.
-    let listed = c.function("f").unwrap().listing.len() as u64;
-    assert_eq!((counts.min, counts.max), (listed, listed), "{:#?}", c.function("f").unwrap().listing);
+    let listed = c.function("f").unwrap().insts.len() as u64;
+    assert_eq!((counts.min, counts.max), (listed, listed), "{:#?}", c.function("f").unwrap().listing());
     assert_eq!(counts.calls, f.vectors as u64);
 }
 
