@@ -46,6 +46,8 @@ pub struct Emulator {
     uc: Unicorn<'static, Fault>,
     /// What the code hook updates (boxed: unicorn holds its address).
     hook: Box<CallState>,
+    /// The SP hooks of the loaded module (see `sp_hook`).
+    sp_hooks: Vec<uc_sys::uc_hook>,
     /// Host buffers behind the mappings: linear memory (its maximum size; empty if none), the
     /// stack region and the data area. The harness reads and writes them directly.
     memory: Box<[u8]>,
@@ -151,22 +153,33 @@ struct BatchCall {
     entry_sp: u32,
 }
 
-/// Per-call state the code hook updates.
+/// Per-call state the hooks update.
 #[derive(Default)]
 pub struct CallState {
     executed: u64,
     budget: u64,
-    /// Lowest SP seen before any instruction of the compiled code (after the one before it).
+    /// Lowest SP seen at the start of a block or after an instruction that may write SP.
     min_sp: u32,
     /// In a batch: the called function's address; each time it is entered a new call starts.
     entry: u32,
     /// In a batch: the budget of each call, and what each call so far used.
     call_budget: u64,
     calls: Vec<BatchCall>,
-    /// The instruction just executed may have written SP: read it before the next one.
-    sp_may_have_changed: bool,
-    /// A copy of the loaded `.text` (offset 0 = `TEXT_BASE`), for `may_write_sp`.
+    /// The loaded `.text` (offset 0 = `TEXT_BASE`).
     text: Vec<u8>,
+    /// Per halfword of `.text`: whether an instruction starts there, decoding instruction
+    /// lengths from `TEXT_BASE` (the text is code only: no literal pools, no tables).
+    starts: Vec<bool>,
+    /// Per halfword of `.text`: what the block translated from there does (computed once).
+    blocks: Vec<Option<BlockFacts>>,
+    /// The last block entered: its address and size (a fault leaves it early), SP at its
+    /// start, and the lowest SP before it.
+    last_block: (u32, u32),
+    block_start_sp: u32,
+    min_sp_before_block: u32,
+    /// A block started where no instruction starts: the instruction stream is not what the
+    /// sweep decoded, so SP tracking cannot be trusted for this call.
+    misaligned: Option<u32>,
 }
 
 impl CallState {
@@ -179,54 +192,285 @@ impl CallState {
         self.entry = entry;
         self.calls.clear();
         self.calls.reserve(calls);
-        self.sp_may_have_changed = false;
+        self.last_block = (0, 0);
+        self.block_start_sp = sp;
+        self.min_sp_before_block = sp;
+        self.misaligned = None;
+    }
+
+    /// A new `.text`: its instruction starts, and the offsets of the instructions that follow
+    /// one whose effect on SP is not known from its encoding (where SP is read by a hook).
+    fn load(&mut self, text: &[u8]) -> Vec<u32> {
+        self.text = text.to_vec();
+        self.starts = vec![false; text.len().div_ceil(2)];
+        self.blocks = vec![None; text.len().div_ceil(2)];
+        let mut after_dynamic = Vec::new();
+        let mut at = 0;
+        let mut it = 0;
+        while at < text.len() {
+            self.starts[at / 2] = true;
+            let code = &text[at..(at + instruction_length(&text[at..])).min(text.len())];
+            if sp_effect(code, it > 0) == SpEffect::Dynamic && at + code.len() < text.len() {
+                after_dynamic.push((at + code.len()) as u32);
+            }
+            it = it_block_after(code, it);
+            at += code.len();
+        }
+        after_dynamic
+    }
+
+    /// Walks the instructions in `at..end` of `.text` (past the image: zeros, 16-bit
+    /// instructions): how many there are, and the lowest SP they reach relative to SP at `at`,
+    /// up to the first instruction whose effect on SP is dynamic (a hook reads SP after it).
+    fn walk(&self, at: usize, end: usize) -> BlockFacts {
+        let (mut count, mut i, mut it) = (0, at, 0);
+        let (mut delta, mut min_delta, mut known) = (0i32, 0i32, true);
+        while i < end {
+            let code = self.text.get(i..).map_or(&[][..], |t| &t[..instruction_length(t).min(t.len())]);
+            if known {
+                match sp_effect(code, it > 0) {
+                    SpEffect::None => {}
+                    SpEffect::Static(d) => {
+                        delta += d;
+                        min_delta = min_delta.min(delta);
+                    }
+                    SpEffect::Dynamic => known = false,
+                }
+            }
+            it = it_block_after(code, it);
+            i += code.len().max(2);
+            count += 1;
+        }
+        BlockFacts { size: (end - at) as u32, count, min_sp_delta: min_delta, dynamic: !known }
+    }
+
+    /// Instructions of the last block a call that stopped at `pc` did not execute (those
+    /// after `pc`; the one at `pc`, which faulted or trapped, counts as executed), and the
+    /// lowest SP it reached before `pc`.
+    fn stopped_at(&self, pc: u32) -> Option<(u32, u32)> {
+        let (addr, size) = self.last_block;
+        if pc < addr || pc >= addr + size {
+            return None;
+        }
+        let (start, at, end) =
+            ((addr - TEXT_BASE) as usize, (pc - TEXT_BASE) as usize, (addr + size - TEXT_BASE) as usize);
+        let tail = self.walk(at, end).count.saturating_sub(1);
+        let before = self.walk(start, at);
+        // After a dynamic SP write, a hook has read SP: keep what it saw.
+        let min_sp = if before.dynamic {
+            self.min_sp
+        } else {
+            self.min_sp_before_block.min(self.block_start_sp.wrapping_add_signed(before.min_sp_delta))
+        };
+        Some((tail, min_sp))
     }
 }
 
-/// Before every instruction of the compiled code (not the driver or the return sentinel): counts
-/// instructions exactly, enforces the budget (instead of unicorn's own count, a second
-/// per-instruction hook), and tracks the lowest SP, which bounds the function's stack frame.
-/// SP is read only after an instruction that may have written it (`may_write_sp`) and where a
-/// batched call starts. A raw unicorn callback rather than the binding's closure hook, whose
-/// per-call bookkeeping cost more than the work here.
+/// What a block does, as far as the hooks care.
+#[derive(Clone, Copy, Debug)]
+struct BlockFacts {
+    size: u32,
+    count: u32,
+    /// Lowest SP the block reaches, relative to SP at its start (<= 0), up to the first
+    /// instruction with a dynamic effect on SP.
+    min_sp_delta: i32,
+    /// The block has such an instruction (a hook follows it).
+    dynamic: bool,
+}
+
+/// How an instruction changes SP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SpEffect {
+    None,
+    /// By a constant the encoding gives.
+    Static(i32),
+    /// By something only a run knows (a register, a load, a condition).
+    Dynamic,
+}
+
+/// The effect on SP of the Thumb instruction `code`, decoded for the instructions a compiler
+/// moves SP with: PUSH/POP, ADD/SUB SP by an immediate, LDM/STM with SP writeback, LDR/STR
+/// (single or dual) with SP writeback. Any other instruction `may_write_sp` flags, and any
+/// SP writer in an IT block (it may not execute), is dynamic.
+fn sp_effect(code: &[u8], in_it_block: bool) -> SpEffect {
+    if !may_write_sp(code) {
+        return SpEffect::None;
+    }
+    if in_it_block {
+        return SpEffect::Dynamic;
+    }
+    let known = match *code {
+        [a, b] => {
+            let h = u16::from_le_bytes([a, b]);
+            let list = (h & 0xFF).count_ones() as i32 + ((h >> 8) & 1) as i32;
+            match h & 0xFF80 {
+                0xB000 => Some(4 * (h & 0x7F) as i32),
+                0xB080 => Some(-4 * (h & 0x7F) as i32),
+                _ => match h & 0xFE00 {
+                    0xB400 => Some(-4 * list),
+                    0xBC00 => Some(4 * list),
+                    _ => None,
+                },
+            }
+        }
+        [a, b, c, d] => {
+            let h1 = u16::from_le_bytes([a, b]);
+            let h2 = u16::from_le_bytes([c, d]);
+            let (rn, rd) = (h1 & 0xF, (h2 >> 8) & 0xF);
+            let words = (h2.count_ones()) as i32;
+            let imm12 = (((h1 >> 10) & 1) << 11 | ((h2 >> 12) & 0x7) << 8 | (h2 & 0xFF)) as i32;
+            let single_wb = h1 & 0xFE00 == 0xF800 && h1 & 0x0080 == 0 && h2 & 0x0900 == 0x0900;
+            let dual_wb = h1 & 0xFE40 == 0xE840 && h1 & 0x0120 != 0 && h1 & 0x0020 != 0;
+            let loads_sp = (h1 & 0x0010 != 0) && (h2 >> 12 == 13 || (dual_wb && rd == 13));
+            match h1 {
+                // STMDB / STMIA / LDMIA / LDMDB SP! (a list with SP or PC is dynamic).
+                0xE92D if h2 & 0xA000 == 0 => Some(-4 * words),
+                0xE8AD if h2 & 0xA000 == 0 => Some(4 * words),
+                0xE8BD if h2 & 0x2000 == 0 => Some(4 * (words)),
+                0xE93D if h2 & 0xA000 == 0 => Some(-4 * words),
+                // ADDW / SUBW SP, SP, #imm12.
+                0xF20D | 0xF60D if rd == 13 => Some(imm12),
+                0xF2AD | 0xF6AD if rd == 13 => Some(-imm12),
+                // ADD.W / SUB.W SP, SP, #const (flags not set).
+                0xF10D | 0xF50D if rd == 13 => thumb_expand_imm(h1, h2).map(|v| v as i32),
+                0xF1AD | 0xF5AD if rd == 13 => thumb_expand_imm(h1, h2).map(|v| -(v as i32)),
+                _ if single_wb && rn == 13 && !loads_sp => {
+                    let imm8 = (h2 & 0xFF) as i32;
+                    Some(if h2 & 0x0200 != 0 { imm8 } else { -imm8 })
+                }
+                _ if dual_wb && rn == 13 && !loads_sp => {
+                    let imm = 4 * (h2 & 0xFF) as i32;
+                    Some(if h1 & 0x0080 != 0 { imm } else { -imm })
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    known.map_or(SpEffect::Dynamic, SpEffect::Static)
+}
+
+/// ThumbExpandImm of a 32-bit data-processing (modified immediate) encoding; `None` for the
+/// forms whose value does not fit an i32 offset sensibly (never used to move SP).
+fn thumb_expand_imm(h1: u16, h2: u16) -> Option<u32> {
+    let imm12 = ((h1 >> 10) & 1) << 11 | ((h2 >> 12) & 0x7) << 8 | (h2 & 0xFF);
+    let imm8 = (imm12 & 0xFF) as u32;
+    let value = match imm12 >> 8 {
+        0 => imm8,
+        1 => imm8 << 16 | imm8,
+        2 => imm8 << 24 | imm8 << 8,
+        3 => imm8 << 24 | imm8 << 16 | imm8 << 8 | imm8,
+        _ => (0x80 | (imm12 & 0x7F) as u32).rotate_right((imm12 >> 7) as u32),
+    };
+    (value < 0x1000_0000).then_some(value)
+}
+
+/// Instructions of an IT block still to come after `code`, given `remaining` before it.
+fn it_block_after(code: &[u8], remaining: u32) -> u32 {
+    match *code {
+        [mask, 0xBF] if mask & 0xF != 0 => 4 - (mask & 0xF).trailing_zeros(),
+        _ => remaining.saturating_sub(1),
+    }
+}
+
+/// What a call that entered the middle of an instruction is reported as: a branch whose target
+/// is not an instruction boundary (counting from the start of `.text`), a miscompile — and
+/// nothing the harness measured about the call can be trusted.
+const MISALIGNED: &str =
+    "control reached the middle of an instruction (decoding lengths from the start of .text)";
+
+/// Bytes of the Thumb instruction starting with `code`: 4 if its first halfword is a 32-bit
+/// prefix (top five bits 0b11101, 0b11110 or 0b11111), 2 otherwise.
+fn instruction_length(code: &[u8]) -> usize {
+    match code {
+        [_, b, ..] if b >> 3 >= 0b11101 => 4,
+        _ => 2,
+    }
+}
+
+fn read_sp(uc: *mut uc_sys::uc_engine) -> u32 {
+    let mut value = 0u64;
+    // SAFETY: `uc` is a live engine (the one running the hook); unicorn writes a u64 for SP.
+    unsafe { uc_sys::uc_reg_read(uc, RegisterARM::SP as i32, (&raw mut value).cast()) };
+    value as u32
+}
+
+/// At the start of every translated block of the compiled code (not the driver or the return
+/// sentinel): counts instructions (the block's, decoded once and cached; a fault's tail is
+/// subtracted afterwards, so the count is exact), enforces the budget before the block runs,
+/// starts a new batched call where the called function is entered, and reads SP there.
+/// A raw unicorn callback rather than the binding's closure hook, whose per-call bookkeeping
+/// cost more than the work here. A hook on every instruction did the same work, but made
+/// unicorn's translation of each module 3.7x slower, which dominated fuzzing campaigns.
 ///
 /// # Safety
 /// `user_data` is the `CallState` the `Emulator` owns, alive while the engine is.
-unsafe extern "C" fn code_hook(uc: *mut uc_sys::uc_engine, addr: u64, size: u32, user_data: *mut c_void) {
+unsafe extern "C" fn block_hook(uc: *mut uc_sys::uc_engine, addr: u64, size: u32, user_data: *mut c_void) {
     // SAFETY: see above; unicorn runs one hook at a time, and nothing else references the
     // state while `emu_start` runs.
     let state = unsafe { &mut *(user_data as *mut CallState) };
-    let entry = addr as u32 == state.entry;
-    let sp = (state.sp_may_have_changed || entry).then(|| {
-        let mut value = 0u64;
-        // SAFETY: `uc` is the engine running this hook; the value is a u64 as unicorn writes.
-        unsafe { uc_sys::uc_reg_read(uc, RegisterARM::SP as i32, (&raw mut value).cast()) };
-        value as u32
-    });
-    state.executed += 1;
-    if let Some(sp) = sp {
-        state.min_sp = state.min_sp.min(sp);
-        if entry {
-            state.calls.push(BatchCall { executed: 0, min_sp: sp, entry_sp: sp });
-        }
+    let addr = addr as u32;
+    let at = addr.wrapping_sub(TEXT_BASE) as usize;
+    if at < state.text.len() && !(state.starts[at / 2] && at.is_multiple_of(2)) {
+        state.misaligned.get_or_insert(addr);
     }
+    let facts = match state.blocks.get(at / 2) {
+        Some(Some(f)) if f.size == size => *f,
+        _ => {
+            let f = state.walk(at, at + size as usize);
+            if let Some(slot) = state.blocks.get_mut(at / 2) {
+                *slot = Some(f);
+            }
+            f
+        }
+    };
+    let n = facts.count as u64;
+    state.last_block = (addr, size);
+    let sp = read_sp(uc);
+    state.block_start_sp = sp;
+    state.min_sp_before_block = state.min_sp;
+    let low = sp.wrapping_add_signed(facts.min_sp_delta);
+    state.min_sp = state.min_sp.min(low);
+    if addr == state.entry {
+        state.calls.push(BatchCall { executed: 0, min_sp: sp, entry_sp: sp });
+    }
+    state.executed += n;
     let mut over = state.executed > state.budget;
     if let Some(call) = state.calls.last_mut() {
-        call.executed += 1;
-        call.min_sp = call.min_sp.min(sp.unwrap_or(u32::MAX));
+        call.executed += n;
+        call.min_sp = call.min_sp.min(low);
         over |= call.executed > state.call_budget;
     }
-    let at = (addr as u32).wrapping_sub(TEXT_BASE) as usize;
-    state.sp_may_have_changed = may_write_sp(state.text.get(at..at + size as usize).unwrap_or(&[]));
     if over {
         // SAFETY: as above.
         unsafe { uc_sys::uc_emu_stop(uc) };
     }
 }
 
+/// Before each instruction that follows one whose effect on SP is dynamic (`sp_effect`; a
+/// correct compiler rarely emits one): reads SP, and takes the rest of the block from there
+/// as the block hook does. Hooked per address, per loaded module.
+///
+/// # Safety
+/// As `block_hook`.
+unsafe extern "C" fn sp_hook(uc: *mut uc_sys::uc_engine, addr: u64, _size: u32, user_data: *mut c_void) {
+    // SAFETY: as `block_hook`.
+    let state = unsafe { &mut *(user_data as *mut CallState) };
+    let sp = read_sp(uc);
+    let (start, size) = state.last_block;
+    let at = (addr as u32).wrapping_sub(TEXT_BASE) as usize;
+    let end = (start + size).wrapping_sub(TEXT_BASE) as usize;
+    let low = sp.wrapping_add_signed(state.walk(at, end.max(at)).min_sp_delta);
+    state.min_sp = state.min_sp.min(low);
+    if let Some(call) = state.calls.last_mut() {
+        call.min_sp = call.min_sp.min(low);
+    }
+}
+
 /// Whether the Thumb instruction `code` (2 or 4 bytes) may write SP. Conservative: a 32-bit
-/// instruction qualifies if any of its register fields names R13, or it is an LDM whose list
-/// has SP, or an MSR; a 16-bit one if it is PUSH/POP, ADD/SUB SP #imm, or a high-register
+/// load or store (single or dual) qualifies if it loads SP or writes back to SP as the base
+/// (a spill slot access `[sp, #imm]` does not); any other 32-bit instruction if any of its
+/// register fields names R13, or it is an LDM whose list has SP, or an MSR; a 16-bit one if it is PUSH/POP, ADD/SUB SP #imm, or a high-register
 /// ADD/MOV into R13 (other 16-bit encodings cannot name SP as a destination). An instruction
 /// flagged wrongly only costs an extra SP read; one missed would make the frame look smaller
 /// than it is, and the harness would report a correct frame as a stray write — the corpus runs
@@ -243,7 +487,36 @@ fn may_write_sp(code: &[u8]) -> bool {
         [a, b, c, d] => {
             let h1 = u16::from_le_bytes([a, b]);
             let h2 = u16::from_le_bytes([c, d]);
-            let fields = [h1 & 0xF, (h2 >> 8) & 0xF, h2 >> 12, h2 & 0xF];
+            let (rn, rt, rt2) = (h1 & 0xF, h2 >> 12, (h2 >> 8) & 0xF);
+            let load = h1 & 0x0010 != 0;
+            // LDR/STR (any size) and LDRD/STRD: SP is written only as the loaded register or
+            // by writeback to Rn. Everything else: any register field naming R13.
+            let single = h1 & 0xFE00 == 0xF800 && (load || h1 & 0x0100 == 0);
+            let dual = h1 & 0xFE40 == 0xE840 && h1 & 0x0120 != 0;
+            if single {
+                let writeback = h1 & 0x0080 == 0 && h2 & 0x0900 == 0x0900;
+                return (load && rt == 13) || (writeback && rn == 13);
+            }
+            if dual {
+                let writeback = h1 & 0x0020 != 0;
+                return (load && (rt == 13 || rt2 == 13)) || (writeback && rn == 13);
+            }
+            // MOVW/MOVT: the field where others have Rn is part of the immediate.
+            if matches!(h1 & 0xFBF0, 0xF240 | 0xF2C0) {
+                return rt2 == 13;
+            }
+            // B.W, BL, and B<c>.W (not the MSR/MRS/hint space that shares its prefix): only
+            // immediates.
+            let branch = h1 & 0xF800 == 0xF000
+                && match h2 & 0xD000 {
+                    0x9000 | 0xD000 => true,
+                    0x8000 => (h1 >> 7) & 0x7 != 0x7,
+                    _ => false,
+                };
+            if branch {
+                return false;
+            }
+            let fields = [rn, rt2, rt, h2 & 0xF];
             let ldm = matches!(h1 & 0xFFD0, 0xE890 | 0xE910); // LDMIA / LDMDB, any Rn, any W
             fields.contains(&13) || (ldm && h2 & 0x2000 != 0) || h1 & 0xFFF0 == 0xF380
         }
@@ -327,27 +600,24 @@ impl Emulator {
             Cpu::CortexM7 => ArmCpuModel::CORTEX_M7,
         };
         uc.ctl_set_cpu_model(model as i32)?;
-        // One hook before every instruction of the compiled code (not the return sentinel):
-        // it counts instructions exactly, enforces the budget (instead of unicorn's own count,
-        // which is a second per-instruction hook) and records the lowest SP, which bounds the
-        // function's stack frame. Added before anything is translated: hooks apply to blocks
-        // translated after them.
         // Invalid accesses only: records the faulting address (unicorn's error gives the kind).
         uc.add_mem_hook(HookType::MEM_INVALID, 1, 0, |uc, _, addr, _, _| {
             uc.get_data_mut().addr = Some(addr as u32);
             false
         })?;
-        // Added before anything is translated: hooks apply to blocks translated after them.
+        // A hook at the start of every block of the compiled code (see `block_hook`); `load`
+        // adds the SP hooks. Added before anything is translated: hooks apply to blocks
+        // translated after them.
         let mut hook = Box::<CallState>::default();
         let mut handle: uc_sys::uc_hook = 0;
-        // SAFETY: the callback has the code-hook signature; `hook` is owned by the Emulator,
+        // SAFETY: the callback has the block-hook signature; `hook` is owned by the Emulator,
         // never moved out of its box, and outlives `uc` (dropped first).
         let added = unsafe {
             uc_sys::uc_hook_add(
                 uc.get_handle(),
                 &raw mut handle,
-                HookType::CODE.0 as i32,
-                code_hook as *mut c_void,
+                HookType::BLOCK.0 as i32,
+                block_hook as *mut c_void,
                 (&raw mut *hook).cast(),
                 TEXT_BASE as u64,
                 TEXT_BASE as u64 + CODE_SIZE - 1,
@@ -384,6 +654,7 @@ impl Emulator {
         Ok(Emulator {
             uc,
             hook,
+            sp_hooks: Vec::new(),
             memory: Box::new([]),
             stack,
             data,
@@ -451,7 +722,30 @@ impl Emulator {
         self.calls = 0;
         let n = self.stack.len();
         self.stack.copy_from_slice(&self.garbage[..n]);
-        self.hook.text = text.to_vec();
+        for h in self.sp_hooks.drain(..) {
+            // SAFETY: `h` was added to this engine by `load` and not deleted since.
+            unsafe { uc_sys::uc_hook_del(self.uc.get_handle(), h) };
+        }
+        for at in self.hook.load(text) {
+            let addr = TEXT_BASE as u64 + at as u64;
+            let mut handle: uc_sys::uc_hook = 0;
+            // SAFETY: as the block hook in `new`: same state, same lifetime.
+            let added = unsafe {
+                uc_sys::uc_hook_add(
+                    self.uc.get_handle(),
+                    &raw mut handle,
+                    HookType::CODE.0 as i32,
+                    sp_hook as *mut c_void,
+                    (&raw mut *self.hook).cast(),
+                    addr,
+                    addr,
+                )
+            };
+            if added != uc_error::OK {
+                return Err(EmuSetupError::Unicorn(added));
+            }
+            self.sp_hooks.push(handle);
+        }
         Ok(())
     }
 
@@ -605,13 +899,20 @@ impl Emulator {
         self.uc.get_data_mut().addr = None;
         let result = self.uc.emu_start(addr as u64 | 1, 0, 0, 0);
         let pc = self.uc.pc_read().unwrap_or(0) as u32;
-        if self.hook.sp_may_have_changed {
-            let sp = self.uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;
-            self.hook.min_sp = self.hook.min_sp.min(sp);
+        // A call that faulted or trapped left its last block early: what it did not run is
+        // neither counted nor part of its frame.
+        if result.is_err() {
+            if let Some((tail, min_sp)) = self.hook.stopped_at(pc) {
+                self.hook.executed -= tail as u64;
+                self.hook.min_sp = min_sp;
+            }
         }
         let state = &self.hook;
         self.last =
             CallMeasurements { executed: state.executed.min(budget), stack_bytes: sp - state.min_sp.min(sp) };
+        if state.misaligned.is_some() {
+            return Outcome::EmulatorError { message: MISALIGNED };
+        }
         let (min_sp, fault_addr) = (state.min_sp, self.uc.get_data().addr);
         // The next call fills the deepest frame seen so far and its guard.
         let depth = Self::stack_index(STACK_TOP) - Self::stack_index(min_sp.max(STACK_BASE as u32));
@@ -736,6 +1037,7 @@ impl Emulator {
         self.filled_depth = self.filled_depth.max((depth + STACK_GUARD).min(Self::stack_index(STACK_TOP)));
         let driver_end = self.driver_end;
         let clean = result.is_ok()
+            && state.misaligned.is_none()
             && pc == driver_end
             && state.calls.len() == vectors.len()
             && state.calls.iter().all(|c| c.entry_sp == sp)
@@ -847,7 +1149,7 @@ fn classify_undefined(uc: &Unicorn<'static, Fault>, pc: u32) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::may_write_sp;
+    use super::{may_write_sp, sp_effect, SpEffect};
     use std::process::Command;
 
     /// Bytes of each instruction, assembled by llvm-mc (one per line of `source`).
@@ -880,6 +1182,8 @@ mod tests {
             sub sp, #8\nadd sp, #508\nsub.w sp, sp, #1024\nsubw sp, sp, #4095\naddw sp, sp, #4000\n\
             add sp, r0\nmov sp, r0\nadd.w sp, sp, r2\nsub.w sp, sp, r3\nmov.w sp, r4\n\
             ldr.w sp, [r0]\nldr sp, [r1, #4]!\nstr r0, [sp, #-4]!\nldr r0, [sp], #4\n\
+            ldr sp, [sp, #8]\nldrb r1, [sp], #1\nstrh r2, [sp, #-2]!\nldr sp, [r3, r4]\n\
+            ldrd r4, r5, [sp, #8]!\nstrd r4, r5, [sp], #-8\n\
             stmdb sp!, {r4, r5}\nldmia.w sp!, {r4, r5}\nmsr msp, r0\nmsr psp, r1\n";
         let encoded = assemble(writers);
         assert_eq!(encoded.len(), writers.lines().count(), "llvm-mc assembled every line");
@@ -888,11 +1192,60 @@ mod tests {
         }
         // And the check is not a constant: ordinary instructions are not flagged.
         let others =
-            "adds r0, r1, r2\nmul r4, r5, r6\nldr r0, [r1]\nstr.w r8, [r4, #16]\nmovs r0, #1\nbx lr\n";
+            "adds r0, r1, r2\nmul r4, r5, r6\nldr r0, [r1]\nstr.w r8, [r4, #16]\nmovs r0, #1\nbx lr\n\
+            ldr.w r4, [sp, #100]\nstr.w r8, [sp, #2000]\nldr r5, [sp, #-8]\nstr r6, [sp, #-12]\n\
+            ldrb.w r4, [sp, #3]\nstrh.w r7, [sp, #6]\nldrsh.w r1, [sp, #2]\nldr.w r2, [sp, r3, lsl #2]\n\
+            ldrd r4, r5, [sp, #8]\nstrd r6, r7, [sp, #16]\nstrd r4, r5, [r0], #8\nstr.w sp, [r0]\n\
+            movw r0, #0xD000\nmovt r1, #0xDEAD\nmovw r3, #59229\nbl #-1092\nb.w #0x1D00\nbhi.w #378\n\
+            beq.w #-0x2000\n";
         let encoded = assemble(others);
         assert_eq!(encoded.len(), others.lines().count());
         for (code, line) in encoded.iter().zip(others.lines()) {
             assert!(!may_write_sp(code), "`{line}` ({code:02x?}) flagged");
         }
+    }
+
+    #[test]
+    fn sp_effects_match_llvm_mc_encodings() {
+        use SpEffect::{Dynamic, Static};
+        let cases: &[(&str, SpEffect)] = &[
+            ("push {r4, lr}", Static(-8)),
+            ("push {r0, r1, r2, r3, r4, r5, r6, r7}", Static(-32)),
+            ("push.w {r4, r5, r6, r7, r8, lr}", Static(-24)),
+            ("pop {r4, pc}", Static(8)),
+            ("pop.w {r4, r5, r6, r7, r8, pc}", Static(24)),
+            ("sub sp, #8", Static(-8)),
+            ("add sp, #508", Static(508)),
+            ("sub.w sp, sp, #1024", Static(-1024)),
+            ("add.w sp, sp, #0x10000", Static(0x10000)),
+            ("subw sp, sp, #4095", Static(-4095)),
+            ("addw sp, sp, #4000", Static(4000)),
+            ("str r0, [sp, #-4]!", Static(-4)),
+            ("ldr r0, [sp], #4", Static(4)),
+            ("strh r2, [sp, #-2]!", Static(-2)),
+            ("ldrd r4, r5, [sp, #8]!", Static(8)),
+            ("strd r4, r5, [sp], #-8", Static(-8)),
+            ("stmdb sp!, {r4, r5}", Static(-8)),
+            ("ldmia.w sp!, {r4, r5}", Static(8)),
+            ("add sp, r0", Dynamic),
+            ("mov sp, r0", Dynamic),
+            ("add.w sp, sp, r2", Dynamic),
+            ("sub.w sp, sp, r3", Dynamic),
+            ("ldr.w sp, [r0]", Dynamic),
+            ("ldr sp, [sp, #8]", Dynamic),
+            ("msr msp, r0", Dynamic),
+            ("ldr.w r4, [sp, #100]", SpEffect::None),
+            ("strd r6, r7, [sp, #16]", SpEffect::None),
+            ("movw r0, #0xD000", SpEffect::None),
+            ("adds r0, r1, r2", SpEffect::None),
+        ];
+        let source: String = cases.iter().map(|(line, _)| format!("{line}\n")).collect();
+        let encoded = assemble(&source);
+        assert_eq!(encoded.len(), cases.len(), "llvm-mc assembled every line");
+        for (code, (line, want)) in encoded.iter().zip(cases) {
+            assert_eq!(sp_effect(code, false), *want, "`{line}` ({code:02x?})");
+        }
+        // In an IT block a known writer may not execute: dynamic.
+        assert_eq!(sp_effect(&encoded[0], true), Dynamic);
     }
 }
