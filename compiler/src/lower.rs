@@ -192,6 +192,62 @@ impl Liveness {
     }
 }
 
+/// Which IR instructions some path from the entry reaches: after an unconditional transfer
+/// (jump, return, trap, branch table, a branch on a constant that is always taken) code is
+/// dead until a label some reachable branch targets. Iterated to a fixed point, so backward
+/// branches count too.
+fn reachable_insts(f: &IrFunction) -> Vec<bool> {
+    let mut targeted = vec![false; f.num_labels as usize];
+    loop {
+        let mut changed = false;
+        let mut mark = |l: LabelId, targeted: &mut Vec<bool>| {
+            changed |= !std::mem::replace(&mut targeted[l.0 as usize], true);
+        };
+        let mut reach = vec![false; f.insts.len()];
+        let mut live = true;
+        for (pos, inst) in f.insts.iter().enumerate() {
+            if let IrInst::Label(l) = inst {
+                live |= targeted[l.0 as usize];
+            }
+            reach[pos] = live;
+            if !live {
+                continue;
+            }
+            match inst {
+                IrInst::Jump(l) => {
+                    mark(*l, &mut targeted);
+                    live = false;
+                }
+                // A branch on a constant that is never taken: no edge.
+                IrInst::Branch { cond: Operand::Imm(k), if_zero, target } if (*k != 0) != *if_zero => {
+                    mark(*target, &mut targeted);
+                    live = false;
+                }
+                IrInst::Branch { cond: Operand::Imm(_), .. } => {}
+                IrInst::Branch { target, .. } => mark(*target, &mut targeted),
+                IrInst::BranchTable { index, targets, default } => {
+                    match index {
+                        Operand::Imm(k) => {
+                            mark(*targets.get(*k as u32 as usize).unwrap_or(default), &mut targeted)
+                        }
+                        Operand::Var(_) => {
+                            for t in targets.iter().chain([default]) {
+                                mark(*t, &mut targeted);
+                            }
+                        }
+                    }
+                    live = false;
+                }
+                IrInst::Return(_) | IrInst::Trap(_) => live = false,
+                _ => {}
+            }
+        }
+        if !changed {
+            return reach;
+        }
+    }
+}
+
 /// For each local, its last use, extended over loops: a back-edge from `j` to a loop head at
 /// `h < j` keeps every local read inside `[h, j]` alive past `j`. Iterated to a fixed point
 /// (an extension can make a local readable inside an enclosing loop).
@@ -366,8 +422,19 @@ pub fn lower(
         sret_base,
     };
     l.prologue();
+    let reachable = reachable_insts(f);
     let mut pos = 0;
     while pos < f.insts.len() as u32 {
+        // Code no edge reaches is not lowered: its operands' states are undefined (a label
+        // nothing branches to says memory holds what is live, but nothing stored it).
+        if !reachable[pos as usize] {
+            if let IrInst::Label(label) = f.insts[pos as usize] {
+                l.code.push(Emit::Bind(l.labels[label.0 as usize]));
+            }
+            l.free_dead(pos);
+            pos += 1;
+            continue;
+        }
         if strategy == Strategy::Baseline {
             // Every value lives in its frame slot between IR instructions.
             l.spill_all(pos);

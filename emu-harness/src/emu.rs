@@ -559,6 +559,9 @@ fn driver_code() -> Result<Vec<u8>, EmuSetupError> {
     Ok(code)
 }
 
+/// unicorn's buffer for translated code (see `Emulator::new`).
+const TCG_BUFFER_BYTES: u32 = 32 << 20;
+
 /// Bytes below a call's lowest SP that must still hold their garbage after it returns: a write
 /// there is a write below the stack frame (an interrupt would have overwritten it).
 const STACK_GUARD: usize = 1024;
@@ -593,6 +596,21 @@ unsafe fn map_host(uc: &mut Unicorn<'static, Fault>, addr: u64, buffer: &mut [u8
 impl Emulator {
     pub fn new(cpu: Cpu) -> Result<Emulator, EmuSetupError> {
         let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, Fault::default())?;
+        // Translated code goes into a buffer unicorn fills front to back, flushing it when full
+        // (1 GiB by default). Every module brings new code, so a large buffer keeps touching
+        // fresh memory (the kernel zeroing a huge page at a time: 6% of a fuzzing campaign)
+        // and grows each worker by up to 1 GiB; a small one is reused after each flush.
+        // SAFETY: a pre-initialisation control taking a u32, on the engine just made.
+        let sized = unsafe {
+            uc_sys::uc_ctl(
+                uc.get_handle(),
+                uc_sys::ControlType(uc_sys::ControlType::TCG_BUFFER_SIZE.0 | uc_sys::ControlType::IO_WRITE.0),
+                TCG_BUFFER_BYTES,
+            )
+        };
+        if sized != uc_error::OK {
+            return Err(EmuSetupError::Unicorn(sized));
+        }
         // Mode::MCLASS would silently pick a Cortex-M33; set the model explicitly, first.
         let model = match cpu {
             Cpu::CortexM3 => ArmCpuModel::CORTEX_M3,

@@ -1,5 +1,6 @@
-//! Program generators for fuzzing, shared by the built-in campaign (and, later, the cargo-fuzz
-//! targets and the reducer).
+//! Program generators for fuzzing, shared by the built-in campaign, the cargo-fuzz targets and
+//! the seed corpus: our pressure generator (here) and wasm-smith in two configurations
+//! (`smith`). `Generator` names them; `generate` makes a module with any of them.
 //!
 //! `pressure_module` is our own generator, driven by `arbitrary`: every module it makes is
 //! valid by construction (nothing is thrown away) and every function holds K values live at
@@ -7,6 +8,10 @@
 //! optionally does work in between (a loop, a call, a branch edge, a `br_table`, memory and
 //! global traffic) and consumes them late in a non-commutative fold, so a value lost, swapped
 //! or clobbered by the allocator changes the result.
+
+mod smith;
+
+pub use smith::{smith_module, SmithConfig};
 
 use arbitrary::{Result, Unstructured};
 use wasm_encoder::{
@@ -37,10 +42,56 @@ pub const ALL_CONSTRUCTS: [Construct; 7] = [
     Construct::I64Values,
 ];
 
+/// The generators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Generator {
+    /// Ours (`pressure_module`).
+    Pressure,
+    SmithDifferential,
+    SmithPressure,
+}
+
+impl Generator {
+    pub const ALL: [Generator; 3] =
+        [Generator::Pressure, Generator::SmithDifferential, Generator::SmithPressure];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Generator::Pressure => "pressure",
+            Generator::SmithDifferential => "smith-differential",
+            Generator::SmithPressure => "smith-pressure",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Generator> {
+        Generator::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    /// A module from this generator. `functions` bounds the exported functions of the
+    /// pressure generators (the campaign batches several per module: compiling and
+    /// instantiating a module has a fixed cost).
+    pub fn generate(
+        self,
+        u: &mut Unstructured,
+        functions: std::ops::RangeInclusive<u32>,
+    ) -> Result<Generated> {
+        match self {
+            Generator::Pressure => pressure_module_with(u, functions),
+            Generator::SmithDifferential => smith_module(u, SmithConfig::Differential, functions),
+            Generator::SmithPressure => smith_module(u, SmithConfig::Pressure, functions),
+        }
+    }
+}
+
 /// What the generator built into one exported function.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct FunctionShape {
     pub name: String,
+    /// Whether the generator counted the liveness below itself (ours) or it was filled in from
+    /// the compiler's statistics after compiling (wasm-smith's functions: values, an i64
+    /// counted once, so `max_live_words` equals `max_live` and `i64_over_pool` is unknown).
+    pub counted_by_generator: bool,
     /// Values live at once at the widest point (the K values, the fold accumulator, and the
     /// operands being combined), counting an i64 as one value.
     pub max_live: u32,
@@ -64,6 +115,14 @@ const PARAM_CHOICES: [ValType; 2] = [ValType::I32, ValType::I64];
 /// A module with one memory (1 page, at most 2), an i32 and an i64 mutable global, a helper
 /// `mix` (called between definitions and uses) and 1–3 exported pressure functions.
 pub fn pressure_module(u: &mut Unstructured) -> Result<Generated> {
+    pressure_module_with(u, 1..=3)
+}
+
+/// `pressure_module` with a number of exported functions from `functions`.
+pub fn pressure_module_with(
+    u: &mut Unstructured,
+    functions: std::ops::RangeInclusive<u32>,
+) -> Result<Generated> {
     let mut types = TypeSection::new();
     let mut funcs = FunctionSection::new();
     let mut code = CodeSection::new();
@@ -76,7 +135,7 @@ pub fn pressure_module(u: &mut Unstructured) -> Result<Generated> {
         mix.instruction(&i);
     }
     code.function(&mix);
-    let count = u.int_in_range(1..=3)?;
+    let count = u.int_in_range(functions)?;
     let mut shapes = Vec::new();
     for f in 0..count {
         let params: Vec<ValType> =
@@ -445,6 +504,7 @@ fn pressure_function(
     let acc_words = if result == ValType::I64 { 2 } else { 1 };
     let shape = FunctionShape {
         name: name.to_string(),
+        counted_by_generator: true,
         max_live: k + 1,
         max_live_words: words + acc_words,
         i64_over_pool: values.contains(&ValType::I64) && words + acc_words > POOL,
@@ -472,6 +532,27 @@ mod tests {
             wasmparser::validate(&g.wasm).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
             assert!(g.functions.iter().all(|f| f.max_live > POOL));
         }
+    }
+
+    #[test]
+    fn smith_modules_are_valid_and_mostly_compile() {
+        let mut bytes = vec![0u8; 16 * 1024];
+        let (mut made, mut compiled) = (0, 0);
+        for seed in 0..120u64 {
+            use rand::{RngCore, SeedableRng};
+            rand_chacha::ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut bytes);
+            let which = if seed % 2 == 0 { Generator::SmithDifferential } else { Generator::SmithPressure };
+            let Ok(g) = which.generate(&mut Unstructured::new(&bytes), 1..=3) else { continue };
+            made += 1;
+            wasmparser::validate(&g.wasm).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            if which == Generator::SmithPressure {
+                assert!(!g.functions.is_empty(), "seed {seed}: the forced exports are there");
+            }
+            compiled += wasm2thumb::compile(&g.wasm, &wasm2thumb::CompileOptions::default()).is_ok() as u32;
+        }
+        assert!(made >= 100, "{made} modules made");
+        // Only modules whose instantiation traps (a segment out of bounds) are declined.
+        assert!(compiled * 10 >= made * 8, "{compiled} of {made} compiled");
     }
 
     #[test]

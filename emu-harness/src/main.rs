@@ -102,13 +102,18 @@ enum Command {
     /// Fuzzing campaign without libFuzzer: generated modules, built to exceed the register
     /// pool, run differentially; findings saved under `--artifacts`, one directory per case.
     Fuzz {
-        /// Only `pressure` (our generator) exists so far.
-        #[arg(long, default_value = "pressure", value_parser = ["pressure"])]
+        /// `pressure` (ours), `smith` (wasm-smith's differential and pressure configurations,
+        /// alternating) or `all` (the three in turn).
+        #[arg(long, default_value = "all", value_parser = ["pressure", "smith", "all"])]
         generator: String,
+        /// The reference mismatches are found against: `winch` (fast) or `cranelift`; every
+        /// finding is confirmed against Cranelift either way.
+        #[arg(long, default_value = "winch", value_parser = ["winch", "cranelift"])]
+        reference: String,
         /// Stop after this long (`60s`, `5m`, `1h`).
         #[arg(long, value_parser = parse_duration)]
         time: Option<std::time::Duration>,
-        /// Stop after this many executions (generated modules).
+        /// Stop after this many generated modules (an execution is one function of one).
         #[arg(long)]
         iterations: Option<u64>,
         #[arg(long, default_value_t = 0)]
@@ -221,7 +226,8 @@ fn main() {
         Command::Sizes { paths, all } => sizes_cmd(paths, all),
         Command::BenchCompile { paths, rounds } => bench_compile_cmd(paths, rounds),
         Command::Fuzz {
-            generator: _,
+            generator,
+            reference,
             time,
             iterations,
             seed,
@@ -234,7 +240,18 @@ fn main() {
         } => {
             let mut compile = flags.options();
             compile.inject = inject_fault.as_deref().and_then(wasm2thumb::InjectedFault::from_name);
+            use emu_harness::generate::Generator;
             let config = emu_harness::fuzz::CampaignConfig {
+                generators: match generator.as_str() {
+                    "pressure" => vec![Generator::Pressure],
+                    "smith" => vec![Generator::SmithDifferential, Generator::SmithPressure],
+                    _ => Generator::ALL.to_vec(),
+                },
+                reference: if reference == "cranelift" {
+                    emu_harness::reference::ReferenceCompiler::Cranelift
+                } else {
+                    emu_harness::reference::ReferenceCompiler::Winch
+                },
                 seed,
                 iterations,
                 time: time.or(iterations.is_none().then_some(std::time::Duration::from_secs(60))),
@@ -464,6 +481,12 @@ fn fuzz_cmd(config: &emu_harness::fuzz::CampaignConfig) -> i32 {
             println!("{}", stats.status_line());
             for (sig, n) in &stats.findings {
                 println!("finding {sig}: {n} function(s)");
+            }
+            for (what, n) in &stats.declines {
+                println!("declined {n} function(s): unsupported {what}");
+            }
+            for (sig, n) in &stats.reference_disagreements {
+                println!("Winch and Cranelift disagree ({sig}): {n} function(s) (not a finding against the compiler)");
             }
             for dir in &stats.saved {
                 println!("saved {}  (replay: emu-harness replay {})", dir.display(), dir.display());

@@ -42,6 +42,8 @@ pub struct RunConfig {
     /// Exactly `vectors` random vectors per function, without the structured boundary part
     /// (which may be thousands for many parameters): for fuzzing.
     pub random_vectors: bool,
+    /// The wasmtime compiler behind the reference.
+    pub reference: crate::reference::ReferenceCompiler,
 }
 
 impl RunConfig {
@@ -101,6 +103,7 @@ impl Default for RunConfig {
             sequence_calls: 500,
             batch: true,
             random_vectors: false,
+            reference: crate::reference::ReferenceCompiler::Cranelift,
         }
     }
 }
@@ -251,7 +254,7 @@ pub const SKIPPED_AFTER_STATE_CHANGE: &str = "reads state a skipped call may hav
 impl Runner {
     pub fn new(config: RunConfig) -> Result<Runner, String> {
         let emu = Emulator::new(config.compile.cpu).map_err(|e| e.to_string())?;
-        let reference = Reference::new(config.compile.max_memory_pages);
+        let reference = Reference::with_compiler(config.compile.max_memory_pages, config.reference);
         Ok(Runner {
             emu,
             reference,

@@ -198,6 +198,99 @@ fn changes_tables(op: &Operator) -> bool {
 
 /// The state an operator (other than a direct call) may read and write. Conservative: indirect
 /// calls and anything not understood touch everything.
+/// The common operators that read and write no state, recognized without printing their name
+/// (which costs an allocation per operator).
+fn touches_no_state(op: &Operator) -> bool {
+    use Operator::*;
+    matches!(
+        op,
+        LocalGet { .. }
+            | LocalSet { .. }
+            | LocalTee { .. }
+            | I32Const { .. }
+            | I64Const { .. }
+            | Drop
+            | Select
+            | Nop
+            | Block { .. }
+            | Loop { .. }
+            | If { .. }
+            | Else
+            | End
+            | Br { .. }
+            | BrIf { .. }
+            | BrTable { .. }
+            | Return
+            | Unreachable
+            | I32Add
+            | I32Sub
+            | I32Mul
+            | I32DivS
+            | I32DivU
+            | I32RemS
+            | I32RemU
+            | I32And
+            | I32Or
+            | I32Xor
+            | I32Shl
+            | I32ShrS
+            | I32ShrU
+            | I32Rotl
+            | I32Rotr
+            | I32Clz
+            | I32Ctz
+            | I32Popcnt
+            | I32Eqz
+            | I32Eq
+            | I32Ne
+            | I32LtS
+            | I32LtU
+            | I32GtS
+            | I32GtU
+            | I32LeS
+            | I32LeU
+            | I32GeS
+            | I32GeU
+            | I64Add
+            | I64Sub
+            | I64Mul
+            | I64DivS
+            | I64DivU
+            | I64RemS
+            | I64RemU
+            | I64And
+            | I64Or
+            | I64Xor
+            | I64Shl
+            | I64ShrS
+            | I64ShrU
+            | I64Rotl
+            | I64Rotr
+            | I64Clz
+            | I64Ctz
+            | I64Popcnt
+            | I64Eqz
+            | I64Eq
+            | I64Ne
+            | I64LtS
+            | I64LtU
+            | I64GtS
+            | I64GtU
+            | I64LeS
+            | I64LeU
+            | I64GeS
+            | I64GeU
+            | I32WrapI64
+            | I64ExtendI32S
+            | I64ExtendI32U
+            | I32Extend8S
+            | I32Extend16S
+            | I64Extend8S
+            | I64Extend16S
+            | I64Extend32S
+    )
+}
+
 fn effects_of(op: &Operator, reads: &mut Effects, writes: &mut Effects) {
     use StateItem::*;
     match op {
@@ -205,6 +298,9 @@ fn effects_of(op: &Operator, reads: &mut Effects, writes: &mut Effects) {
         Operator::GlobalSet { global_index } => return writes.add(Global(*global_index)),
         Operator::MemorySize { .. } => return reads.add(Memory),
         _ => {}
+    }
+    if touches_no_state(op) {
+        return;
     }
     let name = wasm2thumb::frontend::operator_name(op);
     if name.contains("call_ref") || name.starts_with("global.") {

@@ -149,8 +149,10 @@ pub fn vectors(types: &[Ty], count: usize, seed: u64) -> impl Iterator<Item = Ve
 /// half uniform bits: for fuzzing, where programs are many and each gets a few calls.
 pub fn random_vectors(types: &[Ty], count: usize, seed: u64) -> impl Iterator<Item = Vec<Value>> + use<> {
     let types = types.to_vec();
-    let table = boundary_values();
-    let table64 = boundary_values64();
+    // Built once: the fuzzing campaign asks for vectors thousands of times a second.
+    static TABLE: std::sync::LazyLock<Vec<u32>> = std::sync::LazyLock::new(boundary_values);
+    static TABLE64: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(boundary_values64);
+    let (table, table64): (&'static [u32], &'static [u64]) = (&TABLE, &TABLE64);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     std::iter::repeat_with(move || {
         types

@@ -3,6 +3,8 @@
 //! configured number per signature, and `replay` reproduces each one exactly.
 
 use emu_harness::fuzz::{replay, run_campaign, CampaignConfig};
+use emu_harness::generate::Generator;
+use emu_harness::reference::ReferenceCompiler;
 use emu_harness::run::Status;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -16,6 +18,8 @@ fn scratch_dir(name: &str) -> PathBuf {
 
 fn config(iterations: u64, compile: CompileOptions, artifacts: PathBuf) -> CampaignConfig {
     CampaignConfig {
+        generators: Generator::ALL.to_vec(),
+        reference: ReferenceCompiler::Winch,
         seed: 1,
         iterations: Some(iterations),
         time: None,
@@ -31,13 +35,29 @@ fn config(iterations: u64, compile: CompileOptions, artifacts: PathBuf) -> Campa
 fn smoke_campaign_finds_nothing() {
     let dir = scratch_dir("fuzz-smoke");
     let stats =
-        run_campaign(&config(2000, CompileOptions::default(), dir.clone()), &AtomicBool::new(false), &|_| {})
+        run_campaign(&config(500, CompileOptions::default(), dir.clone()), &AtomicBool::new(false), &|_| {})
             .unwrap();
-    assert_eq!(stats.executions, 2000);
-    assert_eq!(stats.declined, 0, "the generator makes only what the compiler supports");
-    assert_eq!(stats.over_pool, stats.functions, "every generated function exceeds the pool");
+    assert_eq!(stats.modules, 500);
+    assert!(stats.executions >= 2000, "{} executions", stats.executions);
+    // Our generator's functions all exceed the pool; wasm-smith's some of the time.
+    assert!(
+        stats.over_pool * 2 > stats.functions,
+        "{} of {} over the pool",
+        stats.over_pool,
+        stats.functions
+    );
     assert!(stats.i64_over_pool > 0);
+    // The only declines are modules whose instantiation traps (wasm-smith's segments).
+    assert!(
+        stats
+            .declines
+            .keys()
+            .all(|what| what.contains("instantiation traps") || what.contains("which is declined")),
+        "{:#?}",
+        stats.declines
+    );
     assert!(stats.findings.is_empty(), "{:#?}", stats.findings);
+    assert!(stats.reference_disagreements.is_empty(), "{:#?}", stats.reference_disagreements);
     assert!(!dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none());
 }
 
@@ -48,7 +68,9 @@ fn an_injected_miscompile_is_found_saved_deduplicated_and_replayed() {
         inject: Some(InjectedFault::SwapSubOperandsWhenPoolFull),
         ..CompileOptions::default()
     };
-    let stats = run_campaign(&config(100, compile, dir.clone()), &AtomicBool::new(false), &|_| {}).unwrap();
+    let mut config = config(60, compile, dir.clone());
+    config.generators = vec![Generator::Pressure];
+    let stats = run_campaign(&config, &AtomicBool::new(false), &|_| {}).unwrap();
     assert!(!stats.findings.is_empty(), "the swapped sub under pressure is found");
     let total: u64 = stats.findings.values().sum();
     assert!(total > stats.saved.len() as u64, "duplicates are counted, not all saved");
