@@ -17,3 +17,9 @@ fi
 cargo build --release -p emu-harness
 target/release/emu-harness bench-throughput --python "$venv/bin/python" "$@"
 target/release/emu-harness bench-compile
+# Campaign executions per second on one core (an execution: one generated function compiled,
+# run on both sides on 8 vectors and compared), per generator.
+for generator in pressure smith; do
+    target/release/emu-harness fuzz --generator "$generator" --jobs 1 --vectors 8 --iterations 1500 \
+        --seed 1 --artifacts target/bench-artifacts | tail -n 1
+done

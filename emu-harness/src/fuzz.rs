@@ -570,11 +570,15 @@ pub fn replay(dir: &Path) -> Result<(Case, crate::run::FunctionReport), String> 
     };
     let mut runner = Runner::new(config)?;
     let run = runner.run_compiled(CAMPAIGN_FILE, &ScriptModule::new(0, Ok(wasm)), &compiled)?;
-    let report = run
+    let mut report = run
         .functions
         .into_iter()
         .find(|f| f.function == case.function)
         .ok_or_else(|| format!("no function `{}` in the case's module", case.function))?;
+    // The module exists only in the case directory: `replay` is how to run it again.
+    for m in &mut report.examples {
+        m.rerun = format!("emu-harness replay {}", dir.display());
+    }
     Ok((case, report))
 }
 

@@ -622,3 +622,33 @@ pub fn measure_quality(functions: usize, seed: u64) -> Quality {
     }
     q
 }
+
+/// Operator name -> occurrences in the code of `modules` modules from `generator` (seeded).
+pub fn operator_histogram(
+    generator: Generator,
+    modules: usize,
+    seed: u64,
+) -> std::collections::BTreeMap<String, usize> {
+    use rand::{RngCore, SeedableRng};
+    let mut histogram = std::collections::BTreeMap::new();
+    let mut bytes = vec![0u8; 16 * 1024];
+    for i in 0..modules {
+        rand_chacha::ChaCha8Rng::seed_from_u64(crate::vectors::function_seed(
+            seed,
+            generator.name(),
+            &i.to_string(),
+        ))
+        .fill_bytes(&mut bytes);
+        let Ok(g) = generator.generate(&mut Unstructured::new(&bytes), 1..=3) else { continue };
+        for payload in wasmparser::Parser::new(0).parse_all(&g.wasm) {
+            if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
+                if let Ok(ops) = body.get_operators_reader() {
+                    for op in ops.into_iter().flatten() {
+                        *histogram.entry(wasm2thumb::frontend::operator_name(&op)).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    histogram
+}

@@ -22,6 +22,7 @@ pub mod outcome;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod seeds;
 pub mod sizes;
 pub mod state;
 pub mod throughput;

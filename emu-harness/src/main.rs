@@ -145,6 +145,18 @@ enum Command {
         /// Inputs whose operators are the reference set (default: the bundled corpus).
         paths: Vec<PathBuf>,
     },
+    /// Writes the fuzz targets' seed corpora: generated modules with their vectors embedded
+    /// (custom section `emu-harness.vectors`), each checked to match today, under
+    /// `OUT/<target>/`.
+    FuzzSeeds {
+        #[arg(long, default_value = "fuzz/seeds")]
+        out: PathBuf,
+        /// Modules per generator and target.
+        #[arg(long, default_value_t = 8)]
+        count: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// Runs a saved fuzzing case again (exit 1 if it still mismatches, 0 if not).
     Replay { case: PathBuf },
     /// Code size per function: the pool allocator against the baseline strategy.
@@ -264,6 +276,16 @@ fn main() {
             fuzz_cmd(&config)
         }
         Command::Replay { case } => replay_cmd(&case),
+        Command::FuzzSeeds { out, count, seed } => match emu_harness::seeds::write_seeds(&out, count, seed) {
+            Ok(files) => {
+                println!("{} seed modules written under {}", files.len(), out.display());
+                exit::OK
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit::BAD_INPUT
+            }
+        },
         Command::GeneratorQuality { functions, seed, paths } => generator_quality_cmd(functions, seed, paths),
         Command::BenchThroughput { paths, vectors, hp_vectors, python_vectors, python, shared } => {
             bench_throughput_cmd(paths, vectors, hp_vectors, python_vectors, &python, &shared)
@@ -505,6 +527,7 @@ fn fuzz_cmd(config: &emu_harness::fuzz::CampaignConfig) -> i32 {
 }
 
 fn generator_quality_cmd(functions: usize, seed: u64, paths: Vec<PathBuf>) -> i32 {
+    use emu_harness::generate::Generator;
     let inputs = match inputs(paths) {
         Ok(i) => i,
         Err(code) => return code,
@@ -546,7 +569,24 @@ fn generator_quality_cmd(functions: usize, seed: u64, paths: Vec<PathBuf>) -> i3
     }
     let never: Vec<&String> = corpus_ops.iter().filter(|op| !q.operators.contains_key(*op)).collect();
     println!(
-        "corpus operators the generator never produces ({} of {}): {}",
+        "corpus operators the pressure generator never produces ({} of {}): {}",
+        never.len(),
+        corpus_ops.len(),
+        never.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    );
+    // wasm-smith's configurations: their operators, and what no generator produces.
+    let mut all = q.operators.clone();
+    for generator in [Generator::SmithDifferential, Generator::SmithPressure] {
+        let h = emu_harness::generate::operator_histogram(generator, 2000, seed);
+        println!("operator histogram, {} (2,000 modules):", generator.name());
+        for (op, n) in &h {
+            println!("  {op:<24} {n}");
+            *all.entry(op.clone()).or_default() += n;
+        }
+    }
+    let never: Vec<&String> = corpus_ops.iter().filter(|op| !all.contains_key(*op)).collect();
+    println!(
+        "corpus operators no generator produces ({} of {}): {}",
         never.len(),
         corpus_ops.len(),
         never.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")

@@ -44,6 +44,9 @@ pub struct RunConfig {
     pub random_vectors: bool,
     /// The wasmtime compiler behind the reference.
     pub reference: crate::reference::ReferenceCompiler,
+    /// Vectors to call functions on instead of generated ones, by function name (those whose
+    /// types fit). A module that stores its own (`seeds`) is run on those when this is unset.
+    pub stored_vectors: Option<crate::seeds::StoredVectors>,
 }
 
 impl RunConfig {
@@ -104,6 +107,7 @@ impl Default for RunConfig {
             batch: true,
             random_vectors: false,
             reference: crate::reference::ReferenceCompiler::Cranelift,
+            stored_vectors: None,
         }
     }
 }
@@ -238,6 +242,8 @@ pub struct Runner {
     /// Whether the module being run has a linear memory in the emulator.
     has_memory: bool,
     facts: ModuleFacts,
+    /// The vectors the module being run stores (`seeds`).
+    embedded_vectors: Option<crate::seeds::StoredVectors>,
 }
 
 /// The result of running one compiled module.
@@ -262,6 +268,7 @@ impl Runner {
             watched: Vec::new(),
             has_memory: false,
             facts: ModuleFacts::default(),
+            embedded_vectors: None,
         })
     }
 
@@ -367,6 +374,7 @@ impl Runner {
             .map_err(|e| e.to_string())?;
         self.has_memory = compiled.memory.is_some();
         self.facts = ModuleFacts::of(wasm);
+        self.embedded_vectors = crate::seeds::stored_vectors(wasm);
         self.watched = compiled
             .globals
             .iter()
@@ -441,8 +449,14 @@ impl Runner {
             let fits = args.iter().map(|a| a.ty()).eq(func.param_types.iter().copied());
             fits.then_some(args).into_iter()
         });
+        let stored_vectors = self.config.stored_vectors.as_ref().or(self.embedded_vectors.as_ref());
+        let stored = stored_vectors.and_then(|s| s.get(&func.name)).map(|vs| {
+            let fits = |v: &Vec<Value>| v.iter().map(|a| a.ty()).eq(func.param_types.iter().copied());
+            vs.iter().filter(|v| fits(v)).cloned().collect::<Vec<_>>()
+        });
         let all: Option<Box<dyn Iterator<Item = Vec<Value>>>> = match (&only, self.config.random_vectors) {
             (Some(_), _) => None,
+            (None, _) if stored.is_some() => Some(Box::new(stored.into_iter().flatten())),
             (None, false) => Some(Box::new(vectors(&func.param_types, self.config.vectors, seed))),
             (None, true) => Some(Box::new(random_vectors(&func.param_types, self.config.vectors, seed))),
         };

@@ -88,6 +88,9 @@ fn an_injected_miscompile_is_found_saved_deduplicated_and_replayed() {
         let (saved, report) = replay(case).unwrap();
         assert_eq!(report.status, Status::Mismatch, "{} does not reproduce", case.display());
         assert_eq!(report.examples[0].args, saved.args, "the same vector fails first");
+        assert!(report.examples[0].rerun.starts_with("emu-harness replay "), "{}", report.examples[0].rerun);
+        assert_eq!(saved.reference, ReferenceCompiler::Cranelift, "a finding is confirmed against Cranelift");
+        assert!(stats.reference_disagreements.is_empty());
     }
     // The case records its compile configuration: without the injected fault it passes.
     let case = &stats.saved[0];
