@@ -469,8 +469,9 @@ unsafe extern "C" fn sp_hook(uc: *mut uc_sys::uc_engine, addr: u64, _size: u32, 
 
 /// Whether the Thumb instruction `code` (2 or 4 bytes) may write SP. Conservative: a 32-bit
 /// load or store (single or dual) qualifies if it loads SP or writes back to SP as the base
-/// (a spill slot access `[sp, #imm]` does not); any other 32-bit instruction if any of its
-/// register fields names R13, or it is an LDM whose list has SP, or an MSR; a 16-bit one if it is PUSH/POP, ADD/SUB SP #imm, or a high-register
+/// (a spill slot access `[sp, #imm]` does not); a data-processing or multiply instruction if
+/// its destination is R13 (`add r0, sp, #8` and `cmp sp, r1` do not); any other 32-bit
+/// instruction if any of its register fields names R13, or it is an LDM whose list has SP, or an MSR; a 16-bit one if it is PUSH/POP, ADD/SUB SP #imm, or a high-register
 /// ADD/MOV into R13 (other 16-bit encodings cannot name SP as a destination). An instruction
 /// flagged wrongly only costs an extra SP read; one missed would make the frame look smaller
 /// than it is, and the harness would report a correct frame as a stray write — the corpus runs
@@ -501,9 +502,17 @@ fn may_write_sp(code: &[u8]) -> bool {
                 let writeback = h1 & 0x0020 != 0;
                 return (load && (rt == 13 || rt2 == 13)) || (writeback && rn == 13);
             }
-            // MOVW/MOVT: the field where others have Rn is part of the immediate.
-            if matches!(h1 & 0xFBF0, 0xF240 | 0xF2C0) {
+            // Data processing (modified or plain immediate, shifted register, register),
+            // multiply: the only destination is Rd (h2[11:8]); long multiply: RdLo and RdHi.
+            let data_processing = (h1 & 0xF800 == 0xF000 && h2 & 0x8000 == 0)
+                || h1 & 0xFE00 == 0xEA00
+                || h1 & 0xFF00 == 0xFA00
+                || h1 & 0xFF80 == 0xFB00;
+            if data_processing {
                 return rt2 == 13;
+            }
+            if h1 & 0xFF80 == 0xFB80 {
+                return rt2 == 13 || rt == 13;
             }
             // B.W, BL, and B<c>.W (not the MSR/MRS/hint space that shares its prefix): only
             // immediates.
@@ -1215,7 +1224,8 @@ mod tests {
             ldrb.w r4, [sp, #3]\nstrh.w r7, [sp, #6]\nldrsh.w r1, [sp, #2]\nldr.w r2, [sp, r3, lsl #2]\n\
             ldrd r4, r5, [sp, #8]\nstrd r6, r7, [sp, #16]\nstrd r4, r5, [r0], #8\nstr.w sp, [r0]\n\
             movw r0, #0xD000\nmovt r1, #0xDEAD\nmovw r3, #59229\nbl #-1092\nb.w #0x1D00\nbhi.w #378\n\
-            beq.w #-0x2000\n";
+            beq.w #-0x2000\naddw r0, sp, #16\nadd.w r1, sp, #256\ncmp.w sp, r12\nsub.w r12, sp, r3\n\
+            mov.w r4, sp\nsubs.w r2, sp, #4\nmul r3, r4, r5\numull r0, r1, r2, r3\n";
         let encoded = assemble(others);
         assert_eq!(encoded.len(), others.lines().count());
         for (code, line) in encoded.iter().zip(others.lines()) {
