@@ -62,7 +62,7 @@ pub struct CampaignStats {
     pub modules: u64,
     /// Modules a generator could not make from its input (wasm-smith, rarely).
     pub generator_failures: u64,
-    /// Valid modules whose instantiation traps (wasm-smith: a segment out of bounds).
+    /// Valid modules the reference cannot run: instantiation traps, or wasmtime rejects them.
     pub uninstantiable: u64,
     /// Executions: functions generated, compiled, run on both sides and compared on every
     /// vector (functions the compiler declined are not executions).
@@ -291,7 +291,9 @@ impl Checker {
     /// Runs every exported function of `compiled` (made from `wasm`) on the vectors, on one
     /// instance in export order; mismatches against Winch are run again against Cranelift (the
     /// whole module, as state carries over between calls).
-    /// `None`: the reference cannot instantiate the module (it traps doing so).
+    /// `None`: the reference cannot run the module: instantiating it traps, or wasmtime rejects
+    /// it (the compiler's validator accepts proposals wasmtime disables for Winch, such as tail
+    /// calls, whose functions it then declines).
     pub fn check(
         &mut self,
         wasm: &[u8],
@@ -300,7 +302,11 @@ impl Checker {
         let module = ScriptModule::new(0, Ok(wasm.to_vec()));
         let run = match self.main.run_compiled(CAMPAIGN_FILE, &module, compiled) {
             Ok(run) => run,
-            Err(e) if e.starts_with(crate::reference::INSTANTIATION_TRAPPED) => return Ok(None),
+            Err(e)
+                if e.starts_with(crate::reference::INSTANTIATION_TRAPPED) || e.starts_with("wasmtime: ") =>
+            {
+                return Ok(None)
+            }
             Err(e) => return Err(e),
         };
         let mut confirmed: Option<crate::run::ModuleRun> = None;
@@ -588,7 +594,13 @@ pub fn replay(dir: &Path) -> Result<(Case, crate::run::FunctionReport), String> 
 /// function and its vector); a module the compiler declines is not an error, and a Winch /
 /// Cranelift disagreement is printed, not raised (it is wasmtime's, not the compiler's).
 pub fn check_module(checker: &mut Checker, wasm: &[u8]) -> Result<(), String> {
-    let Ok(compiled) = compile(wasm, &checker.compile) else { return Ok(()) };
+    let compiled = match compile(wasm, &checker.compile) {
+        Ok(c) => c,
+        Err(e @ wasm2thumb::CompileError::Internal { .. }) => {
+            return Err(format!("compile-error-internal: {e}"))
+        }
+        Err(_) => return Ok(()),
+    };
     let Some(checked) = checker.check(wasm, &compiled).map_err(|e| format!("harness: {e}"))? else {
         return Ok(());
     };
@@ -651,10 +663,16 @@ pub fn fuzz_one(data: &[u8], generators: &[Generator]) {
 }
 
 /// The body of `compile_never_panics`: `data` as a module, then as input for every generator,
-/// compiled with the pool at 5 and at 1 register and with the baseline strategy.
+/// compiled with the pool at 5 and at 1 register and with the baseline strategy. A panic, or an
+/// internal compiler error (not a clean decline), is the finding.
 pub fn compile_one(data: &[u8]) {
     let options = CompileOptions::default();
-    let _ = compile(data, &options);
+    let clean = |result: Result<wasm2thumb::CompiledModule, wasm2thumb::CompileError>| {
+        if let Err(e @ wasm2thumb::CompileError::Internal { .. }) = result {
+            panic!("compile-error-internal: {e}");
+        }
+    };
+    clean(compile(data, &options));
     for generator in Generator::ALL {
         if let Ok(g) = generator.generate(&mut arbitrary::Unstructured::new(data), 1..=3) {
             for o in [
@@ -662,7 +680,7 @@ pub fn compile_one(data: &[u8]) {
                 CompileOptions { pool_size: 1, ..options },
                 CompileOptions { strategy: Strategy::Baseline, ..options },
             ] {
-                let _ = compile(&g.wasm, &o);
+                clean(compile(&g.wasm, &o));
             }
         }
     }

@@ -450,10 +450,15 @@ impl Runner {
             fits.then_some(args).into_iter()
         });
         let stored_vectors = self.config.stored_vectors.as_ref().or(self.embedded_vectors.as_ref());
-        let stored = stored_vectors.and_then(|s| s.get(&func.name)).map(|vs| {
-            let fits = |v: &Vec<Value>| v.iter().map(|a| a.ty()).eq(func.param_types.iter().copied());
-            vs.iter().filter(|v| fits(v)).cloned().collect::<Vec<_>>()
-        });
+        // Stored vectors none of which fit (a mutated seed's changed signature) are ignored:
+        // the function gets generated ones rather than none.
+        let stored = stored_vectors
+            .and_then(|s| s.get(&func.name))
+            .map(|vs| {
+                let fits = |v: &Vec<Value>| v.iter().map(|a| a.ty()).eq(func.param_types.iter().copied());
+                vs.iter().filter(|v| fits(v)).cloned().collect::<Vec<_>>()
+            })
+            .filter(|vs| !vs.is_empty());
         let all: Option<Box<dyn Iterator<Item = Vec<Value>>>> = match (&only, self.config.random_vectors) {
             (Some(_), _) => None,
             (None, _) if stored.is_some() => Some(Box::new(stored.into_iter().flatten())),

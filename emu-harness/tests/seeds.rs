@@ -43,3 +43,38 @@ fn every_seed_matches_on_its_own_vectors() {
     }
     assert!(seeds >= 48);
 }
+
+#[test]
+fn stored_vectors_that_do_not_fit_give_way_to_generated_ones() {
+    use emu_harness::outcome::Value;
+    use emu_harness::seeds::{embed_vectors, StoredVectors};
+    let wasm = wat::parse_str(
+        "(module (func (export \"f\") (param i32) (result i32) local.get 0 i32.const 1 i32.add))",
+    )
+    .unwrap();
+    // A mutated seed: the stored vector is for another signature.
+    let mut vectors = StoredVectors::new();
+    vectors.insert("f".into(), vec![vec![Value::I64(1)]]);
+    let path = std::env::temp_dir().join(format!("emu-harness-misfit-{}.wasm", std::process::id()));
+    std::fs::write(&path, embed_vectors(&wasm, &vectors)).unwrap();
+    let mut runner =
+        Runner::new(RunConfig { vectors: 20, sequence_calls: 0, ..RunConfig::default() }).unwrap();
+    let report = runner.run_file(&path);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(report.functions[0].status, Status::Match);
+    assert!(report.functions[0].vectors >= 20, "generated vectors ran: {}", report.functions[0].vectors);
+}
+
+#[test]
+fn a_module_the_reference_rejects_is_not_a_finding() {
+    use emu_harness::fuzz::{check_module, Checker};
+    use emu_harness::reference::ReferenceCompiler;
+    // Tail calls: the compiler's validator accepts them (and declines the function); wasmtime
+    // disables them for Winch. The fuzz targets must not report that as a crash.
+    let wasm = wat::parse_str(
+        "(module (func $f (export \"f\") (param i32) (result i32) local.get 0 return_call $f))",
+    )
+    .unwrap();
+    let mut checker = Checker::new(8, CompileOptions::default(), ReferenceCompiler::Winch).unwrap();
+    assert_eq!(check_module(&mut checker, &wasm), Ok(()));
+}
