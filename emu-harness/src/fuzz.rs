@@ -14,10 +14,7 @@ use crate::outcome::{AbiViolation, Outcome, Value};
 use crate::reference::ReferenceCompiler;
 use crate::report::write_atomically;
 use crate::run::{Mismatch, RunConfig, Runner, Status};
-use crate::vectors::function_seed;
 use crate::wast::ScriptModule;
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -363,12 +360,6 @@ pub fn generator_of(config: &CampaignConfig, i: u64) -> Generator {
     config.generators[(i % config.generators.len() as u64) as usize]
 }
 
-/// Generator input for module `i` of a campaign seeded `seed` (per generator: adding a
-/// generator does not change what the others make).
-pub fn input_bytes(seed: u64, generator: Generator, i: u64, bytes: &mut [u8]) {
-    ChaCha8Rng::seed_from_u64(function_seed(seed, generator.name(), &i.to_string())).fill_bytes(bytes);
-}
-
 fn execute(
     config: &CampaignConfig,
     i: u64,
@@ -379,7 +370,7 @@ fn execute(
 ) -> Result<(), String> {
     local.modules += 1;
     let generator = generator_of(config, i);
-    input_bytes(config.seed, generator, i, bytes);
+    crate::generate::seeded_input(config.seed, generator.name(), i, bytes);
     let Ok(mut generated) = generator.generate(&mut arbitrary::Unstructured::new(bytes), CAMPAIGN_FUNCTIONS)
     else {
         local.generator_failures += 1;

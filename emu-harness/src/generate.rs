@@ -588,17 +588,11 @@ pub struct Quality {
 
 /// Generates modules from seeded input until `functions` functions were made, and measures them.
 pub fn measure_quality(functions: usize, seed: u64) -> Quality {
-    use rand::{RngCore, SeedableRng};
     let mut q = Quality::default();
     let mut bytes = vec![0u8; 16 * 1024];
     let mut i = 0u64;
     while q.functions < functions {
-        rand_chacha::ChaCha8Rng::seed_from_u64(crate::vectors::function_seed(
-            seed,
-            "quality",
-            &i.to_string(),
-        ))
-        .fill_bytes(&mut bytes);
+        seeded_input(seed, "quality", i, &mut bytes);
         i += 1;
         let Ok(g) = pressure_module(&mut Unstructured::new(&bytes)) else { continue };
         for f in &g.functions {
@@ -610,14 +604,8 @@ pub fn measure_quality(functions: usize, seed: u64) -> Quality {
                 *q.constructs.entry(format!("{c:?}")).or_default() += 1;
             }
         }
-        for payload in wasmparser::Parser::new(0).parse_all(&g.wasm) {
-            if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
-                if let Ok(ops) = body.get_operators_reader() {
-                    for op in ops.into_iter().flatten() {
-                        *q.operators.entry(wasm2thumb::frontend::operator_name(&op)).or_default() += 1;
-                    }
-                }
-            }
+        for name in operator_names(&g.wasm) {
+            *q.operators.entry(name).or_default() += 1;
         }
     }
     q
@@ -629,26 +617,35 @@ pub fn operator_histogram(
     modules: usize,
     seed: u64,
 ) -> std::collections::BTreeMap<String, usize> {
-    use rand::{RngCore, SeedableRng};
     let mut histogram = std::collections::BTreeMap::new();
     let mut bytes = vec![0u8; 16 * 1024];
     for i in 0..modules {
-        rand_chacha::ChaCha8Rng::seed_from_u64(crate::vectors::function_seed(
-            seed,
-            generator.name(),
-            &i.to_string(),
-        ))
-        .fill_bytes(&mut bytes);
+        seeded_input(seed, generator.name(), i as u64, &mut bytes);
         let Ok(g) = generator.generate(&mut Unstructured::new(&bytes), 1..=3) else { continue };
-        for payload in wasmparser::Parser::new(0).parse_all(&g.wasm) {
-            if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
-                if let Ok(ops) = body.get_operators_reader() {
-                    for op in ops.into_iter().flatten() {
-                        *histogram.entry(wasm2thumb::frontend::operator_name(&op)).or_default() += 1;
-                    }
-                }
-            }
+        for name in operator_names(&g.wasm) {
+            *histogram.entry(name).or_default() += 1;
         }
     }
     histogram
+}
+
+/// Generator input number `i` of a run seeded `seed`, for `label` (a generator's name): ChaCha
+/// bytes, so a module depends on (seed, label, i) only — not on threads or earlier modules.
+pub fn seeded_input(seed: u64, label: &str, i: u64, bytes: &mut [u8]) {
+    use rand::{RngCore, SeedableRng};
+    rand_chacha::ChaCha8Rng::seed_from_u64(crate::vectors::function_seed(seed, label, &i.to_string()))
+        .fill_bytes(bytes);
+}
+
+/// The text-format name of every operator in `wasm`'s function bodies, in order.
+pub fn operator_names(wasm: &[u8]) -> Vec<String> {
+    let mut names = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
+            if let Ok(ops) = body.get_operators_reader() {
+                names.extend(ops.into_iter().flatten().map(|op| wasm2thumb::frontend::operator_name(&op)));
+            }
+        }
+    }
+    names
 }

@@ -537,15 +537,7 @@ fn generator_quality_cmd(functions: usize, seed: u64, paths: Vec<PathBuf>) -> i3
     match emu_harness::bench::load_modules(&inputs) {
         Ok(modules) => {
             for m in modules {
-                for payload in wasmparser::Parser::new(0).parse_all(&m) {
-                    if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
-                        if let Ok(ops) = body.get_operators_reader() {
-                            corpus_ops.extend(
-                                ops.into_iter().flatten().map(|op| wasm2thumb::frontend::operator_name(&op)),
-                            );
-                        }
-                    }
-                }
+                corpus_ops.extend(emu_harness::generate::operator_names(&m));
             }
         }
         Err(e) => {

@@ -10,7 +10,6 @@ use crate::outcome::Value;
 use crate::reference::ReferenceCompiler;
 use crate::report::write_atomically;
 use crate::vectors::{function_seed, random_vectors};
-use rand::{RngCore, SeedableRng};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use wasm2thumb::{compile, CompileOptions};
@@ -82,12 +81,7 @@ pub fn write_seeds(out: &Path, per_generator: usize, seed: u64) -> Result<Vec<Pa
             let (mut made, mut attempt) = (0, 0u64);
             while made < per_generator && attempt < 100 * per_generator as u64 {
                 attempt += 1;
-                rand_chacha::ChaCha8Rng::seed_from_u64(function_seed(
-                    seed,
-                    generator.name(),
-                    &attempt.to_string(),
-                ))
-                .fill_bytes(&mut bytes);
+                crate::generate::seeded_input(seed, generator.name(), attempt, &mut bytes);
                 let Ok(g) = generator.generate(&mut arbitrary::Unstructured::new(&bytes), 1..=3) else {
                     continue;
                 };
