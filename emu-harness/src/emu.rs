@@ -42,9 +42,9 @@ const ARGS: [RegisterARM; 4] = [RegisterARM::R0, RegisterARM::R1, RegisterARM::R
 
 pub struct Emulator {
     // Declared first so it is dropped (and unmaps the buffers below, and stops calling the
-    // code hook) before they are freed.
+    // hooks) before they are freed.
     uc: Unicorn<'static, Fault>,
-    /// What the code hook updates (boxed: unicorn holds its address).
+    /// What the hooks update (boxed: unicorn holds its address).
     hook: Box<CallState>,
     /// The SP hooks of the loaded module (see `sp_hook`).
     sp_hooks: Vec<uc_sys::uc_hook>,
@@ -73,7 +73,7 @@ pub struct Emulator {
 /// What the last call used, measured by the emulator.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CallMeasurements {
-    /// Instructions executed (counted one by one by a code hook).
+    /// Instructions executed (counted per block by the block hook; see `block_hook`).
     pub executed: u64,
     /// Bytes of stack below the entry SP the call used (its lowest SP).
     pub stack_bytes: u32,
@@ -144,7 +144,7 @@ pub struct Fault {
     addr: Option<u32>,
 }
 
-/// One call of a batch, as the code hook saw it.
+/// One call of a batch, as the hooks saw it.
 #[derive(Clone, Copy, Debug)]
 struct BatchCall {
     executed: u64,

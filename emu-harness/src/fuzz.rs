@@ -300,7 +300,8 @@ impl Checker {
         let run = match self.main.run_compiled(CAMPAIGN_FILE, &module, compiled) {
             Ok(run) => run,
             Err(e)
-                if e.starts_with(crate::reference::INSTANTIATION_TRAPPED) || e.starts_with("wasmtime: ") =>
+                if e.starts_with(crate::reference::INSTANTIATION_TRAPPED)
+                    || e.starts_with(crate::reference::REFERENCE_REJECTED) =>
             {
                 return Ok(None)
             }
@@ -502,7 +503,8 @@ fn save_case(
         max_memory_pages: c.max_memory_pages,
         inject: c.inject.map(|f| f.name().to_string()),
         expected: m.expected.clone(),
-        emulated: m.emulated.to_string(),
+        // A compile-error finding has no emulated run: its error is in `state`.
+        emulated: if m.source == "compile" { "not compiled".into() } else { m.emulated.to_string() },
         state: m.state.clone(),
         max_live: shape.map_or(0, |s| s.max_live),
         constructs: shape.map_or(Vec::new(), |s| s.constructs.iter().map(|c| format!("{c:?}")).collect()),

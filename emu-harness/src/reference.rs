@@ -40,6 +40,10 @@ pub struct ReferenceInstance {
 /// run, not a harness failure.
 pub const INSTANTIATION_TRAPPED: &str = "instantiation trapped: ";
 
+/// How an error from `instantiate` starts when wasmtime rejects the module or fails to
+/// instantiate it otherwise (a proposal it leaves off, such as tail calls under Winch).
+pub const REFERENCE_REJECTED: &str = "wasmtime: ";
+
 /// Which of wasmtime's compilers runs the reference. Cranelift is the reference everywhere; the
 /// fuzzing campaign runs Winch, wasmtime's baseline compiler, which compiles about 3x faster
 /// (compiling dominates a generated module's cost), and confirms every finding with Cranelift
@@ -81,7 +85,7 @@ impl Reference {
 
     pub fn instantiate(&self, wasm: &[u8]) -> Result<ReferenceInstance, String> {
         let (wasm, names) = with_state_exports(wasm)?;
-        let module = Module::new(&self.engine, &wasm).map_err(|e| format!("wasmtime: {e:#}"))?;
+        let module = Module::new(&self.engine, &wasm).map_err(|e| format!("{REFERENCE_REJECTED}{e:#}"))?;
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.max_memory_pages as usize * wasm2thumb::PAGE_BYTES as usize)
             .build();
@@ -92,7 +96,7 @@ impl Reference {
             if e.downcast_ref::<wasmtime::Trap>().is_some() {
                 format!("{INSTANTIATION_TRAPPED}{e:#}")
             } else {
-                format!("wasmtime: {e:#}")
+                format!("{REFERENCE_REJECTED}{e:#}")
             }
         })?;
         let memory = names.memory.and_then(|name| instance.get_memory(&mut store, &name));

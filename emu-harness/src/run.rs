@@ -44,9 +44,6 @@ pub struct RunConfig {
     pub random_vectors: bool,
     /// The wasmtime compiler behind the reference.
     pub reference: crate::reference::ReferenceCompiler,
-    /// Vectors to call functions on instead of generated ones, by function name (those whose
-    /// types fit). A module that stores its own (`seeds`) is run on those when this is unset.
-    pub stored_vectors: Option<crate::seeds::StoredVectors>,
 }
 
 impl RunConfig {
@@ -107,7 +104,6 @@ impl Default for RunConfig {
             batch: true,
             random_vectors: false,
             reference: crate::reference::ReferenceCompiler::Cranelift,
-            stored_vectors: None,
         }
     }
 }
@@ -242,7 +238,8 @@ pub struct Runner {
     /// Whether the module being run has a linear memory in the emulator.
     has_memory: bool,
     facts: ModuleFacts,
-    /// The vectors the module being run stores (`seeds`).
+    /// The vectors the module being run stores (`seeds`): a function listed there is called on
+    /// those (the ones whose types fit) instead of generated ones.
     embedded_vectors: Option<crate::seeds::StoredVectors>,
 }
 
@@ -449,10 +446,11 @@ impl Runner {
             let fits = args.iter().map(|a| a.ty()).eq(func.param_types.iter().copied());
             fits.then_some(args).into_iter()
         });
-        let stored_vectors = self.config.stored_vectors.as_ref().or(self.embedded_vectors.as_ref());
         // Stored vectors none of which fit (a mutated seed's changed signature) are ignored:
         // the function gets generated ones rather than none.
-        let stored = stored_vectors
+        let stored = self
+            .embedded_vectors
+            .as_ref()
             .and_then(|s| s.get(&func.name))
             .map(|vs| {
                 let fits = |v: &Vec<Value>| v.iter().map(|a| a.ty()).eq(func.param_types.iter().copied());
