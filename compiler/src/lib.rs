@@ -193,11 +193,17 @@ pub struct CompiledModule {
     pub text: Vec<u8>,
     pub text_addr: u32,
     pub functions: Vec<CompiledFunction>,
-    /// Functions that could not be compiled, with the reason.
+    /// Functions that could not be compiled, with the reason (an `Internal` one is a compiler
+    /// bug caught by a checker, not a decline: see `internal_error`).
     pub declined: Vec<CompileError>,
 }
 
 impl CompiledModule {
+    /// The first function whose compilation hit an internal error (a broken invariant).
+    pub fn internal_error(&self) -> Option<&CompileError> {
+        self.declined.iter().find(|e| matches!(e, CompileError::Internal { .. }))
+    }
+
     pub fn function(&self, name: &str) -> Option<&CompiledFunction> {
         self.functions.iter().find(|f| f.name == name)
     }

@@ -9,9 +9,10 @@
 //! - Every expansion reads all its operands before it writes its destination, so the destination
 //!   may reuse an operand's register (even one just evicted: eviction stores before the
 //!   instruction runs).
-//! - At every label the state is defined: the pool is empty and every live value is in memory
-//!   (locals in their home slot, temporaries in their spill slot). Branches store dirty values
-//!   before they jump; this is also what keeps values correct across loop back-edges.
+//! - At every label the state is defined: the first edge lowered into it fixes which live
+//!   values are in which pool registers and which memory holds; every other edge conforms to it
+//!   before it arrives (see `edges`). This is also what keeps values correct across loop
+//!   back-edges: a loop head keeps the state the loop is entered with.
 
 use crate::abi::{arg_locations, result_layout, ArgLoc};
 use crate::ir::*;
@@ -22,6 +23,7 @@ use crate::thumb::{
 use crate::trap::TrapCode;
 use crate::{CompileError, FunctionStats};
 
+mod edges;
 mod pairs;
 pub use pairs::{helper_body as pairs_helper_body, Helper};
 
@@ -100,7 +102,7 @@ pub struct Lowered {
     pub stats: FunctionStats,
 }
 
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 struct VarState {
     /// Pool index holding the value (an i64's low word), if resident.
     reg: Option<usize>,
@@ -119,11 +121,144 @@ struct Liveness {
     /// Last position at which each local may still be read: its last use, extended to the end of
     /// every loop that reads it (the next iteration reads it again). `None`: never read.
     local_end: Vec<Option<u32>>,
+    /// Values live at each label, by dataflow over the control-flow graph: exact where the
+    /// linear ranges above are not (a block result written again on every path before its
+    /// next read is not live at a label in between).
+    live_at_label: Vec<VarSet>,
+    /// Values read before written on some path from the entry: the locals that must start at
+    /// zero (besides the parameters).
+    live_at_entry: VarSet,
     max_live: u32,
 }
 
+/// A set of variables, one bit each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct VarSet(Vec<u64>);
+
+impl VarSet {
+    fn new(n: usize) -> VarSet {
+        VarSet(vec![0; n.div_ceil(64)])
+    }
+    fn insert(&mut self, v: Var) {
+        self.0[v.0 as usize / 64] |= 1 << (v.0 % 64);
+    }
+    fn remove(&mut self, v: Var) {
+        self.0[v.0 as usize / 64] &= !(1 << (v.0 % 64));
+    }
+    fn contains(&self, v: Var) -> bool {
+        self.0[v.0 as usize / 64] & (1 << (v.0 % 64)) != 0
+    }
+    /// `self |= other`; whether anything was added.
+    fn union_with(&mut self, other: &VarSet) -> bool {
+        let mut changed = false;
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            changed |= *b & !*a != 0;
+            *a |= *b;
+        }
+        changed
+    }
+}
+
+/// The labels control may go to from `inst`, besides the next instruction.
+fn successor_labels(inst: &IrInst) -> Vec<LabelId> {
+    match inst {
+        IrInst::Branch { cond: Operand::Imm(k), if_zero, target } => {
+            if (*k != 0) != *if_zero {
+                vec![*target]
+            } else {
+                Vec::new()
+            }
+        }
+        IrInst::BranchTable { index: Operand::Imm(k), targets, default } => {
+            vec![*targets.get(*k as u32 as usize).unwrap_or(default)]
+        }
+        other => other.targets(),
+    }
+}
+
+/// Every value read at each label before being written: backward dataflow over basic blocks
+/// (a block starts at a label or after a control transfer), iterated to a fixed point.
+fn live_at_labels(f: &IrFunction, label_pos: &[u32]) -> (Vec<VarSet>, VarSet) {
+    let n = f.insts.len();
+    let uses_of = |pos: usize, inst: &IrInst| {
+        let mut u = inst.uses();
+        // Every return writes the results through the result-area address.
+        if let (IrInst::Return(_), Some(p)) = (inst, f.ret_ptr) {
+            u.push(p);
+        }
+        let _ = pos;
+        u
+    };
+    let mut starts = vec![0usize];
+    for (pos, inst) in f.insts.iter().enumerate() {
+        if matches!(inst, IrInst::Label(_)) && pos > 0 {
+            starts.push(pos);
+        }
+        let transfers = !successor_labels(inst).is_empty() || ends_flow(inst);
+        if transfers && pos + 1 < n {
+            starts.push(pos + 1);
+        }
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    let block_of_pos = |pos: usize| starts.partition_point(|s| *s <= pos) - 1;
+    let blocks: Vec<(usize, usize)> =
+        starts.iter().enumerate().map(|(b, &s)| (s, starts.get(b + 1).copied().unwrap_or(n))).collect();
+    let nv = f.vars.len();
+    // gen: read before written in the block; kill: written in the block.
+    let mut gen = vec![VarSet::new(nv); blocks.len()];
+    let mut kill = vec![VarSet::new(nv); blocks.len()];
+    let mut succs: Vec<Vec<usize>> = vec![Vec::new(); blocks.len()];
+    for (b, &(s, e)) in blocks.iter().enumerate() {
+        for pos in (s..e).rev() {
+            let inst = &f.insts[pos];
+            for d in inst.defs() {
+                gen[b].remove(d);
+                kill[b].insert(d);
+            }
+            for u in uses_of(pos, inst) {
+                gen[b].insert(u);
+            }
+        }
+        if e > s {
+            let last = &f.insts[e - 1];
+            for l in successor_labels(last) {
+                let at = label_pos[l.0 as usize];
+                if at != u32::MAX {
+                    succs[b].push(block_of_pos(at as usize));
+                }
+            }
+            if !ends_flow(last) && e < n {
+                succs[b].push(b + 1);
+            }
+        }
+    }
+    let mut live_in = gen.clone();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for b in (0..blocks.len()).rev() {
+            let mut out = VarSet::new(nv);
+            for &s in &succs[b] {
+                out.union_with(&live_in[s]);
+            }
+            // in = gen ∪ (out \ kill)
+            for (o, k) in out.0.iter_mut().zip(&kill[b].0) {
+                *o &= !k;
+            }
+            changed |= live_in[b].union_with(&out);
+        }
+    }
+    let at_labels = label_pos
+        .iter()
+        .map(|&at| if at == u32::MAX { VarSet::new(nv) } else { live_in[block_of_pos(at as usize)].clone() })
+        .collect();
+    let at_entry = live_in.first().cloned().unwrap_or_else(|| VarSet::new(nv));
+    (at_labels, at_entry)
+}
+
 impl Liveness {
-    fn compute(f: &IrFunction) -> Liveness {
+    fn compute(f: &IrFunction, label_pos: &[u32]) -> Liveness {
         let n = f.vars.len();
         let mut uses: Vec<Vec<u32>> = vec![Vec::new(); n];
         let mut first_def: Vec<Option<u32>> = vec![None; n];
@@ -174,7 +309,8 @@ impl Liveness {
             live += d;
             max_live = max_live.max(live);
         }
-        Liveness { uses, dies_at, local_end, max_live: max_live as u32 }
+        let (live_at_label, live_at_entry) = live_at_labels(f, label_pos);
+        Liveness { uses, dies_at, local_end, live_at_label, live_at_entry, max_live: max_live as u32 }
     }
 
     /// Whether `v` may be read at `from` or later (so its value must be kept).
@@ -326,6 +462,12 @@ pub struct Lowerer<'a> {
     free_pairs: Vec<u32>,
     /// Frame word where the result area of calls with several results starts.
     sret_base: u32,
+    /// Each label's state, once the first edge into it is lowered.
+    label_states: Vec<Option<edges::LabelState>>,
+    /// A broken allocator invariant: the function is declined instead of miscompiled.
+    internal_error: Option<String>,
+    /// Whether control can reach the current position from the instruction before it.
+    falls_through: bool,
 }
 
 pub fn lower(
@@ -397,8 +539,14 @@ pub fn lower(
             return Err(too_large((locals_base as u64 + local_words) * 4));
         }
     }
-    let live = Liveness::compute(f);
     let labels = (0..f.num_labels).map(Label).collect();
+    let mut label_pos = vec![u32::MAX; f.num_labels as usize];
+    for (pos, inst) in f.insts.iter().enumerate() {
+        if let IrInst::Label(l) = inst {
+            label_pos[l.0 as usize] = pos as u32;
+        }
+    }
+    let live = Liveness::compute(f, &label_pos);
     let mut l = Lowerer {
         f,
         pool: POOL_ALL[..pool_size].to_vec(),
@@ -420,6 +568,9 @@ pub fn lower(
         local_home,
         free_pairs: Vec::new(),
         sret_base,
+        label_states: vec![None; f.num_labels as usize],
+        internal_error: None,
+        falls_through: true,
     };
     l.prologue();
     let reachable = reachable_insts(f);
@@ -432,6 +583,7 @@ pub fn lower(
                 l.code.push(Emit::Bind(l.labels[label.0 as usize]));
             }
             l.free_dead(pos);
+            l.falls_through = false;
             pos += 1;
             continue;
         }
@@ -440,11 +592,16 @@ pub fn lower(
             l.spill_all(pos);
         }
         if l.fused_compare_branch(pos) {
+            l.falls_through = true;
             pos += 2;
         } else {
             l.inst(pos);
+            l.falls_through = !ends_flow(&f.insts[pos as usize]);
             pos += 1;
         }
+    }
+    if let Some(what) = l.internal_error {
+        return Err(CompileError::Internal { function: f.name.clone(), what });
     }
     for (code, label) in std::mem::take(&mut l.trap_stubs) {
         l.code.push(Emit::Bind(label));
@@ -463,6 +620,15 @@ pub fn lower(
         return Err(too_large(frame_bytes as u64 + 4 * l.frame_overflow as u64));
     }
     Ok(Lowered { code: l.code, frame_bytes, saved, stats: l.stats })
+}
+
+/// Whether control never continues to the next instruction after `inst`.
+fn ends_flow(inst: &IrInst) -> bool {
+    match inst {
+        IrInst::Jump(_) | IrInst::BranchTable { .. } | IrInst::Return(_) | IrInst::Trap(_) => true,
+        IrInst::Branch { cond: Operand::Imm(k), if_zero, .. } => (*k != 0) != *if_zero,
+        _ => false,
+    }
 }
 
 /// Whether an instruction reads or writes memory relative to SP, or computes an address from it.
@@ -665,25 +831,8 @@ impl Lowerer<'_> {
             self.vars[i as usize].in_memory = true;
         }
         // The parameters have left R0–R3: R0 (low, so 16-bit stores) carries the zero.
-        // The straight-line code before the first label or control transfer.
-        let entry_end = self
-            .f
-            .insts
-            .iter()
-            .position(|inst| {
-                matches!(
-                    inst,
-                    IrInst::Label(_)
-                        | IrInst::Jump(_)
-                        | IrInst::Branch { .. }
-                        | IrInst::BranchTable { .. }
-                        | IrInst::Return(_)
-                        | IrInst::Trap(_)
-                )
-            })
-            .unwrap_or(self.f.insts.len());
         let zeroed: Vec<u32> = (self.f.params..self.f.num_locals)
-            .filter(|i| self.f.ret_ptr != Some(Var(*i)) && self.reads_initial_zero(*i, entry_end))
+            .filter(|i| self.f.ret_ptr != Some(Var(*i)) && self.live.live_at_entry.contains(Var(*i)))
             .collect();
         if !zeroed.is_empty() {
             self.emit(Inst::MovImm { s: false, rd: Reg::R0, imm: modimm(0) });
@@ -701,18 +850,6 @@ impl Lowerer<'_> {
             // Memory holds the local's value from here on: zero, or (if not zeroed) a value
             // nobody reads before the local's first write.
             self.vars[i as usize].in_memory = true;
-        }
-    }
-
-    /// Whether local `i` (not a parameter) may be read before it is written, so its home slot
-    /// must start at zero. It need not when its first write comes, in the straight-line code
-    /// before the first label or branch, before any read of it.
-    fn reads_initial_zero(&self, i: u32, entry_end: usize) -> bool {
-        let first_def = self.f.insts[..entry_end].iter().position(|inst| inst.def() == Some(Var(i)));
-        match (first_def, self.live.uses[i as usize].first()) {
-            (Some(d), Some(&u)) => u as usize <= d,
-            (Some(_), None) => false,
-            (None, _) => true,
         }
     }
 
@@ -860,17 +997,6 @@ impl Lowerer<'_> {
         self.pool[idx]
     }
 
-    /// Stores every resident value that memory does not hold and that is still needed.
-    fn sync(&mut self, pos: u32) {
-        for idx in 0..self.regs.len() {
-            let Some(v) = self.regs[idx] else { continue };
-            let needed = self.live.live_from(v, pos + 1);
-            if needed && !self.vars[v.0 as usize].in_memory {
-                self.write_back(v);
-            }
-        }
-    }
-
     /// Stores and forgets every resident value (the baseline strategy, before each instruction).
     fn spill_all(&mut self, pos: u32) {
         for idx in 0..self.regs.len() {
@@ -972,7 +1098,6 @@ impl Lowerer<'_> {
             return false;
         }
         let cc = if if_zero { cc.invert() } else { cc };
-        let target = self.labels[target.0 as usize];
         let mut pinned = Vec::new();
         let ra = self.use_operand(a, &mut pinned, pos, SCRATCH_A);
         let immediate = match b {
@@ -985,10 +1110,7 @@ impl Lowerer<'_> {
         };
         self.free_dead(pos);
         self.free_dead(pos + 1);
-        // Stores before the compare: nothing may run between it and the branch.
-        self.sync(pos + 1);
-        self.emit(compare);
-        self.emit(Inst::B { cond: Some(cc), target });
+        self.edge(target, Some((compare, cc)));
         true
     }
 
@@ -1065,45 +1187,26 @@ impl Lowerer<'_> {
                 );
                 self.after_def(dst, pos);
             }
-            IrInst::Label(l) => {
-                self.sync(pos);
-                self.clear();
-                // Every edge into a label stored what is live (the fall-through just above, each
-                // branch before it jumped): memory is the truth here, whatever the state before a
-                // preceding `return` or trap said.
-                for v in 0..self.vars.len() {
-                    let var = Var(v as u32);
-                    if self.live.live_from(var, pos) && (!self.is_temp(var) || self.vars[v].slot.is_some()) {
-                        self.vars[v].in_memory = true;
-                    }
-                }
-                self.code.push(Emit::Bind(self.labels[l.0 as usize]));
-            }
+            IrInst::Label(l) => self.enter_label(l, self.falls_through),
             IrInst::Jump(l) => {
-                self.sync(pos);
-                self.emit(Inst::B { cond: None, target: self.labels[l.0 as usize] });
+                self.edge(l, None);
                 self.clear();
             }
-            IrInst::Branch { cond, if_zero, target } => {
-                let target = self.labels[target.0 as usize];
-                match cond {
-                    Operand::Imm(k) => {
-                        if (k != 0) != if_zero {
-                            self.sync(pos);
-                            self.emit(Inst::B { cond: None, target });
-                        }
-                    }
-                    Operand::Var(_) => {
-                        let mut pinned = Vec::new();
-                        let rc = self.use_operand(cond, &mut pinned, pos, SCRATCH_A);
-                        self.free_dead(pos);
-                        self.sync(pos);
-                        self.emit(Inst::CmpImm { rn: rc, imm: modimm(0) });
-                        let c = if if_zero { Cond::Eq } else { Cond::Ne };
-                        self.emit(Inst::B { cond: Some(c), target });
+            IrInst::Branch { cond, if_zero, target } => match cond {
+                Operand::Imm(k) => {
+                    if (k != 0) != if_zero {
+                        self.edge(target, None);
+                        self.clear();
                     }
                 }
-            }
+                Operand::Var(_) => {
+                    let mut pinned = Vec::new();
+                    let rc = self.use_operand(cond, &mut pinned, pos, SCRATCH_A);
+                    self.free_dead(pos);
+                    let c = if if_zero { Cond::Eq } else { Cond::Ne };
+                    self.edge(target, Some((Inst::CmpImm { rn: rc, imm: modimm(0) }, c)));
+                }
+            },
             IrInst::GlobalGet { dst, global } => {
                 self.free_dead(pos);
                 let rd = self.def(dst, pos);
@@ -1176,21 +1279,19 @@ impl Lowerer<'_> {
                 self.call_results(&dsts, pos);
             }
             IrInst::BranchTable { index, targets, default } => {
-                let labels: Vec<Label> = targets.iter().map(|t| self.labels[t.0 as usize]).collect();
-                let default = self.labels[default.0 as usize];
                 match index {
                     Operand::Imm(k) => {
-                        self.sync(pos);
-                        let target = labels.get(k as u32 as usize).copied().unwrap_or(default);
-                        self.emit(Inst::B { cond: None, target });
+                        let target = targets.get(k as u32 as usize).copied().unwrap_or(default);
+                        self.edge(target, None);
                     }
                     Operand::Var(_) => {
                         let mut pinned = Vec::new();
                         let ri = self.use_operand(index, &mut pinned, pos, SCRATCH_A);
                         self.free_dead(pos);
-                        self.sync(pos);
-                        // A compare chain: the index stays in its register throughout.
-                        for (k, target) in labels.into_iter().enumerate() {
+                        let states = self.table_states(&targets);
+                        // A compare chain: the index stays in its register throughout (fix-ups
+                        // run only on taken paths).
+                        for (k, (target, state)) in targets.iter().zip(&states).enumerate() {
                             match ModImm::new(k as u32) {
                                 Some(imm) => self.emit(Inst::CmpImm { rn: ri, imm }),
                                 None => {
@@ -1200,9 +1301,10 @@ impl Lowerer<'_> {
                                     self.emit(Inst::Cmp { rn: ri, rm: SCRATCH_B });
                                 }
                             }
-                            self.emit(Inst::B { cond: Some(Cond::Eq), target });
+                            let target = self.labels[target.0 as usize];
+                            self.conditional_edge(state, target, Cond::Eq);
                         }
-                        self.emit(Inst::B { cond: None, target: default });
+                        self.edge(default, None);
                     }
                 }
                 self.clear();

@@ -101,3 +101,57 @@ fn with_one_register_i64_values_live_in_memory() {
     // No pool register is ever written by i64 work: nothing of R4 is saved.
     assert!(!listing.iter().any(|(_, t)| t.contains("r4")), "{:#?}", listing);
 }
+
+#[test]
+fn loop_carried_values_stay_in_registers() {
+    // Below the pressure edge, a loop's values keep the registers they enter it with: the
+    // back-edge moves them back into place, nothing goes through the frame. `$t` is written
+    // before it is read in every iteration, so it is not live at the loop head (no store
+    // for it on the back-edge either).
+    let wat = r#"(module (func (export "gcd") (param $a i32) (param $b i32) (result i32)
+        (local $t i32)
+        (block $done
+          (loop $top
+            (br_if $done (i32.eqz (local.get $b)))
+            (local.set $t (i32.rem_u (local.get $a) (local.get $b)))
+            (local.set $a (local.get $b))
+            (local.set $b (local.get $t))
+            (br $top)))
+        (local.get $a)))"#;
+    let m = compile(&wat::parse_str(wat).unwrap(), &CompileOptions::default()).unwrap();
+    let f = m.function("gcd").unwrap();
+    let listing = f.listing();
+    let frame_accesses: Vec<&str> = listing
+        .iter()
+        .map(|(_, t)| t.as_str())
+        .filter(|t| (t.starts_with("ldr") || t.starts_with("str")) && t.contains("[sp"))
+        .collect();
+    assert!(frame_accesses.is_empty(), "{listing:#?}");
+    assert_eq!((f.stats.spills, f.stats.reloads), (0, 0));
+}
+
+#[test]
+fn a_loop_head_keeps_its_entry_state_under_pressure() {
+    // Eight values live across the loop with a pool of five: whatever the body evicts, the
+    // back-edge restores the head's state, and the result is right (run by the harness tests);
+    // here: the code compiles with no internal error under every pool size.
+    let wat = r#"(module (func (export "f") (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+        (local $i i32)
+        (loop $top
+          (local.set 0 (i32.add (local.get 0) (local.get 1)))
+          (local.set 1 (i32.xor (local.get 1) (local.get 2)))
+          (local.set 2 (i32.sub (local.get 2) (local.get 3)))
+          (local.set 3 (i32.mul (local.get 3) (local.get 4)))
+          (local.set 4 (i32.add (local.get 4) (local.get 5)))
+          (local.set 5 (i32.rotl (local.get 5) (local.get 6)))
+          (local.set 6 (i32.and (local.get 6) (local.get 7)))
+          (local.set 7 (i32.or (local.get 7) (local.get 0)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $top (i32.lt_u (local.get $i) (i32.const 10))))
+        (i32.xor (local.get 0) (local.get 7))))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    for pool_size in 1..=5 {
+        let m = compile(&wasm, &CompileOptions { pool_size, ..CompileOptions::default() }).unwrap();
+        assert!(m.declined.is_empty(), "pool {pool_size}: {:?}", m.declined);
+    }
+}

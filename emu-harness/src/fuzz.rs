@@ -311,6 +311,11 @@ impl Checker {
         let mut findings = Vec::new();
         for f in run.functions.iter().filter(|f| f.status == Status::Mismatch) {
             let Some(first) = f.examples.first() else { continue };
+            // A function the compiler failed on (internal error) is the caller's finding
+            // (`CompiledModule::internal_error`), found before anything runs.
+            if first.source == "compile" {
+                continue;
+            }
             let (mismatch, reference, disagreement) = if self.reference == ReferenceCompiler::Cranelift {
                 (first.clone(), ReferenceCompiler::Cranelift, false)
             } else {
@@ -407,33 +412,8 @@ fn execute(
                 wasm2thumb::CompileError::Internal { .. } => "compile-error-internal",
                 _ => "compile-error-rejects-valid-module",
             };
-            let keep = {
-                let mut t = totals.lock().map_err(|_| "a worker panicked")?;
-                let seen = t.findings.entry(sig.to_string()).or_default();
-                *seen += 1;
-                *seen as usize <= config.max_per_signature
-            };
-            if keep {
-                let finding = Finding {
-                    function: "<module>".into(),
-                    mismatch: Mismatch {
-                        source: "compile".into(),
-                        args: Vec::new(),
-                        expected: "a compiled module or a clean decline".into(),
-                        emulated: Outcome::NotRun,
-                        reference: Outcome::NotRun,
-                        state: Some(e.to_string()),
-                        rerun: String::new(),
-                        executed: 0,
-                        stack_bytes: 0,
-                    },
-                    reference: config.reference,
-                    disagreement: false,
-                    signature: sig.to_string(),
-                };
-                let dir = save_case(config, generator, i, &finding, None, &generated.wasm)?;
-                totals.lock().map_err(|_| "a worker panicked")?.saved.push(dir);
-            }
+            let finding = compile_finding(config, "<module>", &e, sig);
+            keep_compile_finding(config, generator, i, &finding, &generated.wasm, totals)?;
             return Ok(());
         }
     };
@@ -447,8 +427,14 @@ fn execute(
         local.over_pool += (f.max_live_words > POOL) as u64;
         local.i64_over_pool += f.i64_over_pool as u64;
     }
-    local.declined += compiled.declined.len() as u64;
     for e in &compiled.declined {
+        if let wasm2thumb::CompileError::Internal { function, .. } = e {
+            // One function's internal error: a finding, the module's other functions still run.
+            let finding = compile_finding(config, function, e, "compile-error-internal");
+            keep_compile_finding(config, generator, i, &finding, &generated.wasm, totals)?;
+            continue;
+        }
+        local.declined += 1;
         local.note_decline(e);
     }
     let Some(checked) = checker.check(&generated.wasm, &compiled)? else {
@@ -581,6 +567,55 @@ pub fn replay(dir: &Path) -> Result<(Case, crate::run::FunctionReport), String> 
     Ok((case, report))
 }
 
+/// A compile that failed as no compiler should (a panic, an internal error, a valid module
+/// rejected), as a finding.
+fn compile_finding(
+    config: &CampaignConfig,
+    function: &str,
+    e: &wasm2thumb::CompileError,
+    sig: &str,
+) -> Finding {
+    Finding {
+        function: function.to_string(),
+        mismatch: Mismatch {
+            source: "compile".into(),
+            args: Vec::new(),
+            expected: "a compiled module or a clean decline".into(),
+            emulated: Outcome::NotRun,
+            reference: Outcome::NotRun,
+            state: Some(e.to_string()),
+            rerun: String::new(),
+            executed: 0,
+            stack_bytes: 0,
+        },
+        reference: config.reference,
+        disagreement: false,
+        signature: sig.to_string(),
+    }
+}
+
+/// Counts a compile finding under its signature and saves it while the signature has room.
+fn keep_compile_finding(
+    config: &CampaignConfig,
+    generator: Generator,
+    i: u64,
+    finding: &Finding,
+    wasm: &[u8],
+    totals: &Mutex<CampaignStats>,
+) -> Result<(), String> {
+    let keep = {
+        let mut t = totals.lock().map_err(|_| "a worker panicked")?;
+        let seen = t.findings.entry(finding.signature.clone()).or_default();
+        *seen += 1;
+        *seen as usize <= config.max_per_signature
+    };
+    if keep {
+        let dir = save_case(config, generator, i, finding, None, wasm)?;
+        totals.lock().map_err(|_| "a worker panicked")?.saved.push(dir);
+    }
+    Ok(())
+}
+
 /// One differential check of a module, for fuzz targets: compile it, run every exported
 /// function on the checker's vectors against the reference, confirm mismatches (as the campaign
 /// does). `Err` carries the one-line signature of the first confirmed mismatch (with the
@@ -594,6 +629,9 @@ pub fn check_module(checker: &mut Checker, wasm: &[u8]) -> Result<(), String> {
         }
         Err(_) => return Ok(()),
     };
+    if let Some(e) = compiled.internal_error() {
+        return Err(format!("compile-error-internal: {e}"));
+    }
     let Some(checked) = checker.check(wasm, &compiled).map_err(|e| format!("harness: {e}"))? else {
         return Ok(());
     };
@@ -660,10 +698,14 @@ pub fn fuzz_one(data: &[u8], generators: &[Generator]) {
 /// internal compiler error (not a clean decline), is the finding.
 pub fn compile_one(data: &[u8]) {
     let options = CompileOptions::default();
-    let clean = |result: Result<wasm2thumb::CompiledModule, wasm2thumb::CompileError>| {
-        if let Err(e @ wasm2thumb::CompileError::Internal { .. }) = result {
-            panic!("compile-error-internal: {e}");
+    let clean = |result: Result<wasm2thumb::CompiledModule, wasm2thumb::CompileError>| match result {
+        Err(e @ wasm2thumb::CompileError::Internal { .. }) => panic!("compile-error-internal: {e}"),
+        Ok(m) => {
+            if let Some(e) = m.internal_error() {
+                panic!("compile-error-internal: {e}");
+            }
         }
+        Err(_) => {}
     };
     clean(compile(data, &options));
     for generator in Generator::ALL {

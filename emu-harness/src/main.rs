@@ -166,6 +166,9 @@ enum Command {
         /// Print every function, not only the summary.
         #[arg(long)]
         all: bool,
+        /// Print the pool allocator's listing of every function (implies `--all`).
+        #[arg(long)]
+        listing: bool,
     },
     /// Run every exported function differentially (default input: the bundled corpus).
     Run {
@@ -235,7 +238,7 @@ fn main() {
         Command::Compile { input, output, disasm, relocatable, flags } => {
             compile_cmd(&input, &output, disasm, relocatable, &flags)
         }
-        Command::Sizes { paths, all } => sizes_cmd(paths, all),
+        Command::Sizes { paths, all, listing } => sizes_cmd(paths, all || listing, listing),
         Command::BenchCompile { paths, rounds } => bench_compile_cmd(paths, rounds),
         Command::Fuzz {
             generator,
@@ -606,7 +609,7 @@ fn replay_cmd(case: &Path) -> i32 {
     }
 }
 
-fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {
+fn sizes_cmd(paths: Vec<PathBuf>, all: bool, listing: bool) -> i32 {
     let inputs = match inputs(paths) {
         Ok(i) => i,
         Err(code) => return code,
@@ -625,6 +628,11 @@ fn sizes_cmd(paths: Vec<PathBuf>, all: bool) -> i32 {
         println!("{:<60} {:>6} {:>9} {:>6}", "function", "pool", "baseline", "ratio");
         for r in &rows {
             println!("{:<60} {:>6} {:>9} {:>6.2}", r.function, r.pool, r.baseline, r.ratio());
+            if listing {
+                for (addr, line) in &r.pool_listing {
+                    println!("  {addr:08x}  {line}");
+                }
+            }
         }
     }
     let (pool, base): (u64, u64) =

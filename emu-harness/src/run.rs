@@ -389,18 +389,42 @@ impl Runner {
         let mut reports = Vec::new();
         for d in &compiled.declined {
             let name = match d {
-                wasm2thumb::CompileError::Unsupported { function, .. } => function.clone(),
+                wasm2thumb::CompileError::Unsupported { function, .. }
+                | wasm2thumb::CompileError::Internal { function, .. } => function.clone(),
                 _ => "<module>".into(),
             };
-            if wanted(&name) {
-                reports.push(FunctionReport {
+            if !wanted(&name) {
+                continue;
+            }
+            // An internal error is the compiler's bug, not a decline: it fails the run.
+            let report = match d {
+                wasm2thumb::CompileError::Internal { .. } => FunctionReport {
+                    file: file.to_string(),
+                    function: name,
+                    status: Status::Mismatch,
+                    mismatches: 1,
+                    examples: vec![Mismatch {
+                        source: "compile".into(),
+                        args: Vec::new(),
+                        expected: "a compiled function or a clean decline".into(),
+                        emulated: Outcome::NotRun,
+                        reference: Outcome::NotRun,
+                        state: Some(d.to_string()),
+                        rerun: String::new(),
+                        executed: 0,
+                        stack_bytes: 0,
+                    }],
+                    ..empty_report()
+                },
+                _ => FunctionReport {
                     file: file.to_string(),
                     function: name,
                     status: Status::Declined,
                     decline: Some(d.to_string()),
                     ..empty_report()
-                });
-            }
+                },
+            };
+            reports.push(report);
         }
         let funcs: Vec<&CompiledFunction> =
             compiled.functions.iter().filter(|f| f.exported && wanted(&f.name)).collect();

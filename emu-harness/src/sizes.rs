@@ -8,6 +8,8 @@ pub struct SizeRow {
     pub function: String,
     pub pool: u32,
     pub baseline: u32,
+    /// The pool allocator's listing (address, instruction and allocator notes).
+    pub pool_listing: Vec<(u32, String)>,
 }
 
 impl SizeRow {
@@ -35,6 +37,7 @@ pub fn size_rows(path: &Path) -> Result<Vec<SizeRow>, String> {
                 function: format!("{} :: {}", path.display(), p.name),
                 pool: p.stats.code_bytes,
                 baseline: b.stats.code_bytes,
+                pool_listing: p.listing(),
             });
         }
     }
