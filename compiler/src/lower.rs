@@ -468,6 +468,9 @@ pub struct Lowerer<'a> {
     internal_error: Option<String>,
     /// Whether control can reach the current position from the instruction before it.
     falls_through: bool,
+    strategy: Strategy,
+    /// A value computed straight into R0 because the next instruction returns it.
+    in_r0: Option<Var>,
 }
 
 pub fn lower(
@@ -571,6 +574,8 @@ pub fn lower(
         label_states: vec![None; f.num_labels as usize],
         internal_error: None,
         falls_through: true,
+        strategy,
+        in_r0: None,
     };
     l.prologue();
     let reachable = reachable_insts(f);
@@ -608,14 +613,17 @@ pub fn lower(
         l.emit(Inst::Udf { imm: code.udf_imm() });
     }
     let saved: Vec<Reg> = (0..l.pool.len()).filter(|i| l.used[*i]).map(|i| l.pool[i]).collect();
-    // SP stays 8-byte aligned (AAPCS) across the pushed registers, LR and the frame.
+    // SP stays 8-byte aligned (AAPCS) across the pushed registers, LR and the frame, where it
+    // matters: at calls. A leaf makes none (its runtime helpers are ours and need no alignment),
+    // so its frame is not padded.
     let pushed = 4 * (saved.len() as u32 + 1);
+    let align = if f.is_leaf() { 4 } else { 8 };
     // Slots are reserved as lowering goes (locals' homes up front); a function whose code never
     // addresses its frame needs none of them. Incoming stack arguments are above the frame
     // whatever its size.
     let frame_used = l.code.iter().any(|e| matches!(e, Emit::Inst(i) if addresses_frame(i)));
     let slots = if frame_used { l.next_slot } else { 0 };
-    let frame_bytes = (slots * 4 + pushed).next_multiple_of(8) - pushed;
+    let frame_bytes = (slots * 4 + pushed).next_multiple_of(align) - pushed;
     if l.frame_overflow || frame_bytes > MAX_FRAME {
         return Err(too_large(frame_bytes as u64 + 4 * l.frame_overflow as u64));
     }
@@ -984,6 +992,10 @@ impl Lowerer<'_> {
     /// The register `dst` is written to: its current register if resident (overwritten in place),
     /// otherwise a free or evicted pool register. Memory no longer holds `dst` afterwards.
     fn def(&mut self, dst: Var, pos: u32) -> Reg {
+        if self.returned_next(dst, pos) {
+            self.in_r0 = Some(dst);
+            return Reg::R0;
+        }
         let idx = match self.vars[dst.0 as usize].reg {
             Some(idx) => idx,
             None => {
@@ -995,6 +1007,30 @@ impl Lowerer<'_> {
         };
         self.vars[dst.0 as usize].in_memory = false;
         self.pool[idx]
+    }
+
+    /// Whether `dst`, defined at `pos`, is only the function's single result returned right
+    /// after: it is then computed into R0 (it never enters the pool, nothing runs in between).
+    /// Only for expansions that write their destination last and use no R0 scratch after it.
+    fn returned_next(&self, dst: Var, pos: u32) -> bool {
+        let expansion_allows_r0 = match &self.f.insts[pos as usize] {
+            IrInst::Bin { .. }
+            | IrInst::Copy { .. }
+            | IrInst::Select { .. }
+            | IrInst::GlobalGet { .. }
+            | IrInst::Load { .. }
+            | IrInst::MemorySize { .. } => true,
+            IrInst::Un { op, .. } => *op != UnOp::Popcnt,
+            IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } => dsts.len() == 1,
+            _ => false,
+        };
+        expansion_allows_r0
+            && self.strategy == Strategy::Pool
+            && self.f.ret_ptr.is_none()
+            && self.is_temp(dst)
+            && !self.is_i64(dst)
+            && self.live.uses[dst.0 as usize] == [pos + 1]
+            && matches!(self.f.insts.get(pos as usize + 1), Some(IrInst::Return(v)) if v[..] == [Operand::Var(dst)])
     }
 
     /// Stores and forgets every resident value (the baseline strategy, before each instruction).
@@ -1412,7 +1448,10 @@ impl Lowerer<'_> {
                         }
                     }
                 } else if let Some(v) = values.first() {
-                    let r = self.operand_into(*v, Reg::R0);
+                    let r = match *v {
+                        Operand::Var(v) if self.in_r0 == Some(v) => Reg::R0,
+                        _ => self.operand_into(*v, Reg::R0),
+                    };
                     if r != Reg::R0 {
                         self.emit(Inst::Mov { rd: Reg::R0, rm: r });
                     }
@@ -1538,7 +1577,9 @@ impl Lowerer<'_> {
                 return;
             }
             let rd = self.def(dst, pos);
-            self.emit(Inst::Mov { rd, rm: Reg::R0 });
+            if rd != Reg::R0 {
+                self.emit(Inst::Mov { rd, rm: Reg::R0 });
+            }
             self.after_def(dst, pos);
         }
     }
