@@ -469,6 +469,10 @@ pub struct Lowerer<'a> {
     /// Whether control can reach the current position from the instruction before it.
     falls_through: bool,
     strategy: Strategy,
+    /// Labels some later branch jumps back to.
+    loop_heads: Vec<bool>,
+    /// Position of each IR label.
+    label_pos: Vec<u32>,
     /// A value computed straight into R0 because the next instruction returns it.
     in_r0: Option<Var>,
 }
@@ -550,6 +554,12 @@ pub fn lower(
         }
     }
     let live = Liveness::compute(f, &label_pos);
+    let mut loop_heads = vec![false; f.num_labels as usize];
+    for (pos, inst) in f.insts.iter().enumerate() {
+        for t in inst.targets() {
+            loop_heads[t.0 as usize] |= label_pos[t.0 as usize] <= pos as u32;
+        }
+    }
     let mut l = Lowerer {
         f,
         pool: POOL_ALL[..pool_size].to_vec(),
@@ -575,6 +585,8 @@ pub fn lower(
         internal_error: None,
         falls_through: true,
         strategy,
+        loop_heads,
+        label_pos,
         in_r0: None,
     };
     l.prologue();
@@ -1182,6 +1194,15 @@ impl Lowerer<'_> {
                 }
                 self.after_def(dst, pos);
             }
+            IrInst::Copy { dst, src: Operand::Imm(k) } => {
+                // A constant goes straight into the destination.
+                self.free_dead(pos);
+                let rd = self.def(dst, pos);
+                for i in mov_imm(rd, k as u32) {
+                    self.emit(i);
+                }
+                self.after_def(dst, pos);
+            }
             IrInst::Copy { dst, src } => {
                 let mut pinned = Vec::new();
                 let rs = self.use_operand(src, &mut pinned, pos, SCRATCH_A);
@@ -1667,9 +1688,14 @@ impl Lowerer<'_> {
                 self.emit(Inst::ShiftReg { op: ShiftOp::Ror, s: false, rd, rn: ra, rm: EXPANSION });
             }
             DivU | RemU | DivS | RemS => {
-                self.emit(Inst::CmpImm { rn: rb, imm: modimm(0) });
-                self.trap_unless(Cond::Ne, TrapCode::IntegerDivideByZero);
-                if op == DivS {
+                // Checks a constant operand already settles are left out.
+                if !matches!(b, Operand::Imm(k) if k != 0) {
+                    self.emit(Inst::CmpImm { rn: rb, imm: modimm(0) });
+                    self.trap_unless(Cond::Ne, TrapCode::IntegerDivideByZero);
+                }
+                let may_overflow = !matches!(b, Operand::Imm(k) if k != -1)
+                    && !matches!(a, Operand::Imm(k) if k != i32::MIN);
+                if op == DivS && may_overflow {
                     // MIN / -1 overflows: trap unless b != -1 || a != MIN.
                     let ok = self.new_label();
                     self.emit(Inst::CmnImm { rn: rb, imm: modimm(1) });

@@ -200,6 +200,10 @@ impl Lowerer<'_> {
     /// only by branches (taking the state they agreed on).
     pub(super) fn enter_label(&mut self, l: LabelId, falls_through: bool) {
         if falls_through {
+            let pool = self.strategy == super::Strategy::Pool;
+            if pool && self.label_states[l.0 as usize].is_none() && self.loop_heads[l.0 as usize] {
+                self.enter_loop(l);
+            }
             let t = self.label_state(l);
             self.conform(&t);
         } else {
@@ -212,6 +216,49 @@ impl Lowerer<'_> {
             }
         }
         self.code.push(Emit::Bind(self.labels[l.0 as usize]));
+    }
+
+    /// Fixes the state of loop head `l`, entered from above: free pool registers take the live
+    /// values memory holds, nearest next use first, so the loop body finds them in registers;
+    /// and memory is not promised for resident values, so back-edges need not store them.
+    fn enter_loop(&mut self, l: LabelId) {
+        let at = self.label_pos[l.0 as usize];
+        let live = &self.live.live_at_label[l.0 as usize];
+        let mut waiting: Vec<(u32, Var)> = (0..self.vars.len())
+            .map(|i| Var(i as u32))
+            .filter(|v| {
+                live.contains(*v)
+                    && self.vars[v.0 as usize].reg.is_none()
+                    && self.vars[v.0 as usize].in_memory
+            })
+            .map(|v| (self.live.next_use(v, at), v))
+            .collect();
+        waiting.sort_unstable();
+        for (_, v) in waiting {
+            let free: Vec<usize> = (0..self.regs.len()).filter(|i| self.regs[*i].is_none()).collect();
+            let words = if self.is_i64(v) { 2 } else { 1 };
+            if free.len() < words {
+                break;
+            }
+            let slot = self.slot_of(v);
+            for (word, &idx) in free[..words].iter().enumerate() {
+                self.stats.reloads += 1;
+                self.code.push(Emit::Note(Note::Reload(v)));
+                let offset = sp_offset(slot + word as u32);
+                self.emit(Inst::Load { kind: LoadKind::Word, rt: self.pool[idx], rn: Reg::Sp, offset });
+                self.regs[idx] = Some(v);
+                self.used[idx] = true;
+            }
+            self.vars[v.0 as usize].reg = Some(free[0]);
+            self.vars[v.0 as usize].reg_hi = (words == 2).then(|| free[1]);
+        }
+        let mut t = self.snapshot(l);
+        for (_, st) in t.vars.iter_mut() {
+            if st.reg.is_some() {
+                st.in_memory = false;
+            }
+        }
+        self.label_states[l.0 as usize] = Some(t);
     }
 
     /// Records a broken allocator invariant: lowering finishes, then the function is declined
