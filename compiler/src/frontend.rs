@@ -873,6 +873,22 @@ impl<'a> Translator<'a> {
         self.stack.push(Operand::Var(dst));
     }
 
+    /// `i32.eqz` of a comparison just computed (its temporary on top of the stack, read by
+    /// nothing yet) negates the comparison instead: one instruction instead of two.
+    fn eqz(&mut self) {
+        if let (Some(&Operand::Var(t)), Some(last)) = (self.stack.last(), self.insts.last_mut()) {
+            if let IrInst::Bin { op, dst, .. } | IrInst::Cmp64 { op, dst, .. } = last {
+                // Only a temporary: a `local.tee` may have made the comparison write a local.
+                let temp = matches!(self.vars[t.0 as usize], VarKind::Temp);
+                if let (true, Some(negated)) = (*dst == t && temp, op.negated_compare()) {
+                    *op = negated;
+                    return;
+                }
+            }
+        }
+        self.un(UnOp::Eqz)
+    }
+
     fn operator(&mut self, op: Operator) -> Result<(), CompileError> {
         if let Some(depth) = self.skipping {
             match op {
@@ -1166,7 +1182,7 @@ impl<'a> Translator<'a> {
             Operator::I32Clz => self.un(UnOp::Clz),
             Operator::I32Ctz => self.un(UnOp::Ctz),
             Operator::I32Popcnt => self.un(UnOp::Popcnt),
-            Operator::I32Eqz => self.un(UnOp::Eqz),
+            Operator::I32Eqz => self.eqz(),
             Operator::I32Extend8S => self.un(UnOp::Extend8S),
             Operator::I32Extend16S => self.un(UnOp::Extend16S),
             other => return Err(self.unsupported(&other)),

@@ -81,6 +81,26 @@ pub enum BinOp {
     GeU,
 }
 
+impl BinOp {
+    /// The comparison that is true exactly when this one is false (`None`: not a comparison).
+    pub fn negated_compare(self) -> Option<BinOp> {
+        use BinOp::*;
+        Some(match self {
+            Eq => Ne,
+            Ne => Eq,
+            LtS => GeS,
+            GeS => LtS,
+            LtU => GeU,
+            GeU => LtU,
+            GtS => LeS,
+            LeS => GtS,
+            GtU => LeU,
+            LeU => GtU,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnOp {
     Clz,

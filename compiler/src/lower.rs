@@ -851,9 +851,39 @@ impl Lowerer<'_> {
             self.vars[i as usize].in_memory = true;
         }
         // The parameters have left R0–R3: R0 (low, so 16-bit stores) carries the zero.
-        let zeroed: Vec<u32> = (self.f.params..self.f.num_locals)
+        let mut zeroed: Vec<u32> = (self.f.params..self.f.num_locals)
             .filter(|i| self.f.ret_ptr != Some(Var(*i)) && self.live.live_at_entry.contains(Var(*i)))
             .collect();
+        let zero_words: usize = zeroed.iter().map(|i| self.f.types[*i as usize].words() as usize).sum();
+        let free_regs = self.regs.iter().filter(|r| r.is_none()).count();
+        let read_soon = zeroed.iter().all(|i| self.live.uses[*i as usize].first().is_some_and(|u| *u < 16));
+        if self.strategy == Strategy::Pool && zero_words <= free_regs && read_soon {
+            // When the pool registers the parameters left free can hold them all and they are
+            // read soon, the locals start with zero in registers (otherwise a register held
+            // for a far read costs evictions that the stores of zero do not).
+            zeroed.sort_by_key(|i| self.live.uses[*i as usize].first().copied());
+            let mut free =
+                (0..self.pool.len()).filter(|i| self.regs[*i].is_none()).collect::<Vec<_>>().into_iter();
+            let mut in_memory = Vec::new();
+            for i in zeroed {
+                let words = self.f.types[i as usize].words() as usize;
+                if free.len() < words {
+                    in_memory.push(i);
+                    continue;
+                }
+                let idx: Vec<usize> = free.by_ref().take(words).collect();
+                for &k in &idx {
+                    self.emit(Inst::MovImm { s: false, rd: self.pool[k], imm: modimm(0) });
+                    self.regs[k] = Some(Var(i));
+                    self.used[k] = true;
+                }
+                let st = &mut self.vars[i as usize];
+                st.reg = Some(idx[0]);
+                st.reg_hi = idx.get(1).copied();
+                st.in_memory = false;
+            }
+            zeroed = in_memory;
+        }
         if !zeroed.is_empty() {
             self.emit(Inst::MovImm { s: false, rd: Reg::R0, imm: modimm(0) });
         }
@@ -868,8 +898,10 @@ impl Lowerer<'_> {
                 }
             }
             // Memory holds the local's value from here on: zero, or (if not zeroed) a value
-            // nobody reads before the local's first write.
-            self.vars[i as usize].in_memory = true;
+            // nobody reads before the local's first write; or a pool register holds zero.
+            if self.vars[i as usize].reg.is_none() {
+                self.vars[i as usize].in_memory = true;
+            }
         }
     }
 
