@@ -475,6 +475,9 @@ pub struct Lowerer<'a> {
     label_pos: Vec<u32>,
     /// A value computed straight into R0 because the next instruction returns it.
     in_r0: Option<Var>,
+    /// The pool register a label's state already has an i32 value in: defining the value there
+    /// (when free) spares the move on the edge into that label.
+    preferred: Vec<Option<usize>>,
 }
 
 pub fn lower(
@@ -588,6 +591,7 @@ pub fn lower(
         loop_heads,
         label_pos,
         in_r0: None,
+        preferred: vec![None; f.vars.len()],
     };
     l.prologue();
     let reachable = reachable_insts(f);
@@ -1043,7 +1047,13 @@ impl Lowerer<'_> {
         let idx = match self.vars[dst.0 as usize].reg {
             Some(idx) => idx,
             None => {
-                let idx = self.alloc(&[], pos + 1);
+                let idx = match self.preferred[dst.0 as usize] {
+                    Some(p) if self.regs[p].is_none() => {
+                        self.used[p] = true;
+                        p
+                    }
+                    _ => self.alloc(&[], pos + 1),
+                };
                 self.regs[idx] = Some(dst);
                 self.vars[dst.0 as usize].reg = Some(idx);
                 idx

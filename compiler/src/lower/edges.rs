@@ -47,6 +47,11 @@ impl Lowerer<'_> {
                 v.0, l.0
             ));
         }
+        for &(v, st) in &t.vars {
+            if st.reg_hi.is_none() {
+                self.preferred[v.0 as usize] = st.reg;
+            }
+        }
         self.label_states[l.0 as usize] = Some(t.clone());
         t
     }
