@@ -478,6 +478,9 @@ pub struct Lowerer<'a> {
     /// The pool register a label's state already has an i32 value in: defining the value there
     /// (when free) spares the move on the edge into that label.
     preferred: Vec<Option<usize>>,
+    /// Values a division's zero check has seen non-zero since the last label (and not
+    /// written since): a later division by them needs no check.
+    nonzero: Vec<Var>,
 }
 
 pub fn lower(
@@ -592,6 +595,7 @@ pub fn lower(
         label_pos,
         in_r0: None,
         preferred: vec![None; f.vars.len()],
+        nonzero: Vec::new(),
     };
     l.prologue();
     let reachable = reachable_insts(f);
@@ -612,12 +616,18 @@ pub fn lower(
             // Every value lives in its frame slot between IR instructions.
             l.spill_all(pos);
         }
-        if l.fused_compare_branch(pos) {
+        if l.fused_compare_branch(pos) || l.fused_compare_select(pos) {
             l.falls_through = true;
+            for d in f.insts[pos as usize + 1].defs() {
+                l.nonzero.retain(|v| *v != d);
+            }
             pos += 2;
         } else {
             l.inst(pos);
             l.falls_through = !ends_flow(&f.insts[pos as usize]);
+            for d in f.insts[pos as usize].defs() {
+                l.nonzero.retain(|v| *v != d);
+            }
             pos += 1;
         }
     }
@@ -628,6 +638,7 @@ pub fn lower(
         l.code.push(Emit::Bind(label));
         l.emit(Inst::Udf { imm: code.udf_imm() });
     }
+    drop_branches_to_next(&mut l.code);
     let saved: Vec<Reg> = (0..l.pool.len()).filter(|i| l.used[*i]).map(|i| l.pool[i]).collect();
     // SP stays 8-byte aligned (AAPCS) across the pushed registers, LR and the frame, where it
     // matters: at calls. A leaf makes none (its runtime helpers are ours and need no alignment),
@@ -644,6 +655,21 @@ pub fn lower(
         return Err(too_large(frame_bytes as u64 + 4 * l.frame_overflow as u64));
     }
     Ok(Lowered { code: l.code, frame_bytes, saved, stats: l.stats })
+}
+
+/// Drops branches whose target is bound right after them (only label binds and notes between):
+/// an edge that needed no fix-up, to code that follows anyway.
+fn drop_branches_to_next(code: &mut Vec<Emit>) {
+    let to_next = |i: usize| match &code[i] {
+        Emit::Inst(Inst::B { target, .. }) => code[i + 1..]
+            .iter()
+            .take_while(|e| matches!(e, Emit::Bind(_) | Emit::Note(_)))
+            .any(|e| matches!(e, Emit::Bind(l) if l == target)),
+        _ => false,
+    };
+    let keep: Vec<bool> = (0..code.len()).map(|i| !to_next(i)).collect();
+    let mut k = keep.into_iter();
+    code.retain(|_| k.next().unwrap_or(true));
 }
 
 /// Whether control never continues to the next instruction after `inst`.
@@ -663,7 +689,7 @@ fn addresses_frame(i: &Inst) -> bool {
         Inst::AddW { rn, .. } | Inst::SubW { rn, .. } => rn == Reg::Sp,
         Inst::Dp { rn, rm, .. } => rn == Reg::Sp || rm == Reg::Sp,
         Inst::DpImm { rn, .. } => rn == Reg::Sp,
-        // `mov lr, sp` of the stack-limit check compares SP itself, whatever the frame.
+        // `cmp sp, r12` of the stack-limit check compares SP itself, whatever the frame.
         _ => false,
     }
 }
@@ -776,13 +802,12 @@ impl Lowerer<'_> {
         self.code.push(Emit::Prologue);
         if !self.f.is_leaf() {
             // Call stack exhaustion traps instead of running into memory below the stack. Leaves
-            // need no check: the limit leaves room for the largest frame below it. LR is saved, so
-            // free; R0–R3 still hold the arguments.
+            // need no check: the limit leaves room for the largest frame below it. R0–R3 still
+            // hold the arguments.
             for i in mov_imm(EXPANSION, self.stack_limit) {
                 self.emit(i);
             }
-            self.emit(Inst::Mov { rd: Reg::Lr, rm: Reg::Sp });
-            self.emit(Inst::Cmp { rn: Reg::Lr, rm: EXPANSION });
+            self.emit(Inst::Cmp { rn: Reg::Sp, rm: EXPANSION });
             self.trap_unless(Cond::Hs, TrapCode::StackOverflow);
         }
         // Parameters arrive per AAPCS; stack ones above the saved registers. i32 parameters take
@@ -1064,25 +1089,30 @@ impl Lowerer<'_> {
     }
 
     /// Whether `dst`, defined at `pos`, is only the function's single result returned right
-    /// after: it is then computed into R0 (it never enters the pool, nothing runs in between).
-    /// Only for expansions that write their destination last and use no R0 scratch after it.
+    /// after: it is then computed into R0 (R0:R1 for an i64, see `def_pair`; it never enters
+    /// the pool, nothing runs in between). For an i32, only expansions that write their
+    /// destination last and use no R0 scratch after it; an i64 result is always placed from
+    /// scratch registers once its operands are read.
     fn returned_next(&self, dst: Var, pos: u32) -> bool {
-        let expansion_allows_r0 = match &self.f.insts[pos as usize] {
-            IrInst::Bin { .. }
-            | IrInst::Copy { .. }
-            | IrInst::Select { .. }
-            | IrInst::GlobalGet { .. }
-            | IrInst::Load { .. }
-            | IrInst::MemorySize { .. } => true,
-            IrInst::Un { op, .. } => *op != UnOp::Popcnt,
-            IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } => dsts.len() == 1,
-            _ => false,
-        };
+        let inst = &self.f.insts[pos as usize];
+        let several_results =
+            matches!(inst, IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } if dsts.len() > 1);
+        let expansion_allows_r0 = (self.is_i64(dst) && !several_results)
+            || match inst {
+                IrInst::Bin { .. }
+                | IrInst::Copy { .. }
+                | IrInst::Select { .. }
+                | IrInst::GlobalGet { .. }
+                | IrInst::Load { .. }
+                | IrInst::MemorySize { .. } => true,
+                IrInst::Un { op, .. } => *op != UnOp::Popcnt,
+                IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } => dsts.len() == 1,
+                _ => false,
+            };
         expansion_allows_r0
             && self.strategy == Strategy::Pool
             && self.f.ret_ptr.is_none()
             && self.is_temp(dst)
-            && !self.is_i64(dst)
             && self.live.uses[dst.0 as usize] == [pos + 1]
             && matches!(self.f.insts.get(pos as usize + 1), Some(IrInst::Return(v)) if v[..] == [Operand::Var(dst)])
     }
@@ -1169,6 +1199,43 @@ impl Lowerer<'_> {
         self.emit(Inst::B { cond: Some(cond), target: ok });
         self.emit(Inst::Udf { imm: code.udf_imm() });
         self.code.push(Emit::Bind(ok));
+    }
+
+    /// A comparison whose only use is the `select` right after it compiles to `cmp` + `ite` +
+    /// two moves instead of materializing 0/1 and testing it. Returns whether it handled `pos`
+    /// and `pos + 1`.
+    fn fused_compare_select(&mut self, pos: u32) -> bool {
+        let (cc, x, y, c) = match self.f.insts[pos as usize] {
+            IrInst::Bin { op, dst, a, b } if is_compare(op) => (compare_cond(op), a, b, dst),
+            IrInst::Un { op: UnOp::Eqz, dst, a } => (Cond::Eq, a, Operand::Imm(0), dst),
+            _ => return false,
+        };
+        let Some(&IrInst::Select { dst, a, b, cond: Operand::Var(cv) }) = self.f.insts.get(pos as usize + 1)
+        else {
+            return false;
+        };
+        if cv != c || !self.is_temp(c) || self.live.uses[c.0 as usize] != [pos + 1] || self.is_i64(dst) {
+            return false;
+        }
+        let mut pinned = Vec::new();
+        let rx = self.use_operand(x, &mut pinned, pos, SCRATCH_A);
+        let immediate = match y {
+            Operand::Imm(k) => CmpImm::choose(k),
+            Operand::Var(_) => None,
+        };
+        let compare = match immediate {
+            Some(c) => c.inst(rx),
+            None => Inst::Cmp { rn: rx, rm: self.use_operand(y, &mut pinned, pos, SCRATCH_B) },
+        };
+        let ra = self.use_operand(a, &mut pinned, pos + 1, SCRATCH_C);
+        let rb = self.use_operand(b, &mut pinned, pos + 1, EXPANSION);
+        self.free_dead(pos);
+        self.free_dead(pos + 1);
+        let rd = self.def(dst, pos + 1);
+        self.emit(compare);
+        self.emit_it(cc, ItPattern::te(), &[Inst::Mov { rd, rm: ra }, Inst::Mov { rd, rm: rb }]);
+        self.after_def(dst, pos + 1);
+        true
     }
 
     /// A comparison whose only use is the branch right after it compiles to `cmp` + `b<cc>`
@@ -1731,9 +1798,16 @@ impl Lowerer<'_> {
             }
             DivU | RemU | DivS | RemS => {
                 // Checks a constant operand already settles are left out.
-                if !matches!(b, Operand::Imm(k) if k != 0) {
+                let known = match b {
+                    Operand::Imm(k) => k != 0,
+                    Operand::Var(v) => self.nonzero.contains(&v),
+                };
+                if !known {
                     self.emit(Inst::CmpImm { rn: rb, imm: modimm(0) });
                     self.trap_unless(Cond::Ne, TrapCode::IntegerDivideByZero);
+                    if let Operand::Var(v) = b {
+                        self.nonzero.push(v);
+                    }
                 }
                 let may_overflow = !matches!(b, Operand::Imm(k) if k != -1)
                     && !matches!(a, Operand::Imm(k) if k != i32::MIN);

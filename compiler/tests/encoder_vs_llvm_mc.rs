@@ -277,6 +277,9 @@ fn every_encoder_form_matches_llvm_mc() {
         cases.push(Inst::Rbit { rd: t[0], rm: t[1] }, out);
         cases.push(Inst::Cmp { rn: t[0], rm: t[1] }, out);
     }
+    for rm in GEN {
+        cases.push(Inst::Cmp { rn: Reg::Sp, rm: *rm }, out);
+    }
     for rn in GEN {
         let mut imms = modimm_values();
         imms.extend([2, 100, 254, 1000, 0xFFFF_FF00]);

@@ -204,6 +204,7 @@ impl Lowerer<'_> {
     /// Label `l` is reached here: by falling into it (conforming to its state, or fixing it) or
     /// only by branches (taking the state they agreed on).
     pub(super) fn enter_label(&mut self, l: LabelId, falls_through: bool) {
+        self.nonzero.clear();
         if falls_through {
             let pool = self.strategy == super::Strategy::Pool;
             if pool && self.label_states[l.0 as usize].is_none() && self.loop_heads[l.0 as usize] {

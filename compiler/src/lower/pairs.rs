@@ -131,6 +131,30 @@ impl Lowerer<'_> {
         if self.is_temp(dst) && self.live.uses[dst.0 as usize].is_empty() {
             return;
         }
+        if self.returned_next(dst, pos) {
+            // The function's single result, returned next: straight into R0:R1.
+            match (lo, hi) {
+                (R1, R0) => {
+                    self.emit(Inst::Mov { rd: R12, rm: R0 });
+                    self.emit(Inst::Mov { rd: R0, rm: R1 });
+                    self.emit(Inst::Mov { rd: R1, rm: R12 });
+                }
+                (lo, R0) => {
+                    self.emit(Inst::Mov { rd: R1, rm: R0 });
+                    self.emit(Inst::Mov { rd: R0, rm: lo });
+                }
+                (lo, hi) => {
+                    if lo != R0 {
+                        self.emit(Inst::Mov { rd: R0, rm: lo });
+                    }
+                    if hi != R1 {
+                        self.emit(Inst::Mov { rd: R1, rm: hi });
+                    }
+                }
+            }
+            self.in_r0 = Some(dst);
+            return;
+        }
         if self.pool.len() >= 2 {
             self.claim_pair(dst, pos + 1, lo, hi, &[]);
             self.vars[dst.0 as usize].in_memory = false;
@@ -209,7 +233,9 @@ impl Lowerer<'_> {
                     && values.first().and_then(|v| v.var()).is_some_and(|v| self.is_i64(v)) =>
             {
                 let v = values[0].var().expect("checked");
-                self.load_pair(v, R0, R1);
+                if self.in_r0 != Some(v) {
+                    self.load_pair(v, R0, R1);
+                }
                 self.code.push(Emit::Epilogue);
                 self.free_dead(pos);
                 self.clear();

@@ -277,7 +277,11 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
             wide(h1 | n(rm), 0xF000 | n(rd) << 8 | op | n(rm))
         }
         Inst::Cmp { rn, rm } => {
-            gen(&[rn, rm])?;
+            // SP may be compared (the stack-limit check), as Rn only.
+            if rn != Reg::Sp {
+                gen(&[rn])?;
+            }
+            gen(&[rm])?;
             if all_low(&[rn, rm]) {
                 narrow(0x4280 | n(rm) << 3 | n(rn))
             } else {
