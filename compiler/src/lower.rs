@@ -1201,6 +1201,28 @@ impl Lowerer<'_> {
         self.code.push(Emit::Bind(ok));
     }
 
+    /// Whether `inst` only computes a value (it cannot trap or write anything else) that is
+    /// never read. Divisions can trap: their checks stay (see `bin`).
+    fn computes_unread_value(&self, inst: &IrInst) -> bool {
+        let divides = |op: &BinOp| matches!(op, BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU);
+        let pure = match inst {
+            IrInst::Bin { op, .. } | IrInst::Bin64 { op, .. } => !divides(op),
+            IrInst::Un { .. }
+            | IrInst::Copy { .. }
+            | IrInst::Select { .. }
+            | IrInst::GlobalGet { .. }
+            | IrInst::MemorySize { .. }
+            | IrInst::Const64 { .. }
+            | IrInst::Cmp64 { .. }
+            | IrInst::Un64 { .. }
+            | IrInst::Eqz64 { .. }
+            | IrInst::Wrap { .. }
+            | IrInst::Extend { .. } => true,
+            _ => false,
+        };
+        pure && inst.def().is_some_and(|d| self.is_temp(d) && self.live.uses[d.0 as usize].is_empty())
+    }
+
     /// A comparison whose only use is the `select` right after it compiles to `cmp` + `ite` +
     /// two moves instead of materializing 0/1 and testing it. Returns whether it handled `pos`
     /// and `pos + 1`.
@@ -1273,6 +1295,11 @@ impl Lowerer<'_> {
 
     fn inst(&mut self, pos: u32) {
         let inst = self.f.insts[pos as usize].clone();
+        if self.computes_unread_value(&inst) {
+            // No effect but its value, which nobody reads (`drop`, an unused result).
+            self.free_dead(pos);
+            return;
+        }
         if self.inst64(pos, &inst) {
             return;
         }
@@ -1829,7 +1856,9 @@ impl Lowerer<'_> {
                         Inst::Udiv { rd, rn, rm }
                     }
                 };
-                if matches!(op, DivS | DivU) {
+                if self.is_temp(dst) && self.live.uses[dst.0 as usize].is_empty() {
+                    // Only the traps were wanted (the quotient is dropped).
+                } else if matches!(op, DivS | DivU) {
                     self.emit(div(rd, ra, rb));
                 } else {
                     // a - (a / b) * b; for MIN rem -1 SDIV wraps to MIN and this gives 0.

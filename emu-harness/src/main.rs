@@ -639,7 +639,7 @@ fn sizes_cmd(paths: Vec<PathBuf>, all: bool, listing: bool) -> i32 {
         rows.iter().fold((0, 0), |(p, b), r| (p + r.pool as u64, b + r.baseline as u64));
     let median = emu_harness::sizes::median_ratio(&rows).unwrap_or(f64::NAN);
     println!(
-        "{} functions: pool {} bytes, baseline {} bytes (total ratio {:.2}); median per-function ratio {:.2}",
+        "{} functions: pool {} bytes, baseline {} bytes (total ratio {:.3}); median per-function ratio {:.3}",
         rows.len(),
         pool,
         base,
