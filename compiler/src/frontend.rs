@@ -876,10 +876,10 @@ impl<'a> Translator<'a> {
     /// `i32.eqz` of a comparison just computed (its temporary on top of the stack, read by
     /// nothing yet) negates the comparison instead: one instruction instead of two.
     fn eqz(&mut self) {
-        if let (Some(&Operand::Var(t)), Some(last)) = (self.stack.last(), self.insts.last_mut()) {
-            if let IrInst::Bin { op, dst, .. } | IrInst::Cmp64 { op, dst, .. } = last {
-                // Only a temporary: a `local.tee` may have made the comparison write a local.
-                let temp = matches!(self.vars[t.0 as usize], VarKind::Temp);
+        if let Some(&Operand::Var(t)) = self.stack.last() {
+            // Only a temporary: a `local.tee` may have made the comparison write a local.
+            let temp = matches!(self.vars[t.0 as usize], VarKind::Temp);
+            if let Some(IrInst::Bin { op, dst, .. } | IrInst::Cmp64 { op, dst, .. }) = self.insts.last_mut() {
                 if let (true, Some(negated)) = (*dst == t && temp, op.negated_compare()) {
                     *op = negated;
                     return;
