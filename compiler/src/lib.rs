@@ -122,9 +122,9 @@ impl InjectedFault {
     }
 }
 
-/// The default stack limit: emu-harness maps its stack at 0x2000_0000..0x2001_0000; leaves get
+/// The default stack limit: emu-harness maps its stack at 0x4000_0000..0x4001_0000; leaves get
 /// 4 KiB + 256 bytes of room below the limit.
-pub const DEFAULT_STACK_LIMIT: u32 = 0x2000_0000 + 0x1100;
+pub const DEFAULT_STACK_LIMIT: u32 = 0x4000_0000 + 0x1100;
 
 impl Default for CompileOptions {
     fn default() -> Self {

@@ -1,12 +1,18 @@
 //! The unicorn side: one Cortex-M engine, created once and reused for every call.
 //!
-//! Memory map (all inside the ARMv7-M executable code region, see `shared/notes/unicorn.md`):
+//! Memory map (code inside the ARMv7-M executable regions, see `shared/notes/unicorn.md`):
 //! - `SENTINEL_PAGE`: a `wfi` the callee returns to (LR = sentinel | 1); reaching it ends the run.
 //! - `TEXT_BASE`: the image's `.text`, up to `CODE_SIZE` bytes.
-//! - `STACK_BASE`..`STACK_TOP`: the stack (SRAM region).
-//! - `DATA_BASE`: the data area (memory size word, globals).
+//! - `DATA_BASE`: the data area (memory size word, globals), where the image puts it.
+//! - `STACK_BASE`..`STACK_TOP`: the stack, and `BATCH_BASE`: the batch driver's records, both in
+//!   the execute-never peripheral region. Nothing runs from them, and unicorn keeps stores to
+//!   pages of an execute-never region on its fast path (a store to a page code could come from
+//!   takes the self-modifying-code check: the most expensive part of a call before).
 //! - `MEMORY_BASE`: linear memory, mapped at its maximum size onto a host buffer, so the harness
 //!   compares it without copying.
+//!
+//! The invalid-access hook covers only what is not mapped (and linear memory, whose size varies):
+//! a memory hook over a page also sends its stores down the slow path.
 //!
 //! Before each call R4–R11 get canary values and SP a known top; after return both are checked.
 
@@ -23,7 +29,7 @@ use wasm2thumb::{
 const SENTINEL_PAGE: u64 = 0x0000_1000;
 const SENTINEL: u64 = SENTINEL_PAGE;
 pub const CODE_SIZE: u64 = 0x0010_0000;
-pub const STACK_BASE: u64 = 0x2000_0000;
+pub const STACK_BASE: u64 = 0x4000_0000;
 const STACK_SIZE: u64 = 0x0001_0000;
 /// Initial SP; above it, the result area for functions with several results.
 pub const STACK_TOP: u32 = (STACK_BASE + STACK_SIZE - 0x2100) as u32;
@@ -540,7 +546,7 @@ fn may_write_sp(code: &[u8]) -> bool {
 const DRIVER: u64 = SENTINEL_PAGE + 0x100;
 /// Host-backed records of a batch: arguments R0–R3 at 0..16, results R0:R1 at 16..24, R4–R8
 /// after the call at 24..44.
-const BATCH_BASE: u64 = 0x3000_0000;
+const BATCH_BASE: u64 = 0x4100_0000;
 const RECORD: usize = 64;
 /// Most calls in one batch.
 pub const BATCH_MAX: usize = 128;
@@ -569,7 +575,7 @@ fn driver_code() -> Result<Vec<u8>, EmuSetupError> {
 }
 
 /// unicorn's buffer for translated code (see `Emulator::new`).
-const TCG_BUFFER_BYTES: u32 = 32 << 20;
+const TCG_BUFFER_BYTES: u32 = 8 << 20;
 
 /// Bytes below a call's lowest SP that must still hold their garbage after it returns: a write
 /// there is a write below the stack frame (an interrupt would have overwritten it).
@@ -602,6 +608,36 @@ unsafe fn map_host(uc: &mut Unicorn<'static, Fault>, addr: u64, buffer: &mut [u8
     unsafe { uc.mem_map_ptr(addr, buffer.len() as u64, Prot::READ | Prot::WRITE, buffer.as_mut_ptr().cast()) }
 }
 
+/// The fixed regions `Emulator::new` maps, sorted; linear memory starts at `MEMORY_BASE`.
+fn fixed_regions() -> [(u64, u64); 5] {
+    let batch = (BATCH_MAX * RECORD).next_multiple_of(0x1000) as u64;
+    [
+        (SENTINEL_PAGE, 0x1000),
+        (TEXT_BASE as u64, CODE_SIZE),
+        (DATA_BASE as u64, DATA_SIZE as u64),
+        (STACK_BASE, STACK_SIZE),
+        (BATCH_BASE, batch),
+    ]
+}
+
+/// Inclusive ranges of every address outside the fixed regions, the last one from
+/// `MEMORY_BASE` to the top (linear memory's mapped size changes per module).
+fn unmapped_ranges() -> Vec<(u64, u64)> {
+    let mut ranges = Vec::new();
+    let mut next = 0u64;
+    for (base, len) in fixed_regions() {
+        if base > next {
+            ranges.push((next, base - 1));
+        }
+        next = base + len;
+    }
+    if next < MEMORY_BASE as u64 {
+        ranges.push((next, MEMORY_BASE as u64 - 1));
+    }
+    ranges.push((MEMORY_BASE as u64, u32::MAX as u64));
+    ranges
+}
+
 impl Emulator {
     pub fn new(cpu: Cpu) -> Result<Emulator, EmuSetupError> {
         let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, Fault::default())?;
@@ -628,10 +664,12 @@ impl Emulator {
         };
         uc.ctl_set_cpu_model(model as i32)?;
         // Invalid accesses only: records the faulting address (unicorn's error gives the kind).
-        uc.add_mem_hook(HookType::MEM_INVALID, 1, 0, |uc, _, addr, _, _| {
-            uc.get_data_mut().addr = Some(addr as u32);
-            false
-        })?;
+        for (begin, end) in unmapped_ranges() {
+            uc.add_mem_hook(HookType::MEM_INVALID, begin, end, |uc, _, addr, _, _| {
+                uc.get_data_mut().addr = Some(addr as u32);
+                false
+            })?;
+        }
         // A hook at the start of every block of the compiled code (see `block_hook`); `load`
         // adds the SP hooks. Added before anything is translated: hooks apply to blocks
         // translated after them.
@@ -1176,7 +1214,7 @@ fn classify_undefined(uc: &Unicorn<'static, Fault>, pc: u32) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::{may_write_sp, sp_effect, SpEffect};
+    use super::{fixed_regions, may_write_sp, sp_effect, unmapped_ranges, SpEffect, BATCH_BASE, STACK_BASE};
     use std::process::Command;
 
     /// Bytes of each instruction, assembled by llvm-mc (one per line of `source`).
@@ -1275,5 +1313,25 @@ mod tests {
         }
         // In an IT block a known writer may not execute: dynamic.
         assert_eq!(sp_effect(&encoded[0], true), Dynamic);
+    }
+
+    #[test]
+    fn the_invalid_access_hook_covers_every_unmapped_address_and_no_fixed_region() {
+        let ranges = unmapped_ranges();
+        let regions = fixed_regions();
+        // Ranges and regions tile the address space without overlap, in order.
+        let mut pieces: Vec<(u64, u64)> =
+            regions.iter().map(|&(b, l)| (b, b + l - 1)).chain(ranges.iter().copied()).collect();
+        pieces.sort();
+        let mut next = 0u64;
+        for (begin, end) in pieces {
+            assert_eq!(begin, next, "gap or overlap at {begin:#x}");
+            next = end + 1;
+        }
+        assert_eq!(next, 1 << 32);
+        // The stack and the batch records are in the execute-never peripheral region.
+        for base in [STACK_BASE, BATCH_BASE] {
+            assert!((0x4000_0000..0x6000_0000).contains(&base));
+        }
     }
 }

@@ -624,6 +624,12 @@ fn sizes_cmd(paths: Vec<PathBuf>, all: bool, listing: bool) -> i32 {
             }
         }
     }
+    if !all {
+        println!("{:<44} {:>9} {:>8} {:>9} {:>7}", "file", "functions", "pool", "baseline", "median");
+        for f in emu_harness::sizes::by_file(&rows) {
+            println!("{:<44} {:>9} {:>8} {:>9} {:>7.3}", f.file, f.functions, f.pool, f.baseline, f.median);
+        }
+    }
     if all {
         println!("{:<60} {:>6} {:>9} {:>6}", "function", "pool", "baseline", "ratio");
         for r in &rows {

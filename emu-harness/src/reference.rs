@@ -66,6 +66,9 @@ impl Reference {
         config.consume_fuel(true);
         // Traps are outcomes to compare here, often one per vector: no backtrace capture.
         config.wasm_backtrace_max_frames(None);
+        // Nothing here reads native unwind tables or maps code back to wasm offsets.
+        config.native_unwind_info(false);
+        config.generate_address_map(false);
         match compiler {
             ReferenceCompiler::Cranelift => {
                 config.strategy(wasmtime::Strategy::Cranelift);

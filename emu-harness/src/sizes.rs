@@ -5,6 +5,7 @@ use std::path::Path;
 use wasm2thumb::{compile, parse_input, CompileOptions, Strategy};
 
 pub struct SizeRow {
+    pub file: String,
     pub function: String,
     pub pool: u32,
     pub baseline: u32,
@@ -34,6 +35,7 @@ pub fn size_rows(path: &Path) -> Result<Vec<SizeRow>, String> {
         let baseline = with(Strategy::Baseline).map_err(|e| e.to_string())?;
         for (p, b) in pool.functions.iter().zip(&baseline.functions) {
             rows.push(SizeRow {
+                file: path.display().to_string(),
                 function: format!("{} :: {}", path.display(), p.name),
                 pool: p.stats.code_bytes,
                 baseline: b.stats.code_bytes,
@@ -46,11 +48,46 @@ pub fn size_rows(path: &Path) -> Result<Vec<SizeRow>, String> {
 
 /// The median of the per-function ratios pool / baseline.
 pub fn median_ratio(rows: &[SizeRow]) -> Option<f64> {
-    let mut r: Vec<f64> = rows.iter().map(SizeRow::ratio).collect();
+    median(rows.iter().map(SizeRow::ratio).collect())
+}
+
+fn median(mut r: Vec<f64>) -> Option<f64> {
     if r.is_empty() {
         return None;
     }
     r.sort_by(f64::total_cmp);
     let n = r.len();
     Some(if n % 2 == 1 { r[n / 2] } else { (r[n / 2 - 1] + r[n / 2]) / 2.0 })
+}
+
+/// One line of the per-file table: functions, pool and baseline bytes, median ratio.
+pub struct FileSizes {
+    pub file: String,
+    pub functions: usize,
+    pub pool: u64,
+    pub baseline: u64,
+    pub median: f64,
+}
+
+/// The rows grouped by file, in the order files first appear.
+pub fn by_file(rows: &[SizeRow]) -> Vec<FileSizes> {
+    let mut files: Vec<String> = Vec::new();
+    for r in rows {
+        if !files.contains(&r.file) {
+            files.push(r.file.clone());
+        }
+    }
+    files
+        .into_iter()
+        .map(|file| {
+            let mine: Vec<&SizeRow> = rows.iter().filter(|r| r.file == file).collect();
+            FileSizes {
+                functions: mine.len(),
+                pool: mine.iter().map(|r| r.pool as u64).sum(),
+                baseline: mine.iter().map(|r| r.baseline as u64).sum(),
+                median: median(mine.iter().map(|r| r.ratio()).collect()).unwrap_or(f64::NAN),
+                file,
+            }
+        })
+        .collect()
 }

@@ -428,13 +428,13 @@ fn a_write_past_the_memory_size_is_a_mismatch() {
 #[test]
 fn a_memory_fault_names_the_address() {
     let (m, mut c) = module(IDENTITY);
-    replace_code(&mut c, "id", &store_at(0x4000_0000));
+    replace_code(&mut c, "id", &store_at(0x5000_0000));
     let r = run(&m, &c);
     let f = only(&r);
     assert_eq!(f.status, Status::Mismatch);
     assert!(matches!(
         f.examples[0].emulated,
-        Outcome::MemoryFault { access: "write unmapped", addr: 0x4000_0000, .. }
+        Outcome::MemoryFault { access: "write unmapped", addr: 0x5000_0000, .. }
     ));
 }
 
