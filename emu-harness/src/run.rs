@@ -739,7 +739,7 @@ impl Runner {
         }
         if let (true, Some(want)) = (self.has_memory, reference.memory()) {
             let found = self.emu.memory();
-            let diff = if self.facts.writes_memory(func.index) {
+            let diff = if self.facts.writes_memory_contents(func.index) {
                 crate::state::memory_diff(want, found)
             } else {
                 (want.len() != found.len()).then(|| crate::state::memory_diff(want, found)).flatten()

@@ -7,7 +7,10 @@ use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef};
 /// A piece of instance state a function may read or write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum StateItem {
+    /// Linear memory: its size or contents.
     Memory,
+    /// Written only: linear memory's contents (a store, not just `memory.grow`), besides `Memory`.
+    MemoryContents,
     Global(u32),
     /// Tables and passive segments.
     Tables,
@@ -142,9 +145,15 @@ impl ModuleFacts {
         }
     }
 
-    /// Whether a call of function `index` may change linear memory (then it is compared).
+    /// Whether a call of function `index` may change linear memory, its size or contents.
     pub fn writes_memory(&self, index: u32) -> bool {
         self.writes.get(index as usize).is_none_or(|w| w.contains(StateItem::Memory))
+    }
+
+    /// Whether a call of function `index` may change linear memory's contents (then the whole
+    /// memory is compared after it; after one that only grows it, the size).
+    pub fn writes_memory_contents(&self, index: u32) -> bool {
+        self.writes.get(index as usize).is_none_or(|w| w.contains(StateItem::MemoryContents))
     }
 
     /// What calling export `name` may change (unknown names: anything).
@@ -309,6 +318,10 @@ fn effects_of(op: &Operator, reads: &mut Effects, writes: &mut Effects) {
     } else if name.contains("atomic") || name.starts_with("memory.") {
         reads.add(Memory);
         writes.add(Memory);
+        // `memory.grow` changes the size only: the pages it adds are zero on both sides.
+        if name != "memory.grow" {
+            writes.add(MemoryContents);
+        }
         if name == "memory.init" {
             reads.add(Tables);
         }
@@ -316,6 +329,7 @@ fn effects_of(op: &Operator, reads: &mut Effects, writes: &mut Effects) {
         // A store reads the memory's size too: whether it traps depends on it.
         reads.add(Memory);
         writes.add(Memory);
+        writes.add(MemoryContents);
     } else if name.contains("load") {
         reads.add(Memory);
     } else if name.starts_with("table.") || name.starts_with("elem.") || name.starts_with("data.") {
