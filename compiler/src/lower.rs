@@ -1104,6 +1104,7 @@ impl Lowerer<'_> {
                 | IrInst::Select { .. }
                 | IrInst::GlobalGet { .. }
                 | IrInst::Load { .. }
+                | IrInst::Wrap { .. }
                 | IrInst::MemorySize { .. } => true,
                 IrInst::Un { op, .. } => *op != UnOp::Popcnt,
                 IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } => dsts.len() == 1,
@@ -1255,7 +1256,7 @@ impl Lowerer<'_> {
         self.free_dead(pos + 1);
         let rd = self.def(dst, pos + 1);
         self.emit(compare);
-        self.emit_it(cc, ItPattern::te(), &[Inst::Mov { rd, rm: ra }, Inst::Mov { rd, rm: rb }]);
+        self.select_into(rd, cc, ra, rb);
         self.after_def(dst, pos + 1);
         true
     }
@@ -1373,11 +1374,7 @@ impl Lowerer<'_> {
                 self.free_dead(pos);
                 let rd = self.def(dst, pos);
                 self.emit(Inst::CmpImm { rn: rc, imm: modimm(0) });
-                self.emit_it(
-                    Cond::Ne,
-                    ItPattern::te(),
-                    &[Inst::Mov { rd, rm: ra }, Inst::Mov { rd, rm: rb }],
-                );
+                self.select_into(rd, Cond::Ne, ra, rb);
                 self.after_def(dst, pos);
             }
             IrInst::Label(l) => self.enter_label(l, self.falls_through),
@@ -1745,6 +1742,20 @@ impl Lowerer<'_> {
     fn after_def(&mut self, dst: Var, pos: u32) {
         if self.is_temp(dst) && self.live.next_use(dst, pos + 1) == u32::MAX {
             self.release(dst);
+        }
+    }
+
+    /// `rd = cc ? ra : rb` after a compare; a move onto itself is left out.
+    fn select_into(&mut self, rd: Reg, cc: Cond, ra: Reg, rb: Reg) {
+        if rd == ra && rd == rb {
+            return;
+        }
+        if rd == ra {
+            self.emit_it(cc.invert(), ItPattern::t(), &[Inst::Mov { rd, rm: rb }]);
+        } else if rd == rb {
+            self.emit_it(cc, ItPattern::t(), &[Inst::Mov { rd, rm: ra }]);
+        } else {
+            self.emit_it(cc, ItPattern::te(), &[Inst::Mov { rd, rm: ra }, Inst::Mov { rd, rm: rb }]);
         }
     }
 

@@ -292,9 +292,26 @@ impl Lowerer<'_> {
                 self.after_def(dst, pos);
             }
             IrInst::Wrap { dst, a } => {
-                self.load_pair_reloading(a, R0, R1, pos);
+                // Only the low word is read: its pool register, or its slot into R0.
+                let low = match self.vars[a.0 as usize].reg {
+                    Some(idx) => self.pool[idx],
+                    None => {
+                        let slot = self.slot_of(a);
+                        self.stats.reloads += 1;
+                        self.code.push(Emit::Note(Note::Reload(a)));
+                        self.emit(Inst::Load {
+                            kind: LoadKind::Word,
+                            rt: R0,
+                            rn: Reg::Sp,
+                            offset: sp_offset(slot),
+                        });
+                        R0
+                    }
+                };
                 let rd = self.def_i32(dst, pos);
-                self.emit(Inst::Mov { rd, rm: R0 });
+                if rd != low {
+                    self.emit(Inst::Mov { rd, rm: low });
+                }
                 self.after_def(dst, pos);
             }
             IrInst::Extend { signed, dst, a } => {
