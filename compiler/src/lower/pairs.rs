@@ -169,6 +169,38 @@ impl Lowerer<'_> {
         self.vars[dst.0 as usize].in_memory = true;
     }
 
+    /// The pool pair i64 `dst` (defined at `pos`, operands already read) is computed into,
+    /// claimed now: its own pair if resident, else two registers by Belady's rule, the low one
+    /// not among `not_lo` (pool indices). `None` (compute in scratch, then `def_pair`) when the
+    /// pool has fewer than two registers, the value is returned next or nobody reads it, or
+    /// its resident low register is in `not_lo`.
+    fn pair_destination(&mut self, dst: Var, pos: u32, not_lo: &[usize]) -> Option<(Reg, Reg)> {
+        self.free_dead(pos);
+        let unread = self.is_temp(dst) && self.live.uses[dst.0 as usize].is_empty();
+        if self.pool.len() < 2 || unread || self.returned_next(dst, pos) {
+            return None;
+        }
+        let (a, b) = match (self.vars[dst.0 as usize].reg, self.vars[dst.0 as usize].reg_hi) {
+            (Some(a), Some(b)) if !not_lo.contains(&a) => (a, b),
+            (Some(_), Some(_)) => return None,
+            _ => {
+                if not_lo.len() + 2 > self.pool.len() {
+                    return None;
+                }
+                let a = self.alloc(not_lo, pos + 1);
+                let b = self.alloc(&[a], pos + 1);
+                (a, b)
+            }
+        };
+        self.regs[a] = Some(dst);
+        self.regs[b] = Some(dst);
+        let st = &mut self.vars[dst.0 as usize];
+        st.reg = Some(a);
+        st.reg_hi = Some(b);
+        st.in_memory = false;
+        Some((self.pool[a], self.pool[b]))
+    }
+
     /// An i32 result of an i64 operation: its register, after the operands were read.
     fn def_i32(&mut self, dst: Var, pos: u32) -> Reg {
         self.free_dead(pos);
@@ -241,13 +273,17 @@ impl Lowerer<'_> {
                 self.clear();
             }
             IrInst::Const64 { dst, value } => {
-                for i in mov_imm(R0, value as u32) {
+                // No operands: the constant goes straight into its pool pair when it gets one.
+                let (lo, hi) = self.pair_destination(dst, pos, &[]).unwrap_or((R0, R1));
+                for i in mov_imm(lo, value as u32) {
                     self.emit(i);
                 }
-                for i in mov_imm(R1, (value >> 32) as u32) {
+                for i in mov_imm(hi, (value >> 32) as u32) {
                     self.emit(i);
                 }
-                self.def_pair(dst, pos, R0, R1);
+                if lo == R0 {
+                    self.def_pair(dst, pos, R0, R1);
+                }
             }
             IrInst::Bin64 { op, dst, a, b } => self.bin64(pos, op, dst, a, b),
             IrInst::Cmp64 { op, dst, a, b } => {
@@ -393,9 +429,16 @@ impl Lowerer<'_> {
                 BinOp::Or => (DpOp::Orr, DpOp::Orr),
                 _ => (DpOp::Eor, DpOp::Eor),
             };
-            self.emit(dp(lo, R12, alo, blo));
-            self.emit(dp(hi, LR, ahi, bhi));
-            self.def_pair(dst, pos, R12, LR);
+            // Straight into the destination pair when it can have one whose low register is
+            // not a high operand (the high instruction reads those after the low one writes).
+            let his: Vec<usize> =
+                [ahi, bhi].iter().filter_map(|r| self.pool.iter().position(|p| p == r)).collect();
+            let (dlo, dhi) = self.pair_destination(dst, pos, &his).unwrap_or((R12, LR));
+            self.emit(dp(lo, dlo, alo, blo));
+            self.emit(dp(hi, dhi, ahi, bhi));
+            if dlo == R12 {
+                self.def_pair(dst, pos, R12, LR);
+            }
             return;
         }
         self.load_pair_reloading(a, R0, R1, pos);
