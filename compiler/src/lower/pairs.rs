@@ -211,8 +211,53 @@ impl Lowerer<'_> {
     pub(super) fn inst64(&mut self, pos: u32, inst: &IrInst) -> bool {
         match *inst {
             IrInst::Copy { dst, src: Operand::Var(src) } if self.is_i64(dst) => {
-                self.load_pair_reloading(src, R0, R1, pos);
-                self.def_pair(dst, pos, R0, R1);
+                let st = self.vars[src.0 as usize];
+                let dies = self.is_temp(src) && self.live.next_use(src, pos + 1) == u32::MAX;
+                match (st.reg, st.reg_hi) {
+                    // A resident temporary dying here: its pair is renamed, nothing moves.
+                    (Some(a), Some(b)) if dies && self.vars[dst.0 as usize].reg.is_none() => {
+                        self.release(src);
+                        self.free_dead(pos);
+                        if !self.returned_next(dst, pos) {
+                            self.regs[a] = Some(dst);
+                            self.regs[b] = Some(dst);
+                            let d = &mut self.vars[dst.0 as usize];
+                            d.reg = Some(a);
+                            d.reg_hi = Some(b);
+                            d.in_memory = false;
+                            self.after_def(dst, pos);
+                        } else {
+                            let (lo, hi) = (self.pool[a], self.pool[b]);
+                            self.def_pair(dst, pos, lo, hi);
+                        }
+                    }
+                    // Resident: pool to pool (the destination's low register never the
+                    // source's high one, which is read second).
+                    (Some(a), Some(b)) => {
+                        // The source's registers, read below even if it died here (`free_dead`
+                        // forgets it, nothing overwrites them before the moves).
+                        let (slo, shi) = (self.pool[a], self.pool[b]);
+                        match self.pair_destination(dst, pos, &[b]) {
+                            Some((dlo, dhi)) => {
+                                if dlo != slo {
+                                    self.emit(Inst::Mov { rd: dlo, rm: slo });
+                                }
+                                if dhi != shi {
+                                    self.emit(Inst::Mov { rd: dhi, rm: shi });
+                                }
+                            }
+                            None => {
+                                self.emit(Inst::Mov { rd: R0, rm: slo });
+                                self.emit(Inst::Mov { rd: R1, rm: shi });
+                                self.def_pair(dst, pos, R0, R1);
+                            }
+                        }
+                    }
+                    _ => {
+                        self.load_pair_reloading(src, R0, R1, pos);
+                        self.def_pair(dst, pos, R0, R1);
+                    }
+                }
             }
             IrInst::Select { dst, a, b, cond } if self.is_i64(dst) => {
                 self.load_pair(a.var().expect("i64"), R0, R1);
