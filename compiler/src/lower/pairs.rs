@@ -71,6 +71,20 @@ impl Lowerer<'_> {
         self.emit(Inst::Load { kind: LoadKind::Word, rt: hi, rn: Reg::Sp, offset: sp_offset(slot + 1) });
     }
 
+    /// The register holding i64 `v`'s low word: its pool register, or `scratch` loaded from its
+    /// slot.
+    fn low_word(&mut self, v: Var, scratch: Reg) -> Reg {
+        if let Some(idx) = self.vars[v.0 as usize].reg {
+            return self.pool[idx];
+        }
+        debug_assert!(self.vars[v.0 as usize].in_memory, "a non-resident i64 must be in memory");
+        let slot = self.slot_of(v);
+        self.stats.reloads += 1;
+        self.code.push(Emit::Note(Note::Reload(v)));
+        self.emit(Inst::Load { kind: LoadKind::Word, rt: scratch, rn: Reg::Sp, offset: sp_offset(slot) });
+        scratch
+    }
+
     /// `load_pair`, then a value read from memory is reloaded into a pool pair (as one unit),
     /// for its later uses. Only where no other operand of the instruction is in the pool.
     fn load_pair_reloading(&mut self, v: Var, lo: Reg, hi: Reg, pos: u32) {
@@ -374,21 +388,7 @@ impl Lowerer<'_> {
             }
             IrInst::Wrap { dst, a } => {
                 // Only the low word is read: its pool register, or its slot into R0.
-                let low = match self.vars[a.0 as usize].reg {
-                    Some(idx) => self.pool[idx],
-                    None => {
-                        let slot = self.slot_of(a);
-                        self.stats.reloads += 1;
-                        self.code.push(Emit::Note(Note::Reload(a)));
-                        self.emit(Inst::Load {
-                            kind: LoadKind::Word,
-                            rt: R0,
-                            rn: Reg::Sp,
-                            offset: sp_offset(slot),
-                        });
-                        R0
-                    }
-                };
+                let low = self.low_word(a, R0);
                 let rd = self.def_i32(dst, pos);
                 if rd != low {
                     self.emit(Inst::Mov { rd, rm: low });
@@ -487,7 +487,15 @@ impl Lowerer<'_> {
             return;
         }
         self.load_pair_reloading(a, R0, R1, pos);
-        self.load_pair_reloading(b, R2, R3, pos);
+        if matches!(op, BinOp::Shl | BinOp::ShrU | BinOp::ShrS | BinOp::Rotl | BinOp::Rotr) {
+            // A shift amount is taken mod 64: its high word is never read (R3 is scratch there).
+            let low = self.low_word(b, R2);
+            if low != R2 {
+                self.emit(Inst::Mov { rd: R2, rm: low });
+            }
+        } else {
+            self.load_pair_reloading(b, R2, R3, pos);
+        }
         let mut result = (R12, LR);
         match op {
             BinOp::Mul => {
