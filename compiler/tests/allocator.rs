@@ -133,8 +133,10 @@ fn loop_carried_values_stay_in_registers() {
 #[test]
 fn a_loop_head_keeps_its_entry_state_under_pressure() {
     // Eight values live across the loop with a pool of five: whatever the body evicts, the
-    // back-edge restores the head's state, and the result is right (run by the harness tests);
-    // here: the code compiles with no internal error under every pool size.
+    // back-edge must restore the head's state. Here: the allocator's own consistency checks
+    // (an inconsistent edge declines the function with an internal error) pass under every pool
+    // size. Results of such loops are compared by the corpus (`loop_pressure.wast`) and the
+    // campaigns.
     let wat = r#"(module (func (export "f") (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
         (local $i i32)
         (loop $top

@@ -550,6 +550,8 @@ const BATCH_BASE: u64 = 0x4100_0000;
 const RECORD: usize = 64;
 /// Most calls in one batch.
 pub const BATCH_MAX: usize = 128;
+/// The batch record area, whole pages.
+const BATCH_BYTES: usize = (BATCH_MAX * RECORD).next_multiple_of(0x1000);
 
 fn driver_code() -> Result<Vec<u8>, EmuSetupError> {
     use wasm2thumb::thumb::{Assembler, Cond, Imm12, Inst, LoadKind, MemOffset, Reg, StoreKind};
@@ -610,13 +612,12 @@ unsafe fn map_host(uc: &mut Unicorn<'static, Fault>, addr: u64, buffer: &mut [u8
 
 /// The fixed regions `Emulator::new` maps, sorted; linear memory starts at `MEMORY_BASE`.
 fn fixed_regions() -> [(u64, u64); 5] {
-    let batch = (BATCH_MAX * RECORD).next_multiple_of(0x1000) as u64;
     [
         (SENTINEL_PAGE, 0x1000),
         (TEXT_BASE as u64, CODE_SIZE),
         (DATA_BASE as u64, DATA_SIZE as u64),
         (STACK_BASE, STACK_SIZE),
-        (BATCH_BASE, batch),
+        (BATCH_BASE, BATCH_BYTES as u64),
     ]
 }
 
@@ -699,7 +700,7 @@ impl Emulator {
         uc.mem_map(TEXT_BASE as u64, CODE_SIZE, Prot::READ | Prot::EXEC)?;
         let mut stack = vec![0u8; STACK_SIZE as usize].into_boxed_slice();
         let mut data = vec![0u8; DATA_SIZE as usize].into_boxed_slice();
-        let mut batch = vec![0u8; (BATCH_MAX * RECORD).next_multiple_of(0x1000)].into_boxed_slice();
+        let mut batch = vec![0u8; BATCH_BYTES].into_boxed_slice();
         // SAFETY: both buffers are owned by the Emulator, never reallocated, and unmapped (by
         // dropping `uc`, declared first) before they are freed.
         unsafe {

@@ -313,7 +313,7 @@ impl Checker {
             let Some(first) = f.examples.first() else { continue };
             // A function the compiler failed on (internal error) is the caller's finding
             // (`CompiledModule::internal_error`), found before anything runs.
-            if first.source == "compile" {
+            if first.is_compile_failure() {
                 continue;
             }
             let (mismatch, reference, disagreement) = if self.reference == ReferenceCompiler::Cranelift {
@@ -490,7 +490,7 @@ fn save_case(
         inject: c.inject.map(|f| f.name().to_string()),
         expected: m.expected.clone(),
         // A compile-error finding has no emulated run: its error is in `state`.
-        emulated: if m.source == "compile" { "not compiled".into() } else { m.emulated.to_string() },
+        emulated: if m.is_compile_failure() { "not compiled".into() } else { m.emulated.to_string() },
         state: m.state.clone(),
         max_live: shape.map_or(0, |s| s.max_live),
         constructs: shape.map_or(Vec::new(), |s| s.constructs.iter().map(|c| format!("{c:?}")).collect()),
@@ -577,17 +577,7 @@ fn compile_finding(
 ) -> Finding {
     Finding {
         function: function.to_string(),
-        mismatch: Mismatch {
-            source: "compile".into(),
-            args: Vec::new(),
-            expected: "a compiled module or a clean decline".into(),
-            emulated: Outcome::NotRun,
-            reference: Outcome::NotRun,
-            state: Some(e.to_string()),
-            rerun: String::new(),
-            executed: 0,
-            stack_bytes: 0,
-        },
+        mismatch: Mismatch::compile_failure(e),
         reference: config.reference,
         disagreement: false,
         signature: sig.to_string(),

@@ -138,6 +138,31 @@ pub struct Mismatch {
     pub stack_bytes: u32,
 }
 
+impl Mismatch {
+    /// The compiler failed as no compiler should (a panic, an internal error, a valid module
+    /// rejected): nothing ran.
+    pub fn compile_failure(error: &wasm2thumb::CompileError) -> Mismatch {
+        Mismatch {
+            source: COMPILE_SOURCE.into(),
+            args: Vec::new(),
+            expected: "compiled code or a clean decline".into(),
+            emulated: Outcome::NotRun,
+            reference: Outcome::NotRun,
+            state: Some(error.to_string()),
+            rerun: String::new(),
+            executed: 0,
+            stack_bytes: 0,
+        }
+    }
+
+    pub fn is_compile_failure(&self) -> bool {
+        self.source == COMPILE_SOURCE
+    }
+}
+
+/// `Mismatch::source` of a compile failure.
+const COMPILE_SOURCE: &str = "compile";
+
 #[derive(Clone, Debug, Serialize)]
 pub struct FunctionReport {
     pub file: String,
@@ -403,17 +428,7 @@ impl Runner {
                     function: name,
                     status: Status::Mismatch,
                     mismatches: 1,
-                    examples: vec![Mismatch {
-                        source: "compile".into(),
-                        args: Vec::new(),
-                        expected: "a compiled function or a clean decline".into(),
-                        emulated: Outcome::NotRun,
-                        reference: Outcome::NotRun,
-                        state: Some(d.to_string()),
-                        rerun: String::new(),
-                        executed: 0,
-                        stack_bytes: 0,
-                    }],
+                    examples: vec![Mismatch::compile_failure(d)],
                     ..empty_report()
                 },
                 _ => FunctionReport {

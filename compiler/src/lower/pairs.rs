@@ -71,20 +71,6 @@ impl Lowerer<'_> {
         self.emit(Inst::Load { kind: LoadKind::Word, rt: hi, rn: Reg::Sp, offset: sp_offset(slot + 1) });
     }
 
-    /// The register holding i64 `v`'s low word: its pool register, or `scratch` loaded from its
-    /// slot.
-    fn low_word(&mut self, v: Var, scratch: Reg) -> Reg {
-        if let Some(idx) = self.vars[v.0 as usize].reg {
-            return self.pool[idx];
-        }
-        debug_assert!(self.vars[v.0 as usize].in_memory, "a non-resident i64 must be in memory");
-        let slot = self.slot_of(v);
-        self.stats.reloads += 1;
-        self.code.push(Emit::Note(Note::Reload(v)));
-        self.emit(Inst::Load { kind: LoadKind::Word, rt: scratch, rn: Reg::Sp, offset: sp_offset(slot) });
-        scratch
-    }
-
     /// `load_pair`, then a value read from memory is reloaded into a pool pair (as one unit),
     /// for its later uses. Only where no other operand of the instruction is in the pool.
     fn load_pair_reloading(&mut self, v: Var, lo: Reg, hi: Reg, pos: u32) {
@@ -129,10 +115,7 @@ impl Lowerer<'_> {
                 (a, b)
             }
         };
-        self.regs[a] = Some(v);
-        self.regs[b] = Some(v);
-        self.vars[v.0 as usize].reg = Some(a);
-        self.vars[v.0 as usize].reg_hi = Some(b);
+        self.place_pair(v, a, b);
         self.emit(Inst::Mov { rd: self.pool[a], rm: lo });
         self.emit(Inst::Mov { rd: self.pool[b], rm: hi });
     }
@@ -206,13 +189,20 @@ impl Lowerer<'_> {
                 (a, b)
             }
         };
-        self.regs[a] = Some(dst);
-        self.regs[b] = Some(dst);
-        let st = &mut self.vars[dst.0 as usize];
+        self.place_pair(dst, a, b);
+        self.vars[dst.0 as usize].in_memory = false;
+        Some((self.pool[a], self.pool[b]))
+    }
+
+    /// Pool registers `a`:`b` hold i64 `v` from now on (memory's copy is the caller's concern).
+    pub(super) fn place_pair(&mut self, v: Var, a: usize, b: usize) {
+        self.regs[a] = Some(v);
+        self.regs[b] = Some(v);
+        self.used[a] = true;
+        self.used[b] = true;
+        let st = &mut self.vars[v.0 as usize];
         st.reg = Some(a);
         st.reg_hi = Some(b);
-        st.in_memory = false;
-        Some((self.pool[a], self.pool[b]))
     }
 
     /// An i32 result of an i64 operation: its register, after the operands were read.
@@ -233,12 +223,8 @@ impl Lowerer<'_> {
                         self.release(src);
                         self.free_dead(pos);
                         if !self.returned_next(dst, pos) {
-                            self.regs[a] = Some(dst);
-                            self.regs[b] = Some(dst);
-                            let d = &mut self.vars[dst.0 as usize];
-                            d.reg = Some(a);
-                            d.reg_hi = Some(b);
-                            d.in_memory = false;
+                            self.place_pair(dst, a, b);
+                            self.vars[dst.0 as usize].in_memory = false;
                             self.after_def(dst, pos);
                         } else {
                             let (lo, hi) = (self.pool[a], self.pool[b]);
@@ -388,7 +374,7 @@ impl Lowerer<'_> {
             }
             IrInst::Wrap { dst, a } => {
                 // Only the low word is read: its pool register, or its slot into R0.
-                let low = self.low_word(a, R0);
+                let low = self.operand_into(Operand::Var(a), R0);
                 let rd = self.def_i32(dst, pos);
                 if rd != low {
                     self.emit(Inst::Mov { rd, rm: low });
@@ -489,7 +475,7 @@ impl Lowerer<'_> {
         self.load_pair_reloading(a, R0, R1, pos);
         if matches!(op, BinOp::Shl | BinOp::ShrU | BinOp::ShrS | BinOp::Rotl | BinOp::Rotr) {
             // A shift amount is taken mod 64: its high word is never read (R3 is scratch there).
-            let low = self.low_word(b, R2);
+            let low = self.operand_into(Operand::Var(b), R2);
             if low != R2 {
                 self.emit(Inst::Mov { rd: R2, rm: low });
             }
