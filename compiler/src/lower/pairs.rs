@@ -260,17 +260,23 @@ impl Lowerer<'_> {
                 }
             }
             IrInst::Select { dst, a, b, cond } if self.is_i64(dst) => {
-                self.load_pair(a.var().expect("i64"), R0, R1);
-                self.load_pair(b.var().expect("i64"), R2, R3);
+                // Operands read in place; each word chosen by its own conditional move(s).
+                let mut pinned = Vec::new();
+                let (alo, ahi) = self.pair_operand(a.var().expect("i64"), R0, R1, pos, &mut pinned);
+                let (blo, bhi) = self.pair_operand(b.var().expect("i64"), R2, R3, pos, &mut pinned);
                 let rc = self.operand_into(cond, R12);
                 self.emit(Inst::CmpImm { rn: rc, imm: modimm(0) });
-                let pattern = ItPattern::new(&[true]).unwrap();
-                self.emit_it(
-                    Cond::Eq,
-                    pattern,
-                    &[Inst::Mov { rd: R0, rm: R2 }, Inst::Mov { rd: R1, rm: R3 }],
-                );
-                self.def_pair(dst, pos, R0, R1);
+                // The low word is written first: its register is neither high operand.
+                let his: Vec<usize> =
+                    [ahi, bhi].iter().filter_map(|r| self.pool.iter().position(|p| p == r)).collect();
+                let (dlo, dhi) = self.pair_destination(dst, pos, &his).unwrap_or((R12, LR));
+                self.select_into(dlo, Cond::Ne, alo, blo);
+                self.select_into(dhi, Cond::Ne, ahi, bhi);
+                if dlo == R12 {
+                    self.def_pair(dst, pos, R12, LR);
+                } else {
+                    self.after_def(dst, pos);
+                }
             }
             IrInst::GlobalGet { dst, global } if self.is_i64(dst) => {
                 self.data_address(R12, crate::global_addr(global));
@@ -383,6 +389,20 @@ impl Lowerer<'_> {
             }
             IrInst::Extend { signed, dst, a } => {
                 let ra = self.operand_into(a, R0);
+                // Straight into the destination pair: its low word written first (if it is
+                // not `ra` already), `ra` read again for the high word only if signed.
+                if let Some((lo, hi)) = self.pair_destination(dst, pos, &[]) {
+                    if lo != ra {
+                        self.emit(Inst::Mov { rd: lo, rm: ra });
+                    }
+                    if signed {
+                        self.emit(shift_imm(ShiftOp::Asr, hi, ra, 31));
+                    } else {
+                        self.emit(Inst::MovImm { s: false, rd: hi, imm: modimm(0) });
+                    }
+                    self.after_def(dst, pos);
+                    return true;
+                }
                 if ra != R0 {
                     self.emit(Inst::Mov { rd: R0, rm: ra });
                 }
@@ -394,8 +414,8 @@ impl Lowerer<'_> {
                 self.def_pair(dst, pos, R0, R12);
             }
             IrInst::Un64 { op, dst, a } => {
-                self.load_pair_reloading(a, R0, R1, pos);
-                self.un64(op);
+                let (lo, hi) = self.pair_operand(a, R0, R1, pos, &mut Vec::new());
+                self.un64(op, lo, hi);
                 self.def_pair(dst, pos, R12, LR);
             }
             IrInst::Load64 { kind, dst, addr, offset } => {
@@ -472,9 +492,29 @@ impl Lowerer<'_> {
             }
             return;
         }
+        if matches!(op, BinOp::Mul | BinOp::Shl | BinOp::ShrU | BinOp::ShrS) {
+            // Expansions that only read the first operand: it stays where it is.
+            let mut pinned = Vec::new();
+            let (lo, hi) = self.pair_operand(a, R0, R1, pos, &mut pinned);
+            if op == BinOp::Mul {
+                // lo*lo as 64 bits, plus both cross products into the high word.
+                let (blo, bhi) = self.pair_operand(b, R2, R3, pos, &mut pinned);
+                self.emit(Inst::Umull { rdlo: R12, rdhi: LR, rn: lo, rm: blo });
+                self.emit(Inst::Mla { rd: LR, rn: lo, rm: bhi, ra: LR });
+                self.emit(Inst::Mla { rd: LR, rn: hi, rm: blo, ra: LR });
+            } else {
+                // A shift amount is taken mod 64: only its low word is read, masked into R2
+                // (R3 is scratch).
+                let amount = self.operand_into(Operand::Var(b), R2);
+                self.emit(dpi(DpOp::And, R2, amount, 63));
+                self.shift64(op, lo, hi);
+            }
+            self.def_pair(dst, pos, R12, LR);
+            return;
+        }
         self.load_pair_reloading(a, R0, R1, pos);
-        if matches!(op, BinOp::Shl | BinOp::ShrU | BinOp::ShrS | BinOp::Rotl | BinOp::Rotr) {
-            // A shift amount is taken mod 64: its high word is never read (R3 is scratch there).
+        if matches!(op, BinOp::Rotl | BinOp::Rotr) {
+            // A rotate amount is taken mod 64: its high word is never read (R3 is scratch).
             let low = self.operand_into(Operand::Var(b), R2);
             if low != R2 {
                 self.emit(Inst::Mov { rd: R2, rm: low });
@@ -484,47 +524,6 @@ impl Lowerer<'_> {
         }
         let mut result = (R12, LR);
         match op {
-            BinOp::Mul => {
-                // lo*lo as 64 bits, plus both cross products into the high word.
-                self.emit(Inst::Umull { rdlo: R12, rdhi: LR, rn: R0, rm: R2 });
-                self.emit(Inst::Mla { rd: LR, rn: R0, rm: R3, ra: LR });
-                self.emit(Inst::Mla { rd: LR, rn: R1, rm: R2, ra: LR });
-            }
-            BinOp::Shl => {
-                // Register shifts of 32 or more give 0, so no branch is needed.
-                self.emit(dpi(DpOp::And, R2, R2, 63));
-                self.emit(dpi(DpOp::Sub, R3, R2, 32));
-                self.emit(shift(ShiftOp::Lsl, LR, R1, R2));
-                self.emit(dpi(DpOp::Rsb, R12, R2, 32));
-                self.emit(shift(ShiftOp::Lsr, R12, R0, R12));
-                self.emit(dp(DpOp::Orr, LR, LR, R12));
-                self.emit(shift(ShiftOp::Lsl, R12, R0, R3));
-                self.emit(dp(DpOp::Orr, LR, LR, R12));
-                self.emit(shift(ShiftOp::Lsl, R12, R0, R2));
-            }
-            BinOp::ShrU => {
-                self.emit(dpi(DpOp::And, R2, R2, 63));
-                self.emit(dpi(DpOp::Sub, R3, R2, 32));
-                self.emit(shift(ShiftOp::Lsr, R12, R0, R2));
-                self.emit(dpi(DpOp::Rsb, LR, R2, 32));
-                self.emit(shift(ShiftOp::Lsl, LR, R1, LR));
-                self.emit(dp(DpOp::Orr, R12, R12, LR));
-                self.emit(shift(ShiftOp::Lsr, LR, R1, R3));
-                self.emit(dp(DpOp::Orr, R12, R12, LR));
-                self.emit(shift(ShiftOp::Lsr, LR, R1, R2));
-            }
-            BinOp::ShrS => {
-                self.emit(dpi(DpOp::And, R2, R2, 63));
-                self.emit(shift(ShiftOp::Lsr, R12, R0, R2));
-                self.emit(dpi(DpOp::Rsb, LR, R2, 32));
-                self.emit(shift(ShiftOp::Lsl, LR, R1, LR));
-                self.emit(dp(DpOp::Orr, R12, R12, LR));
-                // n >= 32: the low word is the high word shifted by n - 32 (arithmetically).
-                self.emit(dpi(DpOp::Sub, R3, R2, 32));
-                let asr = Inst::ShiftReg { op: ShiftOp::Asr, s: false, rd: R12, rn: R1, rm: R3 };
-                self.emit_it(Cond::Pl, ItPattern::t(), &[asr]);
-                self.emit(shift(ShiftOp::Asr, LR, R1, R2));
-            }
             BinOp::Rotl | BinOp::Rotr => {
                 if op == BinOp::Rotr {
                     self.emit(dpi(DpOp::Rsb, R2, R2, 0));
@@ -571,16 +570,55 @@ impl Lowerer<'_> {
         self.def_pair(dst, pos, result.0, result.1);
     }
 
-    /// i64 `op` of R0:R1 into R12:LR (R2, R3 are free).
-    fn un64(&mut self, op: UnOp64) {
+    /// i64 shift `op` of `lo`:`hi` (read only) by R2 (0..=63) into R12:LR (R3 is free).
+    fn shift64(&mut self, op: BinOp, lo: Reg, hi: Reg) {
+        match op {
+            BinOp::Shl => {
+                // Register shifts of 32 or more give 0, so no branch is needed.
+                self.emit(dpi(DpOp::Sub, R3, R2, 32));
+                self.emit(shift(ShiftOp::Lsl, LR, hi, R2));
+                self.emit(dpi(DpOp::Rsb, R12, R2, 32));
+                self.emit(shift(ShiftOp::Lsr, R12, lo, R12));
+                self.emit(dp(DpOp::Orr, LR, LR, R12));
+                self.emit(shift(ShiftOp::Lsl, R12, lo, R3));
+                self.emit(dp(DpOp::Orr, LR, LR, R12));
+                self.emit(shift(ShiftOp::Lsl, R12, lo, R2));
+            }
+            BinOp::ShrU => {
+                self.emit(dpi(DpOp::Sub, R3, R2, 32));
+                self.emit(shift(ShiftOp::Lsr, R12, lo, R2));
+                self.emit(dpi(DpOp::Rsb, LR, R2, 32));
+                self.emit(shift(ShiftOp::Lsl, LR, hi, LR));
+                self.emit(dp(DpOp::Orr, R12, R12, LR));
+                self.emit(shift(ShiftOp::Lsr, LR, hi, R3));
+                self.emit(dp(DpOp::Orr, R12, R12, LR));
+                self.emit(shift(ShiftOp::Lsr, LR, hi, R2));
+            }
+            BinOp::ShrS => {
+                self.emit(shift(ShiftOp::Lsr, R12, lo, R2));
+                self.emit(dpi(DpOp::Rsb, LR, R2, 32));
+                self.emit(shift(ShiftOp::Lsl, LR, hi, LR));
+                self.emit(dp(DpOp::Orr, R12, R12, LR));
+                // n >= 32: the low word is the high word shifted by n - 32 (arithmetically).
+                self.emit(dpi(DpOp::Sub, R3, R2, 32));
+                let asr = Inst::ShiftReg { op: ShiftOp::Asr, s: false, rd: R12, rn: hi, rm: R3 };
+                self.emit_it(Cond::Pl, ItPattern::t(), &[asr]);
+                self.emit(shift(ShiftOp::Asr, LR, hi, R2));
+            }
+            _ => unreachable!("not a shift: {op:?}"),
+        }
+    }
+
+    /// i64 `op` of `lo`:`hi` (read only) into R12:LR (R2, R3 are free).
+    fn un64(&mut self, op: UnOp64, lo: Reg, hi: Reg) {
         let zero_high = Inst::MovImm { s: false, rd: LR, imm: modimm(0) };
         match op {
             UnOp64::Clz => {
                 // clz(hi), or 32 + clz(lo) when hi is zero.
-                self.emit(Inst::Clz { rd: R12, rm: R1 });
-                self.emit(Inst::CmpImm { rn: R1, imm: modimm(0) });
+                self.emit(Inst::Clz { rd: R12, rm: hi });
+                self.emit(Inst::CmpImm { rn: hi, imm: modimm(0) });
                 let body = [
-                    Inst::Clz { rd: R3, rm: R0 },
+                    Inst::Clz { rd: R3, rm: lo },
                     Inst::DpImm { op: DpOp::Add, s: false, rd: R12, rn: R3, imm: modimm(32) },
                 ];
                 self.emit_it(Cond::Eq, ItPattern::new(&[true]).unwrap(), &body);
@@ -588,11 +626,11 @@ impl Lowerer<'_> {
             }
             UnOp64::Ctz => {
                 // ctz(lo), or 32 + ctz(hi) when lo is zero.
-                self.emit(Inst::Rbit { rd: R12, rm: R0 });
+                self.emit(Inst::Rbit { rd: R12, rm: lo });
                 self.emit(Inst::Clz { rd: R12, rm: R12 });
-                self.emit(Inst::CmpImm { rn: R0, imm: modimm(0) });
+                self.emit(Inst::CmpImm { rn: lo, imm: modimm(0) });
                 let body = [
-                    Inst::Rbit { rd: R3, rm: R1 },
+                    Inst::Rbit { rd: R3, rm: hi },
                     Inst::Clz { rd: R3, rm: R3 },
                     Inst::DpImm { op: DpOp::Add, s: false, rd: R12, rn: R3, imm: modimm(32) },
                 ];
@@ -601,8 +639,8 @@ impl Lowerer<'_> {
             }
             UnOp64::Popcnt => {
                 // `popcnt` uses R0 and R1 as temporaries: the words move to R2, R3 first.
-                self.emit(Inst::Mov { rd: R2, rm: R0 });
-                self.emit(Inst::Mov { rd: R3, rm: R1 });
+                self.emit(Inst::Mov { rd: R2, rm: lo });
+                self.emit(Inst::Mov { rd: R3, rm: hi });
                 self.popcnt(R12, R2);
                 self.popcnt(LR, R3);
                 self.emit(dp(DpOp::Add, R12, R12, LR));
@@ -610,13 +648,13 @@ impl Lowerer<'_> {
             }
             UnOp64::Extend8S | UnOp64::Extend16S => {
                 let bits = if op == UnOp64::Extend8S { 24 } else { 16 };
-                self.emit(shift_imm(ShiftOp::Lsl, R12, R0, bits));
+                self.emit(shift_imm(ShiftOp::Lsl, R12, lo, bits));
                 self.emit(shift_imm(ShiftOp::Asr, R12, R12, bits));
                 self.emit(shift_imm(ShiftOp::Asr, LR, R12, 31));
             }
             UnOp64::Extend32S => {
-                self.emit(Inst::Mov { rd: R12, rm: R0 });
-                self.emit(shift_imm(ShiftOp::Asr, LR, R0, 31));
+                self.emit(Inst::Mov { rd: R12, rm: lo });
+                self.emit(shift_imm(ShiftOp::Asr, LR, lo, 31));
             }
         }
     }

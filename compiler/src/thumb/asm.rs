@@ -4,6 +4,7 @@
 //! terminates and each narrow branch is in range).
 
 use super::encode::{branch_range, encode, encode_branch, BranchWidth, EncodeError, Encoding, ItState};
+use super::flags::drop_dead_flag_writes;
 use super::inst::{AsmText, BranchOffset, Inst, Label};
 use super::reg::Cond;
 
@@ -91,8 +92,8 @@ impl Assembler {
         self.items.is_empty()
     }
 
-    pub fn finish(&self) -> Result<Assembled, AsmError> {
-        // IT state and (for non-branches) the encoding do not depend on layout: compute once.
+    /// The IT state each instruction executes in, in order.
+    pub fn it_states(&self) -> Result<Vec<ItState>, AsmError> {
         let mut it_states = Vec::new();
         let mut pending: Vec<Cond> = Vec::new();
         for item in &self.items {
@@ -116,7 +117,13 @@ impl Assembler {
         if !pending.is_empty() {
             return Err(AsmError::UnterminatedIt);
         }
-        let insts: Vec<Inst> = self
+        Ok(it_states)
+    }
+
+    pub fn finish(&self) -> Result<Assembled, AsmError> {
+        // IT state and (for non-branches) the encoding do not depend on layout: compute once.
+        let it_states = self.it_states()?;
+        let mut insts: Vec<Inst> = self
             .items
             .iter()
             .filter_map(|i| match i {
@@ -124,6 +131,7 @@ impl Assembler {
                 Item::Bind(_) => None,
             })
             .collect();
+        drop_dead_flag_writes(&mut insts, &it_states);
         let fixed: Vec<Option<Encoding>> = insts
             .iter()
             .zip(&it_states)

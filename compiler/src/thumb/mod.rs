@@ -1,8 +1,9 @@
 //! Thumb-2 (ARMv7-M) machine code: instruction types, the bit-level encoder and an assembler
-//! with labels, IT tracking and branch relaxation.
+//! with labels, IT tracking, dead flag-write removal and branch relaxation.
 
 pub mod asm;
 pub mod encode;
+pub mod flags;
 pub mod inst;
 pub mod reg;
 
