@@ -69,6 +69,7 @@ impl Reference {
         // Nothing here reads native unwind tables or maps code back to wasm offsets.
         config.native_unwind_info(false);
         config.generate_address_map(false);
+        config.memory_init_cow(false);
         match compiler {
             ReferenceCompiler::Cranelift => {
                 config.strategy(wasmtime::Strategy::Cranelift);
@@ -81,6 +82,7 @@ impl Reference {
                 config.strategy(wasmtime::Strategy::Winch);
                 // Cranelift still compiles the entry trampolines: unoptimized is enough there.
                 config.cranelift_opt_level(wasmtime::OptLevel::None);
+                config.cranelift_regalloc_algorithm(wasmtime::RegallocAlgorithm::SinglePass);
             }
         }
         Reference { engine: Engine::new(&config).expect("wasmtime configuration is valid"), max_memory_pages }
