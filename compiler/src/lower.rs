@@ -1167,24 +1167,26 @@ impl Lowerer<'_> {
     /// the host address of the access's end in R0 and returns the offset that reaches its start;
     /// `None` if the access can never be in bounds (a `udf` was emitted instead).
     fn memory_access(&mut self, ra: Reg, offset: u32, bytes: u32) -> Option<MemOffset> {
-        let Ok(end) = u32::try_from(offset as u64 + bytes as u64) else {
+        if offset as u64 + bytes as u64 > u32::MAX as u64 {
             self.emit(Inst::Udf { imm: TrapCode::MemoryOutOfBounds.udf_imm() });
             return None;
-        };
+        }
+        // R0 = the address of the access's last byte, `ra + offset + bytes - 1`. Out of bounds
+        // if that wraps past 2^32 (carry) or is not below the memory size: one compare, made
+        // only when the add did not carry, and one branch for both.
+        let last = offset + (bytes - 1);
         self.memory_size_bytes(EXPANSION);
-        match ModImm::new(end) {
+        match ModImm::new(last) {
             Some(imm) => self.emit(Inst::DpImm { op: DpOp::Add, s: true, rd: Reg::R0, rn: ra, imm }),
             None => {
-                for i in mov_imm(Reg::R0, end) {
+                for i in mov_imm(Reg::R0, last) {
                     self.emit(i);
                 }
                 self.emit(Inst::Dp { op: DpOp::Add, s: true, rd: Reg::R0, rn: ra, rm: Reg::R0 });
             }
         }
-        // Carry: `ra + offset + bytes` wrapped past 2^32.
+        self.emit_it(Cond::Lo, ItPattern::t(), &[Inst::Cmp { rn: Reg::R0, rm: EXPANSION }]);
         self.trap_if(Cond::Hs, TrapCode::MemoryOutOfBounds);
-        self.emit(Inst::Cmp { rn: Reg::R0, rm: EXPANSION });
-        self.trap_if(Cond::Hi, TrapCode::MemoryOutOfBounds);
         self.emit(Inst::DpImm {
             op: DpOp::Add,
             s: true,
@@ -1192,7 +1194,7 @@ impl Lowerer<'_> {
             rn: Reg::R0,
             imm: modimm(crate::MEMORY_BASE),
         });
-        Some(MemOffset::new(-(bytes as i32)).expect("access widths are at most 8 bytes"))
+        Some(MemOffset::new(1 - bytes as i32).expect("access widths are at most 8 bytes"))
     }
 
     fn trap_unless(&mut self, cond: Cond, code: TrapCode) {
@@ -1850,14 +1852,12 @@ impl Lowerer<'_> {
                 let may_overflow = !matches!(b, Operand::Imm(k) if k != -1)
                     && !matches!(a, Operand::Imm(k) if k != i32::MIN);
                 if op == DivS && may_overflow {
-                    // MIN / -1 overflows: trap unless b != -1 || a != MIN.
-                    let ok = self.new_label();
+                    // MIN / -1 overflows: Z = (b == -1 && a == MIN), the second compare made
+                    // only if the first found -1; one branch.
                     self.emit(Inst::CmnImm { rn: rb, imm: modimm(1) });
-                    self.emit(Inst::B { cond: Some(Cond::Ne), target: ok });
-                    self.emit(Inst::CmpImm { rn: ra, imm: modimm(0x8000_0000) });
-                    self.emit(Inst::B { cond: Some(Cond::Ne), target: ok });
-                    self.emit(Inst::Udf { imm: TrapCode::IntegerOverflow.udf_imm() });
-                    self.code.push(Emit::Bind(ok));
+                    let min = Inst::CmpImm { rn: ra, imm: modimm(0x8000_0000) };
+                    self.emit_it(Cond::Eq, ItPattern::t(), &[min]);
+                    self.trap_unless(Cond::Ne, TrapCode::IntegerOverflow);
                 }
                 let signed = matches!(op, DivS | RemS);
                 let div = |rd, rn, rm| {

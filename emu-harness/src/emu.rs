@@ -29,6 +29,8 @@ use wasm2thumb::{
 const SENTINEL_PAGE: u64 = 0x0000_1000;
 const SENTINEL: u64 = SENTINEL_PAGE;
 pub const CODE_SIZE: u64 = 0x0010_0000;
+/// Largest linear memory (its maximum) whose mapping a module with the same maximum reuses.
+const REUSED_MEMORY_BYTES: usize = 1 << 20;
 pub const STACK_BASE: u64 = 0x4000_0000;
 const STACK_SIZE: u64 = 0x0001_0000;
 /// Initial SP; above it, the result area for functions with several results.
@@ -54,8 +56,10 @@ pub struct Emulator {
     hook: Box<CallState>,
     /// The SP hooks of the loaded module (see `sp_hook`).
     sp_hooks: Vec<uc_sys::uc_hook>,
-    /// Host buffers behind the mappings: linear memory (its maximum size; empty if none), the
-    /// stack region and the data area. The harness reads and writes them directly.
+    /// Host buffers behind the mappings: the text, linear memory (its maximum size; empty if
+    /// none), the stack region and the data area. The harness reads and writes them directly
+    /// (the text only in `load`, which then drops the translations of what it replaced).
+    text: Box<[u8]>,
     memory: Box<[u8]>,
     stack: Box<[u8]>,
     data: Box<[u8]>,
@@ -697,13 +701,14 @@ impl Emulator {
         let driver = driver_code()?;
         uc.mem_write(DRIVER, &driver)?;
         let driver_end = DRIVER + driver.len() as u64;
-        uc.mem_map(TEXT_BASE as u64, CODE_SIZE, Prot::READ | Prot::EXEC)?;
+        let mut text = vec![0u8; CODE_SIZE as usize].into_boxed_slice();
         let mut stack = vec![0u8; STACK_SIZE as usize].into_boxed_slice();
         let mut data = vec![0u8; DATA_SIZE as usize].into_boxed_slice();
         let mut batch = vec![0u8; BATCH_BYTES].into_boxed_slice();
         // SAFETY: both buffers are owned by the Emulator, never reallocated, and unmapped (by
         // dropping `uc`, declared first) before they are freed.
         unsafe {
+            uc.mem_map_ptr(TEXT_BASE as u64, CODE_SIZE, Prot::READ | Prot::EXEC, text.as_mut_ptr().cast())?;
             map_host(&mut uc, STACK_BASE, &mut stack)?;
             map_host(&mut uc, DATA_BASE as u64, &mut data)?;
             map_host(&mut uc, BATCH_BASE, &mut batch)?;
@@ -721,6 +726,7 @@ impl Emulator {
             uc,
             hook,
             sp_hooks: Vec::new(),
+            text,
             memory: Box::new([]),
             stack,
             data,
@@ -776,10 +782,10 @@ impl Emulator {
             return Err(EmuSetupError::TooLarge(text.len()));
         }
         let old = self.loaded_len.max(text.len() as u64);
-        // Clear the previous image (stale bytes past a shorter new image must not run) and drop
-        // translations: `mem_write` alone does not invalidate translated blocks.
-        self.uc.mem_write(TEXT_BASE as u64, &vec![0; old as usize])?;
-        self.uc.mem_write(TEXT_BASE as u64, text)?;
+        // Straight into the host buffer: clear what is left of the previous image (stale bytes
+        // past a shorter new image must not run), then drop every translation of the old bytes.
+        self.text[..text.len()].copy_from_slice(text);
+        self.text[text.len()..old as usize].fill(0);
         self.uc.ctl_remove_cache(TEXT_BASE as u64, TEXT_BASE as u64 + old.max(2))?;
         self.loaded_len = text.len() as u64;
         self.filled_depth = STACK_GUARD;
@@ -816,12 +822,22 @@ impl Emulator {
     }
 
     fn map_memory(&mut self, memory: Option<&MemoryInfo>) -> Result<(), EmuSetupError> {
+        let bytes = memory.map_or(0, |m| m.max_pages as usize * PAGE_BYTES as usize);
+        if bytes == self.memory.len() && bytes != 0 && bytes <= REUSED_MEMORY_BYTES {
+            // The same maximum as the last module's, and small: the mapping is kept (unicorn's
+            // unmap and map cost more than zeroing this much).
+            let m = memory.expect("bytes != 0");
+            self.memory.fill(0);
+            for (offset, segment) in &m.data {
+                self.memory[*offset as usize..*offset as usize + segment.len()].copy_from_slice(segment);
+            }
+            return Ok(());
+        }
         if !self.memory.is_empty() {
             self.uc.mem_unmap(MEMORY_BASE as u64, self.memory.len() as u64)?;
             self.memory = Box::new([]);
         }
         let Some(m) = memory else { return Ok(()) };
-        let bytes = m.max_pages as usize * PAGE_BYTES as usize;
         if bytes == 0 {
             return Ok(());
         }

@@ -432,7 +432,7 @@ impl Lowerer<'_> {
                         self.emit(Inst::Load { kind: lo_kind, rt: R2, rn: R0, offset: off });
                         match kind {
                             MemLoad64::I64 => {
-                                let high = MemOffset::new(off.value() + 4).expect("-4");
+                                let high = MemOffset::new(off.value() + 4).expect("-3");
                                 self.emit(Inst::Load { kind: LoadKind::Word, rt: R3, rn: R0, offset: high });
                             }
                             MemLoad64::I8S | MemLoad64::I16S | MemLoad64::I32S => {
@@ -456,7 +456,7 @@ impl Lowerer<'_> {
                 if let Some(off) = self.memory_access(ra, offset, kind.bytes()) {
                     self.emit(Inst::Store { kind: store_kind(kind), rt: R1, rn: R0, offset: off });
                     if kind == MemStore::I64 {
-                        let high = MemOffset::new(off.value() + 4).expect("-4");
+                        let high = MemOffset::new(off.value() + 4).expect("-3");
                         self.emit(Inst::Store { kind: StoreKind::Word, rt: R3, rn: R0, offset: high });
                     }
                 }
@@ -550,16 +550,14 @@ impl Lowerer<'_> {
                 self.emit(dp(DpOp::Orr, R12, R2, R3));
                 self.trap_if(Cond::Eq, TrapCode::IntegerDivideByZero);
                 if op == BinOp::DivS {
-                    // MIN / -1 overflows.
-                    let ok = self.new_label();
+                    // MIN / -1 overflows: Z = (b == -1 && a == MIN), each compare made only
+                    // while the ones before it found equality; one branch.
                     self.emit(dp(DpOp::And, R12, R2, R3));
                     self.emit(Inst::CmnImm { rn: R12, imm: modimm(1) });
-                    self.emit(Inst::B { cond: Some(Cond::Ne), target: ok });
-                    self.emit(Inst::CmpImm { rn: R0, imm: modimm(0) });
-                    self.emit(Inst::B { cond: Some(Cond::Ne), target: ok });
-                    self.emit(Inst::CmpImm { rn: R1, imm: modimm(0x8000_0000) });
+                    let low = Inst::CmpImm { rn: R0, imm: modimm(0) };
+                    let high = Inst::CmpImm { rn: R1, imm: modimm(0x8000_0000) };
+                    self.emit_it(Cond::Eq, ItPattern::new(&[true]).unwrap(), &[low, high]);
                     self.trap_if(Cond::Eq, TrapCode::IntegerOverflow);
-                    self.code.push(Emit::Bind(ok));
                 }
                 let signed = matches!(op, BinOp::DivS | BinOp::RemS);
                 self.code.push(Emit::CallHelper(if signed { Helper::DivMod64S } else { Helper::DivMod64U }));

@@ -131,8 +131,7 @@ impl Assembler {
                 Item::Bind(_) => None,
             })
             .collect();
-        drop_dead_flag_writes(&mut insts, &it_states);
-        let fixed: Vec<Option<Encoding>> = insts
+        let mut fixed: Vec<Option<Encoding>> = insts
             .iter()
             .zip(&it_states)
             .map(|(inst, it)| match inst {
@@ -141,6 +140,10 @@ impl Assembler {
             })
             .collect::<Result<_, _>>()
             .map_err(AsmError::Encode)?;
+        let wide = |k: usize| matches!(fixed[k], Some(Encoding::Wide(..)));
+        for k in drop_dead_flag_writes(&mut insts, &it_states, wide) {
+            fixed[k] = Some(encode(&insts[k], it_states[k]).map_err(AsmError::Encode)?);
+        }
         let mut widths: Vec<BranchWidth> = insts
             .iter()
             .map(|i| match i {

@@ -11,7 +11,7 @@
 //! into a label from elsewhere is covered at the branch, and its fall-through predecessor sees
 //! the label's own live-in.
 
-use super::encode::{encode, Encoding, ItState};
+use super::encode::ItState;
 use super::inst::{DpOp, Inst};
 use super::reg::{Cond, Reg};
 
@@ -131,21 +131,22 @@ fn without_flags(inst: &Inst) -> Option<Inst> {
 }
 
 /// Clears the S bit of every 32-bit-only flag-setting instruction in `insts` whose flags are dead
-/// (`it` gives each instruction's IT state). Returns how many it cleared.
-pub fn drop_dead_flag_writes(insts: &mut [Inst], it: &[ItState]) -> usize {
+/// (`it` gives each instruction's IT state, `wide(k)` whether instruction `k` as given is
+/// encoded in 32 bits). Returns the indices of the instructions it changed.
+pub fn drop_dead_flag_writes(insts: &mut [Inst], it: &[ItState], wide: impl Fn(usize) -> bool) -> Vec<usize> {
     debug_assert_eq!(insts.len(), it.len());
     let mut live = Flags::ALL;
-    let mut cleared = 0;
-    for (inst, &state) in insts.iter_mut().zip(it).rev() {
+    let mut cleared = Vec::new();
+    for (k, (inst, &state)) in insts.iter_mut().zip(it).enumerate().rev() {
         if transfers_control(inst) {
             live = Flags::ALL;
         }
         if !live.meets(may_write(inst)) {
             if let Some(plain) = without_flags(inst) {
                 // Only where the S form is 32 bits anyway (clearing S never narrows it).
-                if matches!(encode(inst, state), Ok(Encoding::Wide(..))) {
+                if wide(k) {
                     *inst = plain;
-                    cleared += 1;
+                    cleared.push(k);
                 }
             }
         }
@@ -160,6 +161,7 @@ pub fn drop_dead_flag_writes(insts: &mut [Inst], it: &[ItState]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::thumb::encode::{encode, Encoding};
     use crate::thumb::inst::{ItPattern, ModImm, ShiftOp};
 
     const R0: Reg = Reg::R0;
@@ -177,7 +179,8 @@ mod tests {
         }
         let it = asm.it_states().expect("well-formed IT blocks");
         let mut v = insts.to_vec();
-        drop_dead_flag_writes(&mut v, &it);
+        let wide = |k: usize| matches!(encode(&insts[k], it[k]), Ok(Encoding::Wide(..)));
+        drop_dead_flag_writes(&mut v, &it, wide);
         v
     }
 
