@@ -35,9 +35,9 @@ fn config(iterations: u64, compile: CompileOptions, artifacts: PathBuf) -> Campa
 fn smoke_campaign_finds_nothing() {
     let dir = scratch_dir("fuzz-smoke");
     let stats =
-        run_campaign(&config(500, CompileOptions::default(), dir.clone()), &AtomicBool::new(false), &|_| {})
+        run_campaign(&config(250, CompileOptions::default(), dir.clone()), &AtomicBool::new(false), &|_| {})
             .unwrap();
-    assert_eq!(stats.modules, 500);
+    assert_eq!(stats.modules, 250);
     assert!(stats.executions >= 2000, "{} executions", stats.executions);
     // Our generator's functions all exceed the pool; wasm-smith's some of the time.
     assert!(
