@@ -71,6 +71,21 @@ impl Lowerer<'_> {
         self.emit(Inst::Load { kind: LoadKind::Word, rt: hi, rn: Reg::Sp, offset: sp_offset(slot + 1) });
     }
 
+    /// The frame slot of `v` when it is not in a register and outlives instruction `pos`: it can
+    /// then be loaded after the destination is allocated (the slot of a value dying at `pos` may
+    /// be handed to a value that allocation evicts).
+    fn slot_outliving(&mut self, v: Var, pos: u32) -> Option<u32> {
+        let dies = self.is_temp(v) && self.live.next_use(v, pos + 1) == u32::MAX;
+        (self.vars[v.0 as usize].reg.is_none() && !dies).then(|| self.slot_of(v))
+    }
+
+    /// Loads the word of `v` in frame slot `slot` into `rt`.
+    fn reload_word(&mut self, v: Var, rt: Reg, slot: u32) {
+        self.stats.reloads += 1;
+        self.code.push(Emit::Note(Note::Reload(v)));
+        self.emit(Inst::Load { kind: LoadKind::Word, rt, rn: Reg::Sp, offset: sp_offset(slot) });
+    }
+
     /// `load_pair`, then a value read from memory is reloaded into a pool pair (as one unit),
     /// for its later uses. Only where no other operand of the instruction is in the pool.
     fn load_pair_reloading(&mut self, v: Var, lo: Reg, hi: Reg, pos: u32) {
@@ -379,7 +394,14 @@ impl Lowerer<'_> {
                 self.after_def(dst, pos);
             }
             IrInst::Wrap { dst, a } => {
-                // Only the low word is read: its pool register, or its slot into R0.
+                // Only the low word is read: straight from its slot into the result's register,
+                // else its pool register, or its slot into R0.
+                if let Some(slot) = self.slot_outliving(a, pos) {
+                    let rd = self.def_i32(dst, pos);
+                    self.reload_word(a, rd, slot);
+                    self.after_def(dst, pos);
+                    return true;
+                }
                 let low = self.operand_into(Operand::Var(a), R0);
                 let rd = self.def_i32(dst, pos);
                 if rd != low {
@@ -388,6 +410,20 @@ impl Lowerer<'_> {
                 self.after_def(dst, pos);
             }
             IrInst::Extend { signed, dst, a } => {
+                let in_slot = a.var().and_then(|v| self.slot_outliving(v, pos).map(|slot| (v, slot)));
+                if let Some((v, slot)) = in_slot {
+                    // Straight from its slot into the destination pair's low register.
+                    if let Some((lo, hi)) = self.pair_destination(dst, pos, &[]) {
+                        self.reload_word(v, lo, slot);
+                        if signed {
+                            self.emit(shift_imm(ShiftOp::Asr, hi, lo, 31));
+                        } else {
+                            self.emit(Inst::MovImm { s: false, rd: hi, imm: modimm(0) });
+                        }
+                        self.after_def(dst, pos);
+                        return true;
+                    }
+                }
                 let ra = self.operand_into(a, R0);
                 // Straight into the destination pair: its low word written first (if it is
                 // not `ra` already), `ra` read again for the high word only if signed.
