@@ -2,9 +2,10 @@
 //! the flags, because outside IT blocks only those have 16-bit encodings. Where an instruction
 //! has no 16-bit encoding anyway, its 32-bit S form computes flags for nobody: this pass clears
 //! the S bit of such an instruction when no flag it may write can be read before being written
-//! again. Code size does not change. Real cores set flags for free, but an emulator (unicorn's
-//! TCG) pays for every flag computation it translates, and a register-controlled shift with S
-//! costs it a helper call.
+//! again. Code never grows; it may shrink (without S, `adds.w r12, r12, lr` has the 16-bit form
+//! `add r12, lr`; the assembler re-encodes what the pass changed before layout). Real cores set
+//! flags for free, but an emulator (unicorn's TCG) pays for every flag computation it
+//! translates, and a register-controlled shift with S costs it a helper call.
 //!
 //! Liveness runs backwards over the instruction list. Labels need no care: every branch (and
 //! every other control transfer) is taken to read all flags at its target, so whatever flows
@@ -143,7 +144,8 @@ pub fn drop_dead_flag_writes(insts: &mut [Inst], it: &[ItState], wide: impl Fn(u
         }
         if !live.meets(may_write(inst)) {
             if let Some(plain) = without_flags(inst) {
-                // Only where the S form is 32 bits anyway (clearing S never narrows it).
+                // Only where the S form is 32 bits anyway: clearing S there never lengthens the
+                // encoding (it may shorten it), while a 16-bit S form would need 32 bits without S.
                 if wide(k) {
                     *inst = plain;
                     cleared.push(k);
@@ -206,6 +208,17 @@ mod tests {
         let out = run(&[sub, orrs_w(R12), it, mov, cmp]);
         assert!(s_of(&out[0]), "V reaches the IT block through orrs");
         assert!(!s_of(&out[1]), "orrs writes no V: its own flags are dead");
+    }
+
+    #[test]
+    fn a_cleared_s_bit_may_shorten_the_encoding() {
+        let mut asm = crate::thumb::Assembler::new();
+        asm.emit(Inst::Dp { op: DpOp::Add, s: true, rd: R12, rn: R12, rm: Reg::Lr });
+        asm.emit(Inst::CmpImm { rn: R0, imm: ModImm::new(0).unwrap() });
+        let out = asm.finish().unwrap();
+        assert!(!out.insts[0].inst.sets_flags());
+        assert_eq!(out.insts[0].encoding.len(), 2, "re-encoded as `add r12, lr`");
+        assert_eq!(out.insts[1].offset, 2, "laid out after the re-encoding");
     }
 
     #[test]
