@@ -616,20 +616,19 @@ pub fn lower(
             // Every value lives in its frame slot between IR instructions.
             l.spill_all(pos);
         }
-        if l.fused_compare_branch(pos) || l.fused_compare_select(pos) {
+        let handled = if l.fused_compare_branch(pos) || l.fused_compare_select(pos) {
             l.falls_through = true;
-            for d in f.insts[pos as usize + 1].defs() {
-                l.nonzero.retain(|v| *v != d);
-            }
-            pos += 2;
+            2
         } else {
             l.inst(pos);
             l.falls_through = !ends_flow(&f.insts[pos as usize]);
-            for d in f.insts[pos as usize].defs() {
-                l.nonzero.retain(|v| *v != d);
-            }
-            pos += 1;
+            1
+        };
+        // A value written again is no longer known to be non-zero.
+        for d in f.insts[pos as usize..(pos + handled) as usize].iter().flat_map(|i| i.defs()) {
+            l.nonzero.retain(|v| *v != d);
         }
+        pos += handled;
     }
     if let Some(what) = l.internal_error {
         return Err(CompileError::Internal { function: f.name.clone(), what });

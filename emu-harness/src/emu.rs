@@ -705,7 +705,7 @@ impl Emulator {
         let mut stack = vec![0u8; STACK_SIZE as usize].into_boxed_slice();
         let mut data = vec![0u8; DATA_SIZE as usize].into_boxed_slice();
         let mut batch = vec![0u8; BATCH_BYTES].into_boxed_slice();
-        // SAFETY: both buffers are owned by the Emulator, never reallocated, and unmapped (by
+        // SAFETY: the buffers are owned by the Emulator, never reallocated, and unmapped (by
         // dropping `uc`, declared first) before they are freed.
         unsafe {
             uc.mem_map_ptr(TEXT_BASE as u64, CODE_SIZE, Prot::READ | Prot::EXEC, text.as_mut_ptr().cast())?;
@@ -822,35 +822,36 @@ impl Emulator {
     }
 
     fn map_memory(&mut self, memory: Option<&MemoryInfo>) -> Result<(), EmuSetupError> {
-        let bytes = memory.map_or(0, |m| m.max_pages as usize * PAGE_BYTES as usize);
-        if bytes == self.memory.len() && bytes != 0 && bytes <= REUSED_MEMORY_BYTES {
+        let Some(m) = memory.filter(|m| m.max_pages > 0) else {
+            self.unmap_memory()?;
+            return Ok(());
+        };
+        let bytes = m.max_pages as usize * PAGE_BYTES as usize;
+        if bytes == self.memory.len() && bytes <= REUSED_MEMORY_BYTES {
             // The same maximum as the last module's, and small: the mapping is kept (unicorn's
             // unmap and map cost more than zeroing this much).
-            let m = memory.expect("bytes != 0");
             self.memory.fill(0);
-            for (offset, segment) in &m.data {
-                self.memory[*offset as usize..*offset as usize + segment.len()].copy_from_slice(segment);
-            }
-            return Ok(());
+        } else {
+            self.unmap_memory()?;
+            // Zeroed allocation: the OS hands out zero pages lazily, so a large maximum costs
+            // address space, not memory.
+            let mut buffer = vec![0u8; bytes].into_boxed_slice();
+            // SAFETY: the buffer is owned by `self`, never reallocated while mapped, and
+            // unmapped (by `unmap_memory`, or by dropping `uc` first) before it is freed.
+            unsafe { map_host(&mut self.uc, MEMORY_BASE as u64, &mut buffer)? };
+            self.memory = buffer;
         }
+        for (offset, segment) in &m.data {
+            self.memory[*offset as usize..*offset as usize + segment.len()].copy_from_slice(segment);
+        }
+        Ok(())
+    }
+
+    fn unmap_memory(&mut self) -> Result<(), EmuSetupError> {
         if !self.memory.is_empty() {
             self.uc.mem_unmap(MEMORY_BASE as u64, self.memory.len() as u64)?;
             self.memory = Box::new([]);
         }
-        let Some(m) = memory else { return Ok(()) };
-        if bytes == 0 {
-            return Ok(());
-        }
-        // Zeroed allocation: the OS hands out zero pages lazily, so a large maximum costs
-        // address space, not memory.
-        let mut buffer = vec![0u8; bytes].into_boxed_slice();
-        for (offset, segment) in &m.data {
-            buffer[*offset as usize..*offset as usize + segment.len()].copy_from_slice(segment);
-        }
-        // SAFETY: the buffer is owned by `self`, never reallocated while mapped, and unmapped
-        // (above, or by dropping `uc` first) before it is freed.
-        unsafe { map_host(&mut self.uc, MEMORY_BASE as u64, &mut buffer)? };
-        self.memory = buffer;
         Ok(())
     }
 

@@ -410,44 +410,28 @@ impl Lowerer<'_> {
                 self.after_def(dst, pos);
             }
             IrInst::Extend { signed, dst, a } => {
+                // The low word is the operand: loaded from its slot straight into the low
+                // register when it outlives this instruction, else read where it is. The pair
+                // is the destination's (scratch R0:R12 when it gets none); the high word is
+                // computed from the operand's register, which the move into the low one leaves intact.
                 let in_slot = a.var().and_then(|v| self.slot_outliving(v, pos).map(|slot| (v, slot)));
-                if let Some((v, slot)) = in_slot {
-                    // Straight from its slot into the destination pair's low register.
-                    if let Some((lo, hi)) = self.pair_destination(dst, pos, &[]) {
-                        self.reload_word(v, lo, slot);
-                        if signed {
-                            self.emit(shift_imm(ShiftOp::Asr, hi, lo, 31));
-                        } else {
-                            self.emit(Inst::MovImm { s: false, rd: hi, imm: modimm(0) });
-                        }
-                        self.after_def(dst, pos);
-                        return true;
-                    }
-                }
-                let ra = self.operand_into(a, R0);
-                // Straight into the destination pair: its low word written first (if it is
-                // not `ra` already), `ra` read again for the high word only if signed.
-                if let Some((lo, hi)) = self.pair_destination(dst, pos, &[]) {
-                    if lo != ra {
-                        self.emit(Inst::Mov { rd: lo, rm: ra });
-                    }
-                    if signed {
-                        self.emit(shift_imm(ShiftOp::Asr, hi, ra, 31));
-                    } else {
-                        self.emit(Inst::MovImm { s: false, rd: hi, imm: modimm(0) });
-                    }
-                    self.after_def(dst, pos);
-                    return true;
-                }
-                if ra != R0 {
-                    self.emit(Inst::Mov { rd: R0, rm: ra });
+                let ra = if in_slot.is_none() { Some(self.operand_into(a, R0)) } else { None };
+                let (lo, hi) = self.pair_destination(dst, pos, &[]).unwrap_or((R0, R12));
+                match (in_slot, ra) {
+                    (Some((v, slot)), _) => self.reload_word(v, lo, slot),
+                    (None, Some(ra)) if ra != lo => self.emit(Inst::Mov { rd: lo, rm: ra }),
+                    _ => {}
                 }
                 if signed {
-                    self.emit(shift_imm(ShiftOp::Asr, R12, R0, 31));
+                    self.emit(shift_imm(ShiftOp::Asr, hi, ra.unwrap_or(lo), 31));
                 } else {
-                    self.emit(Inst::MovImm { s: false, rd: R12, imm: modimm(0) });
+                    self.emit(Inst::MovImm { s: false, rd: hi, imm: modimm(0) });
                 }
-                self.def_pair(dst, pos, R0, R12);
+                if lo == R0 {
+                    self.def_pair(dst, pos, R0, R12);
+                } else {
+                    self.after_def(dst, pos);
+                }
             }
             IrInst::Un64 { op, dst, a } => {
                 let (lo, hi) = self.pair_operand(a, R0, R1, pos, &mut Vec::new());

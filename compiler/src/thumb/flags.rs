@@ -60,35 +60,18 @@ fn arithmetic(op: DpOp) -> bool {
     matches!(op, DpOp::Add | DpOp::Adc | DpOp::Sub | DpOp::Sbc | DpOp::Rsb)
 }
 
-/// The flags `inst` writes when it executes with its S bit as given (an over-approximation:
-/// a logical immediate or a shift may leave C alone).
-fn may_write(inst: &Inst) -> Flags {
+/// The flags `inst` writes when it executes, as (certainly, possibly). A logical S form writes
+/// N and Z, and C only from a rotated immediate; a register-controlled shift leaves C alone when
+/// the amount is zero.
+fn writes(inst: &Inst) -> (Flags, Flags) {
     match *inst {
-        Inst::Dp { op, s: true, .. } | Inst::DpImm { op, s: true, .. } if arithmetic(op) => Flags::ALL,
-        Inst::Dp { s: true, .. }
-        | Inst::DpImm { s: true, .. }
-        | Inst::MovImm { s: true, .. }
-        | Inst::MvnImm { s: true, .. }
-        | Inst::ShiftImm { s: true, .. }
-        | Inst::ShiftReg { s: true, .. } => Flags::NZC,
-        Inst::Cmp { .. } | Inst::CmpImm { .. } | Inst::CmnImm { .. } => Flags::ALL,
-        _ => Flags::NONE,
-    }
-}
-
-/// The flags `inst` certainly writes when it executes (an under-approximation: a logical
-/// register form leaves C alone, a register-controlled shift by zero too).
-fn must_write(inst: &Inst) -> Flags {
-    match *inst {
-        Inst::Dp { op, s: true, .. } | Inst::DpImm { op, s: true, .. } if arithmetic(op) => Flags::ALL,
-        Inst::ShiftImm { s: true, .. } => Flags::NZC,
-        Inst::Dp { s: true, .. }
-        | Inst::DpImm { s: true, .. }
-        | Inst::MovImm { s: true, .. }
-        | Inst::MvnImm { s: true, .. }
-        | Inst::ShiftReg { s: true, .. } => Flags::NZ,
-        Inst::Cmp { .. } | Inst::CmpImm { .. } | Inst::CmnImm { .. } => Flags::ALL,
-        _ => Flags::NONE,
+        Inst::Cmp { .. } | Inst::CmpImm { .. } | Inst::CmnImm { .. } => (Flags::ALL, Flags::ALL),
+        Inst::Dp { op, s: true, .. } | Inst::DpImm { op, s: true, .. } if arithmetic(op) => {
+            (Flags::ALL, Flags::ALL)
+        }
+        Inst::ShiftImm { s: true, .. } => (Flags::NZC, Flags::NZC),
+        _ if inst.sets_flags() => (Flags::NZ, Flags::NZC),
+        _ => (Flags::NONE, Flags::NONE),
     }
 }
 
@@ -112,23 +95,12 @@ fn transfers_control(inst: &Inst) -> bool {
     }
 }
 
-/// The same instruction without its S bit, if it has one.
+/// The same instruction without its S bit, if it has one set.
 fn without_flags(inst: &Inst) -> Option<Inst> {
     let mut plain = *inst;
-    match &mut plain {
-        Inst::Dp { s, .. }
-        | Inst::DpImm { s, .. }
-        | Inst::MovImm { s, .. }
-        | Inst::MvnImm { s, .. }
-        | Inst::ShiftImm { s, .. }
-        | Inst::ShiftReg { s, .. }
-            if *s =>
-        {
-            *s = false;
-            Some(plain)
-        }
-        _ => None,
-    }
+    let s = plain.s_bit().filter(|s| **s)?;
+    *s = false;
+    Some(plain)
 }
 
 /// Clears the S bit of every 32-bit-only flag-setting instruction in `insts` whose flags are dead
@@ -142,7 +114,7 @@ pub fn drop_dead_flag_writes(insts: &mut [Inst], it: &[ItState], wide: impl Fn(u
         if transfers_control(inst) {
             live = Flags::ALL;
         }
-        if !live.meets(may_write(inst)) {
+        if !live.meets(writes(inst).1) {
             if let Some(plain) = without_flags(inst) {
                 // Only where the S form is 32 bits anyway: clearing S there never lengthens the
                 // encoding (it may shorten it), while a 16-bit S form would need 32 bits without S.
@@ -153,7 +125,7 @@ pub fn drop_dead_flag_writes(insts: &mut [Inst], it: &[ItState], wide: impl Fn(u
             }
         }
         // A conditional instruction may not execute: it writes nothing for sure.
-        let written = if state == ItState::Outside { must_write(inst) } else { Flags::NONE };
+        let written = if state == ItState::Outside { writes(inst).0 } else { Flags::NONE };
         let cond_read = state.cond().map_or(Flags::NONE, Flags::read_by);
         live = live.minus(written).union(reads(inst)).union(cond_read);
     }

@@ -452,14 +452,21 @@ impl Inst {
     /// Whether this instruction is an "S" (flag-setting) form.
     pub fn sets_flags(&self) -> bool {
         match *self {
+            Inst::Cmp { .. } | Inst::CmpImm { .. } | Inst::CmnImm { .. } => true,
+            mut other => other.s_bit().is_some_and(|s| *s),
+        }
+    }
+
+    /// The S bit of an instruction that has one (data processing, immediate moves, shifts).
+    pub fn s_bit(&mut self) -> Option<&mut bool> {
+        match self {
             Inst::Dp { s, .. }
             | Inst::DpImm { s, .. }
             | Inst::MovImm { s, .. }
             | Inst::MvnImm { s, .. }
             | Inst::ShiftImm { s, .. }
-            | Inst::ShiftReg { s, .. } => s,
-            Inst::Cmp { .. } | Inst::CmpImm { .. } | Inst::CmnImm { .. } => true,
-            _ => false,
+            | Inst::ShiftReg { s, .. } => Some(s),
+            _ => None,
         }
     }
 }
