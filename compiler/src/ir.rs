@@ -364,6 +364,43 @@ macro_rules! defined_var {
 }
 
 impl IrInst {
+    /// Whether the instruction only computes its destination: no trap, no write, no control
+    /// transfer. Such an instruction whose value nobody reads can be dropped. The match is
+    /// exhaustive so a new kind must be classified here.
+    pub fn is_pure(&self) -> bool {
+        match self {
+            IrInst::Bin { op, .. } | IrInst::Bin64 { op, .. } => {
+                !matches!(op, BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU)
+            }
+            IrInst::Un { .. }
+            | IrInst::Copy { .. }
+            | IrInst::Select { .. }
+            | IrInst::GlobalGet { .. }
+            | IrInst::MemorySize { .. }
+            | IrInst::Const64 { .. }
+            | IrInst::Cmp64 { .. }
+            | IrInst::Un64 { .. }
+            | IrInst::Eqz64 { .. }
+            | IrInst::Wrap { .. }
+            | IrInst::Extend { .. } => true,
+            // Loads trap out of bounds; grow changes the memory; the rest write or transfer control.
+            IrInst::Load { .. }
+            | IrInst::Load64 { .. }
+            | IrInst::MemoryGrow { .. }
+            | IrInst::Store { .. }
+            | IrInst::Store64 { .. }
+            | IrInst::GlobalSet { .. }
+            | IrInst::Call { .. }
+            | IrInst::CallIndirect { .. }
+            | IrInst::Label(_)
+            | IrInst::Jump(_)
+            | IrInst::Branch { .. }
+            | IrInst::BranchTable { .. }
+            | IrInst::Return(_)
+            | IrInst::Trap(_) => false,
+        }
+    }
+
     pub fn uses(&self) -> Vec<Var> {
         let ops: Vec<Operand> = match self {
             IrInst::Bin { a, b, .. } => vec![*a, *b],

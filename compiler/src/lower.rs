@@ -1206,23 +1206,8 @@ impl Lowerer<'_> {
     /// Whether `inst` only computes a value (it cannot trap or write anything else) that is
     /// never read. Divisions can trap: their checks stay (see `bin`).
     fn computes_unread_value(&self, inst: &IrInst) -> bool {
-        let divides = |op: &BinOp| matches!(op, BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU);
-        let pure = match inst {
-            IrInst::Bin { op, .. } | IrInst::Bin64 { op, .. } => !divides(op),
-            IrInst::Un { .. }
-            | IrInst::Copy { .. }
-            | IrInst::Select { .. }
-            | IrInst::GlobalGet { .. }
-            | IrInst::MemorySize { .. }
-            | IrInst::Const64 { .. }
-            | IrInst::Cmp64 { .. }
-            | IrInst::Un64 { .. }
-            | IrInst::Eqz64 { .. }
-            | IrInst::Wrap { .. }
-            | IrInst::Extend { .. } => true,
-            _ => false,
-        };
-        pure && inst.def().is_some_and(|d| self.is_temp(d) && self.live.uses[d.0 as usize].is_empty())
+        inst.is_pure()
+            && inst.def().is_some_and(|d| self.is_temp(d) && self.live.uses[d.0 as usize].is_empty())
     }
 
     /// A comparison whose only use is the `select` right after it compiles to `cmp` + `ite` +

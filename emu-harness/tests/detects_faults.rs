@@ -1,8 +1,10 @@
 //! Every comparison the harness makes can fail: hand-broken images (correct compilation, then a
 //! patched instruction) must be reported as mismatches of the right kind.
 
+use emu_harness::exit;
 use emu_harness::outcome::{self as emulated_outcome, AbiViolation, Outcome, TrapKind};
-use emu_harness::run::{FunctionReport, RunConfig, Runner, Status};
+use emu_harness::report::Report;
+use emu_harness::run::{FileReport, FunctionReport, RunConfig, Runner, Status};
 use emu_harness::wast::ScriptModule;
 use wasm2thumb::thumb::{encode, Cond, DpOp, Inst, ItState, Reg};
 use wasm2thumb::{compile, CompileOptions, CompiledModule};
@@ -464,4 +466,55 @@ fn registers_swapped_on_every_call_are_caught_in_a_batch_too() {
         Outcome::AbiViolation { what: AbiViolation::CalleeSaved { .. } }
     ));
     assert_eq!(f.mismatches, f.vectors, "every call is caught");
+}
+
+/// What `compile` leaves when one function fails: that function out of the image, the reason in
+/// `declined`. An internal error (a checker inside the compiler caught a broken invariant) is the
+/// compiler's bug and must fail the run; a clean decline must not.
+fn without_function(wat: &str, function: &str, error: wasm2thumb::CompileError) -> Vec<FunctionReport> {
+    let (m, mut compiled) = module(wat);
+    compiled.functions.retain(|f| f.name != function);
+    compiled.declined.push(error);
+    run(&m, &compiled)
+}
+
+const TWO: &str = r#"(module
+    (func (export "kept") (param i32) (result i32) local.get 0 i32.const 3 i32.mul)
+    (func (export "failed") (param i32) (result i32) local.get 0 i32.const 1 i32.add))"#;
+
+#[test]
+fn an_internal_error_in_one_function_is_a_mismatch_and_the_others_still_run() {
+    let error = wasm2thumb::CompileError::Internal { function: "failed".into(), what: "injected".into() };
+    let reports = without_function(TWO, "failed", error);
+    let failed = reports.iter().find(|f| f.function == "failed").expect("reported");
+    assert_eq!(failed.status, Status::Mismatch);
+    assert!(failed.examples[0].is_compile_failure());
+    assert!(failed.examples[0].state.as_deref().is_some_and(|s| s.contains("injected")), "{failed:?}");
+    let kept = reports.iter().find(|f| f.function == "kept").expect("reported");
+    assert_eq!(kept.status, Status::Match);
+    assert!(kept.vectors > 0);
+    let files = vec![FileReport {
+        file: "test".into(),
+        error: None,
+        functions: reports,
+        skipped: Default::default(),
+    }];
+    assert_eq!(Report::new(&RunConfig::default(), files).exit_code(), exit::MISMATCH);
+}
+
+#[test]
+fn a_clean_decline_is_reported_as_declined_not_as_a_mismatch() {
+    let error = wasm2thumb::CompileError::Unsupported { function: "failed".into(), what: "injected".into() };
+    let reports = without_function(TWO, "failed", error);
+    let failed = reports.iter().find(|f| f.function == "failed").expect("reported");
+    assert_eq!(failed.status, Status::Declined);
+    assert!(failed.examples.is_empty());
+    assert!(failed.decline.as_deref().is_some_and(|s| s.contains("injected")));
+    let files = vec![FileReport {
+        file: "test".into(),
+        error: None,
+        functions: reports,
+        skipped: Default::default(),
+    }];
+    assert_eq!(Report::new(&RunConfig::default(), files).exit_code(), exit::BAD_INPUT);
 }
