@@ -478,6 +478,13 @@ fn without_function(wat: &str, function: &str, error: wasm2thumb::CompileError) 
     run(&m, &compiled)
 }
 
+/// The exit code `emu-harness run` gives a file with these reports.
+fn exit_code(reports: Vec<FunctionReport>) -> i32 {
+    let file =
+        FileReport { file: "test".into(), error: None, functions: reports, skipped: Default::default() };
+    Report::new(&RunConfig::default(), vec![file]).exit_code()
+}
+
 const TWO: &str = r#"(module
     (func (export "kept") (param i32) (result i32) local.get 0 i32.const 3 i32.mul)
     (func (export "failed") (param i32) (result i32) local.get 0 i32.const 1 i32.add))"#;
@@ -493,13 +500,7 @@ fn an_internal_error_in_one_function_is_a_mismatch_and_the_others_still_run() {
     let kept = reports.iter().find(|f| f.function == "kept").expect("reported");
     assert_eq!(kept.status, Status::Match);
     assert!(kept.vectors > 0);
-    let files = vec![FileReport {
-        file: "test".into(),
-        error: None,
-        functions: reports,
-        skipped: Default::default(),
-    }];
-    assert_eq!(Report::new(&RunConfig::default(), files).exit_code(), exit::MISMATCH);
+    assert_eq!(exit_code(reports), exit::MISMATCH);
 }
 
 #[test]
@@ -510,11 +511,5 @@ fn a_clean_decline_is_reported_as_declined_not_as_a_mismatch() {
     assert_eq!(failed.status, Status::Declined);
     assert!(failed.examples.is_empty());
     assert!(failed.decline.as_deref().is_some_and(|s| s.contains("injected")));
-    let files = vec![FileReport {
-        file: "test".into(),
-        error: None,
-        functions: reports,
-        skipped: Default::default(),
-    }];
-    assert_eq!(Report::new(&RunConfig::default(), files).exit_code(), exit::BAD_INPUT);
+    assert_eq!(exit_code(reports), exit::BAD_INPUT);
 }
