@@ -22,7 +22,7 @@ cargo fuzz build -O -s "$sanitizer"
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 for target in $targets; do
   cp "fuzz/target/$triple/release/$target" "$OUT/"
-  # Seeds are WebAssembly modules with their vectors embedded (see emu-harness/src/seeds.rs).
+  # Seeds are WebAssembly modules with their vectors embedded (see emu-harness/src/oracle/vectors.rs).
   rm -f "$OUT/${target}_seed_corpus.zip"
   (cd "fuzz/seeds/$target" && zip -q -j "$OUT/${target}_seed_corpus.zip" ./*.wasm)
 done

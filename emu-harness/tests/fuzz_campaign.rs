@@ -2,9 +2,9 @@
 //! deliberate miscompile it finds it, saves self-contained cases atomically, keeps at most the
 //! configured number per signature, and `replay` reproduces each one exactly.
 
-use emu_harness::fuzz::{replay, run_campaign, CampaignConfig};
+use emu_harness::campaign::{replay, run_campaign, CampaignConfig};
+use emu_harness::exec::reference::ReferenceCompiler;
 use emu_harness::generate::Generator;
-use emu_harness::reference::ReferenceCompiler;
 use emu_harness::run::Status;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;

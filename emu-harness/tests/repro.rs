@@ -2,7 +2,7 @@
 //! the reference on its assertions and on generated vectors. A reproducer that fails again is
 //! a regression of a bug already found once.
 
-use emu_harness::matrix::configurations;
+use emu_harness::run::matrix::configurations;
 use emu_harness::run::{collect_inputs, RunConfig, Runner, Status};
 use std::path::PathBuf;
 use wasm2thumb::CompileOptions;

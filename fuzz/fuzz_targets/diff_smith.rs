@@ -8,5 +8,5 @@ use emu_harness::generate::Generator;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    emu_harness::fuzz::fuzz_one(data, &[Generator::SmithDifferential]);
+    emu_harness::campaign::fuzz_one(data, &[Generator::SmithDifferential]);
 });

@@ -12,7 +12,7 @@
 //! sign extension, one memory and one funcref table); what it still declines is counted by
 //! the campaign, never thrown away silently.
 
-use super::{FunctionShape, Generated};
+use super::shape::{FunctionShape, Generated};
 use arbitrary::{Result, Unstructured};
 use wasm_encoder::{
     CodeSection, ExportKind, ExportSection, Function, FunctionSection, Module, TypeSection, ValType,

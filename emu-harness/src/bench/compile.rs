@@ -1,7 +1,7 @@
 //! Compile-speed benchmark: our compiler against wasmtime's (Cranelift) on the same modules, in
 //! the same run.
 
-use crate::wast::{parse_script, Strictness};
+use crate::run::wast::{parse_script, Strictness};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use wasm2thumb::{compile, parse_input, CompileOptions};

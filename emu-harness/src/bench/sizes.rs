@@ -1,6 +1,6 @@
 //! Code size of the pool allocator against the baseline strategy, per function.
 
-use crate::wast::{parse_script, Strictness};
+use crate::run::wast::{parse_script, Strictness};
 use std::path::Path;
 use wasm2thumb::{compile, parse_input, CompileOptions, Strategy};
 

@@ -1,44 +1,13 @@
-//! N-version runs: the same inputs under several compile configurations, each against the
-//! reference, and which configurations disagree. A function that matches with a large pool
-//! and mismatches with a small one points at the allocator's spill path; one that mismatches
-//! only on one CPU points at an encoding that CPU treats differently.
+//! The report of a matrix run (`run --matrix`): one report per compile configuration, and
+//! which functions disagree between them. A function that matches with a large pool and
+//! mismatches with a small one points at the allocator's spill path; one that mismatches only
+//! on one CPU points at an encoding that CPU treats differently.
 
-use crate::report::{Report, SCHEMA_VERSION};
-use crate::run::{run_files_observed, FileReport, RunConfig, Status};
+use super::{Report, SCHEMA_VERSION};
+use crate::run::matrix::ConfigurationRun;
+use crate::run::Status;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use wasm2thumb::{CompileOptions, Cpu, Strategy};
-
-/// One compile configuration of the matrix.
-#[derive(Clone, Debug)]
-pub struct MatrixConfig {
-    pub label: String,
-    pub compile: CompileOptions,
-}
-
-/// The pool allocator with pool sizes 5 down to 1 and the baseline strategy on the Cortex-M4,
-/// then the pool allocator on the M3 and the M7.
-pub fn configurations(base: &CompileOptions) -> Vec<MatrixConfig> {
-    let mut out = Vec::new();
-    for pool_size in (1..=5).rev() {
-        out.push(MatrixConfig {
-            label: format!("pool={pool_size}"),
-            compile: CompileOptions { pool_size, strategy: Strategy::Pool, cpu: Cpu::CortexM4, ..*base },
-        });
-    }
-    out.push(MatrixConfig {
-        label: "baseline".into(),
-        compile: CompileOptions { strategy: Strategy::Baseline, cpu: Cpu::CortexM4, ..*base },
-    });
-    for (label, cpu) in [("m3", Cpu::CortexM3), ("m7", Cpu::CortexM7)] {
-        out.push(MatrixConfig {
-            label: label.into(),
-            compile: CompileOptions { pool_size: 5, strategy: Strategy::Pool, cpu, ..*base },
-        });
-    }
-    out
-}
 
 /// A function whose status is not `match` in every configuration.
 #[derive(Clone, Debug, Serialize)]
@@ -70,6 +39,16 @@ pub struct MatrixReport {
 }
 
 impl MatrixReport {
+    /// The report of a matrix run: one `Report` per configuration, and the functions whose
+    /// status differs between them.
+    pub fn new(runs: Vec<ConfigurationRun>) -> MatrixReport {
+        let runs: Vec<MatrixRun> = runs
+            .into_iter()
+            .map(|r| MatrixRun { label: r.config.label, report: Report::new(&r.run, r.files) })
+            .collect();
+        MatrixReport { schema_version: SCHEMA_VERSION, disagreements: disagreements(&runs), runs }
+    }
+
     /// The most severe exit code of any configuration.
     pub fn exit_code(&self) -> i32 {
         let codes: Vec<i32> = self.runs.iter().map(|r| r.report.exit_code()).collect();
@@ -82,26 +61,6 @@ impl MatrixReport {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("report serializes")
     }
-}
-
-/// Runs `inputs` under every configuration; `on_file` sees each file's report as it is done.
-pub fn run_matrix(
-    inputs: &[PathBuf],
-    base: &RunConfig,
-    jobs: usize,
-    progress: &(dyn Fn(&FileReport) + Sync),
-    mut on_file: impl FnMut(&MatrixConfig, &FileReport),
-) -> Result<MatrixReport, String> {
-    let mut runs = Vec::new();
-    for cfg in configurations(&base.compile) {
-        let config = RunConfig { compile: cfg.compile, ..base.clone() };
-        let files = run_files_observed(inputs, &config, jobs, progress)?;
-        for f in &files {
-            on_file(&cfg, f);
-        }
-        runs.push(MatrixRun { label: cfg.label.clone(), report: Report::new(&config, files) });
-    }
-    Ok(MatrixReport { schema_version: SCHEMA_VERSION, disagreements: disagreements(&runs), runs })
 }
 
 fn disagreements(runs: &[MatrixRun]) -> Vec<Disagreement> {
@@ -134,7 +93,7 @@ fn disagreements(runs: &[MatrixRun]) -> Vec<Disagreement> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::FunctionReport;
+    use crate::run::{FileReport, FunctionReport, RunConfig};
 
     fn run(label: &str, statuses: &[(&str, Status)]) -> MatrixRun {
         let functions: Vec<FunctionReport> = statuses
@@ -167,12 +126,5 @@ mod tests {
         assert_eq!(d[1].with(Status::Inconclusive), vec!["baseline"]);
         let report = MatrixReport { schema_version: SCHEMA_VERSION, runs, disagreements: d };
         assert_eq!(report.exit_code(), crate::exit::MISMATCH);
-    }
-
-    #[test]
-    fn the_matrix_covers_every_pool_size_the_baseline_and_each_cpu() {
-        let labels: Vec<String> =
-            configurations(&CompileOptions::default()).into_iter().map(|c| c.label).collect();
-        assert_eq!(labels, ["pool=5", "pool=4", "pool=3", "pool=2", "pool=1", "baseline", "m3", "m7"]);
     }
 }

@@ -1,244 +1,22 @@
 //! The differential run: every exported function of every input, on generated vectors and on
 //! the input's own assertions, compiled code in the emulator against the reference.
 
-use crate::emu::{Emulator, BATCH_MAX};
-use crate::outcome::{inconclusive_reason, judge, Outcome, Value, Verdict};
-use crate::reference::{Reference, ReferenceInstance};
-use crate::state::ModuleFacts;
-use crate::vectors::{function_seed, random_vectors, vectors};
-use crate::wast::{parse_script, Assertion, Expect, Script, ScriptModule, Strictness};
+use super::results::{empty_report, finish, new_report, record};
+use super::wast::{parse_script, Assertion, Expect, Script, ScriptModule, Strictness};
+use super::{FileReport, FunctionReport, InstructionCounts, ModuleRun, RunConfig, Status};
+use crate::exec::emulator::{Emulator, BATCH_MAX};
+use crate::exec::reference::{Reference, ReferenceInstance};
+use crate::oracle::mismatch::Mismatch;
+use crate::oracle::outcome::{inconclusive_reason, judge, Outcome, Value, Verdict};
+use crate::oracle::state::ModuleFacts;
+use crate::oracle::vectors::{function_seed, random_vectors, stored_vectors, vectors, StoredVectors};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use wasm2thumb::ir::Ty;
-use wasm2thumb::{
-    compile, parse_input, CompileOptions, CompiledFunction, CompiledModule, FunctionStats, MEMORY_SIZE_ADDR,
-};
+use wasm2thumb::{compile, parse_input, CompiledFunction, CompiledModule, MEMORY_SIZE_ADDR};
 
-#[derive(Clone, Debug)]
-pub struct RunConfig {
-    /// Vectors per function (at least; the boundary combinations may exceed it).
-    pub vectors: usize,
-    pub seed: u64,
-    /// Reference fuel per call on a generated vector.
-    pub fuel: u64,
-    /// Reference fuel per call of a script's own assertion: scripts may run long loops on
-    /// purpose, and their expected results must be reached.
-    pub assertion_fuel: u64,
-    pub compile: CompileOptions,
-    /// Only run functions with this name.
-    pub function: Option<String>,
-    /// Only run functions with one of these names.
-    pub functions: Option<Vec<String>>,
-    /// Instead of generated vectors, call each function once with exactly these arguments
-    /// (functions whose parameters differ in number or type get no vector).
-    pub args: Option<Vec<Value>>,
-    /// Calls of the interleaved sequence over a module's exports (see `run_sequence`).
-    pub sequence_calls: usize,
-    /// Batch the vectors of functions that read and write no state (`Emulator::call_batch`).
-    pub batch: bool,
-    /// Exactly `vectors` random vectors per function, without the structured boundary part
-    /// (which may be thousands for many parameters): for fuzzing.
-    pub random_vectors: bool,
-    /// The wasmtime compiler behind the reference.
-    pub reference: crate::reference::ReferenceCompiler,
-}
-
-impl RunConfig {
-    /// The emulator's instruction budget: generous enough that code which finishes in the
-    /// reference within `fuel` always finishes here (no expansion of one WebAssembly operator
-    /// is longer than a few dozen instructions), so running out is a hang, not slowness.
-    pub fn emulator_budget(fuel: u64) -> u64 {
-        fuel.saturating_mul(100).saturating_add(10_000)
-    }
-}
-
-impl RunConfig {
-    /// The `emu-harness run` command that repeats one case under this configuration: just the
-    /// call with `args`, or (`None`) the function's whole run, which reproduces any call in it
-    /// since vectors are seeded.
-    pub fn rerun_command(&self, file: &str, function: Option<&str>, args: Option<&[Value]>) -> String {
-        let c = &self.compile;
-        let cpu = match c.cpu {
-            wasm2thumb::Cpu::CortexM3 => "m3",
-            wasm2thumb::Cpu::CortexM4 => "m4",
-            wasm2thumb::Cpu::CortexM7 => "m7",
-        };
-        let strategy = match c.strategy {
-            wasm2thumb::Strategy::Pool => "pool",
-            wasm2thumb::Strategy::Baseline => "baseline",
-        };
-        let only = function.map(|f| format!(" --function '{f}'")).unwrap_or_default();
-        let mut cmd = format!(
-            "emu-harness run {file}{only} --pool-size {} --strategy {strategy} --cpu {cpu} --max-memory-pages {}",
-            c.pool_size, c.max_memory_pages
-        );
-        match args {
-            Some(args) => {
-                let typed: Vec<String> = args.iter().map(|a| a.typed_hex()).collect();
-                cmd.push_str(&format!(
-                    " --args {}",
-                    if typed.is_empty() { "''".into() } else { typed.join(",") }
-                ));
-            }
-            None => cmd.push_str(&format!(" --seed {} --vectors {}", self.seed, self.vectors)),
-        }
-        cmd
-    }
-}
-
-impl Default for RunConfig {
-    fn default() -> Self {
-        RunConfig {
-            vectors: 1000,
-            seed: 0,
-            fuel: 200_000,
-            assertion_fuel: 10_000_000,
-            compile: CompileOptions::default(),
-            function: None,
-            functions: None,
-            args: None,
-            sequence_calls: 500,
-            batch: true,
-            random_vectors: false,
-            reference: crate::reference::ReferenceCompiler::Cranelift,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// No call mismatched and at least one matched (calls that could not be judged are counted
-    /// in `inconclusive`).
-    Match,
-    Mismatch,
-    Declined,
-    /// No call could be judged.
-    Inconclusive,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Mismatch {
-    /// `vector` or `assertion at line N`.
-    pub source: String,
-    pub args: Vec<Value>,
-    /// What was expected: the reference's outcome or the assertion's.
-    pub expected: String,
-    pub emulated: Outcome,
-    pub reference: Outcome,
-    /// State that differed after the call (globals, memory), if any.
-    pub state: Option<String>,
-    /// The command that re-runs this case.
-    pub rerun: String,
-    /// What the compiled call used (instructions executed, stack bytes).
-    pub executed: u64,
-    pub stack_bytes: u32,
-}
-
-impl Mismatch {
-    /// The compiler failed as no compiler should (a panic, an internal error, a valid module
-    /// rejected): nothing ran.
-    pub fn compile_failure(error: &wasm2thumb::CompileError) -> Mismatch {
-        Mismatch {
-            source: COMPILE_SOURCE.into(),
-            args: Vec::new(),
-            expected: "compiled code or a clean decline".into(),
-            emulated: Outcome::NotRun,
-            reference: Outcome::NotRun,
-            state: Some(error.to_string()),
-            rerun: String::new(),
-            executed: 0,
-            stack_bytes: 0,
-        }
-    }
-
-    pub fn is_compile_failure(&self) -> bool {
-        self.source == COMPILE_SOURCE
-    }
-}
-
-/// `Mismatch::source` of a compile failure.
-const COMPILE_SOURCE: &str = "compile";
-
-#[derive(Clone, Debug, Serialize)]
-pub struct FunctionReport {
-    pub file: String,
-    pub function: String,
-    pub status: Status,
-    pub vectors: usize,
-    pub assertions: usize,
-    /// Calls made in the interleaved sequence over the module's exports.
-    pub sequence_calls: usize,
-    pub mismatches: usize,
-    /// Of `mismatches`, those on the script's own assertions.
-    pub assertion_mismatches: usize,
-    pub inconclusive: usize,
-    /// Calls that could not be judged, by reason.
-    pub inconclusive_reasons: BTreeMap<String, usize>,
-    pub code_bytes: u32,
-    /// Executed instructions over the vectors whose call returned normally.
-    pub instructions: Option<InstructionCounts>,
-    /// Most stack any call used (bytes below the entry SP, from the lowest SP seen).
-    pub max_stack_bytes: u32,
-    pub max_live: u32,
-    pub spills: u32,
-    pub reloads: u32,
-    /// Why the compiler declined, for `declined`.
-    pub decline: Option<String>,
-    /// The first few mismatches.
-    pub examples: Vec<Mismatch>,
-    /// Disassembly, kept for mismatches.
-    pub disassembly: Vec<String>,
-}
-
-/// Executed instructions over a function's calls that returned normally.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct InstructionCounts {
-    pub calls: u64,
-    pub min: u64,
-    pub max: u64,
-    pub total: u64,
-}
-
-impl InstructionCounts {
-    fn add(counts: &mut Option<InstructionCounts>, n: u64) {
-        let c = counts.get_or_insert(InstructionCounts { calls: 0, min: u64::MAX, max: 0, total: 0 });
-        c.calls += 1;
-        c.total += n;
-        c.min = c.min.min(n);
-        c.max = c.max.max(n);
-    }
-
-    pub fn mean(&self) -> f64 {
-        self.total as f64 / self.calls.max(1) as f64
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct FileReport {
-    pub file: String,
-    /// The whole input could not be used (unreadable, invalid, unsupported module).
-    pub error: Option<String>,
-    pub functions: Vec<FunctionReport>,
-    /// Script directives not run, by reason (lenient mode only; always empty for fixtures).
-    pub skipped: BTreeMap<String, usize>,
-}
-
-impl FileReport {
-    pub fn failed(file: &str, error: String) -> FileReport {
-        FileReport {
-            file: file.to_string(),
-            error: Some(error),
-            functions: Vec::new(),
-            skipped: BTreeMap::new(),
-        }
-    }
-}
-
-const MAX_EXAMPLES: usize = 3;
 /// A function whose batches keep failing (it traps often, say) stops being batched: each failed
 /// batch is run again call by call.
 const MAX_FAILED_BATCHES: usize = 2;
@@ -265,15 +43,7 @@ pub struct Runner {
     facts: ModuleFacts,
     /// The vectors the module being run stores (`seeds`): a function listed there is called on
     /// those (the ones whose types fit) instead of generated ones.
-    embedded_vectors: Option<crate::seeds::StoredVectors>,
-}
-
-/// The result of running one compiled module.
-#[derive(Clone, Debug, Default)]
-pub struct ModuleRun {
-    pub functions: Vec<FunctionReport>,
-    /// Assertions not run, by reason.
-    pub skipped: BTreeMap<String, usize>,
+    embedded_vectors: Option<StoredVectors>,
 }
 
 /// Why an assertion that reads state a call that could not be run may have changed is not run.
@@ -396,7 +166,7 @@ impl Runner {
             .map_err(|e| e.to_string())?;
         self.has_memory = compiled.memory.is_some();
         self.facts = ModuleFacts::of(wasm);
-        self.embedded_vectors = crate::seeds::stored_vectors(wasm);
+        self.embedded_vectors = stored_vectors(wasm);
         self.watched = compiled
             .globals
             .iter()
@@ -451,7 +221,7 @@ impl Runner {
         // script reader, declined, or filtered out) may have changed the state they expect.
         // An assertion that reads state such a call may have written is not run.
         let mut skipped = BTreeMap::new();
-        let mut unknown = crate::state::Effects::default();
+        let mut unknown = crate::oracle::state::Effects::default();
         for (i, a) in module.assertions.iter().enumerate() {
             for c in module.skipped_calls.iter().filter(|c| c.before == i) {
                 unknown.extend(&self.facts.export_writes(&c.function));
@@ -755,9 +525,9 @@ impl Runner {
         if let (true, Some(want)) = (self.has_memory, reference.memory()) {
             let found = self.emu.memory();
             let diff = if self.facts.writes_memory_contents(func.index) {
-                crate::state::memory_diff(want, found)
+                crate::oracle::state::memory_diff(want, found)
             } else {
-                (want.len() != found.len()).then(|| crate::state::memory_diff(want, found)).flatten()
+                (want.len() != found.len()).then(|| crate::oracle::state::memory_diff(want, found)).flatten()
             };
             if let Some(d) = diff {
                 diffs.push(d);
@@ -785,7 +555,7 @@ impl Runner {
             }
         }
         if let (true, Some(want)) = (self.has_memory, reference.memory()) {
-            if let Some(d) = crate::state::memory_diff(want, self.emu.memory()) {
+            if let Some(d) = crate::oracle::state::memory_diff(want, self.emu.memory()) {
                 diffs.push(d);
             }
         }
@@ -820,163 +590,10 @@ impl Runner {
     }
 }
 
-fn new_report(file: &str, func: &CompiledFunction) -> FunctionReport {
-    let FunctionStats { max_live, spills, reloads, code_bytes } = func.stats;
-    FunctionReport {
-        file: file.to_string(),
-        function: func.name.clone(),
-        code_bytes,
-        max_live,
-        spills,
-        reloads,
-        ..empty_report()
-    }
-}
-
-/// Sets the status from the counts; keeps the disassembly of a mismatching function.
-fn finish(report: &mut FunctionReport, compiled: &CompiledModule) {
-    report.status = if report.mismatches > 0 {
-        Status::Mismatch
-    } else if report.inconclusive > 0
-        && report.inconclusive == report.vectors + report.assertions + report.sequence_calls
-    {
-        // Nothing could be judged. Otherwise the calls that could not be are counted apart
-        // (`inconclusive`, by reason), never as matches.
-        Status::Inconclusive
-    } else {
-        Status::Match
-    };
-    if report.status == Status::Mismatch {
-        if let Some(f) = compiled.function(&report.function) {
-            report.disassembly = crate::disasm::annotated(compiled, f);
-        }
-    }
-}
-
 fn satisfies(outcome: &Outcome, expect: &Expect) -> bool {
     match (expect, outcome) {
         (Expect::Return(v), Outcome::Returned { values }) => v == values,
         (Expect::Trap(msg), Outcome::Trapped { trap }) => trap.matches_message(msg),
         _ => false,
     }
-}
-
-fn record(
-    report: &mut FunctionReport,
-    verdict: Verdict,
-    reason: &'static str,
-    // Given the report's file: built only for a mismatch that is kept, so the call path
-    // allocates nothing.
-    detail: impl FnOnce(&str) -> Mismatch,
-) {
-    match verdict {
-        Verdict::Match => {}
-        Verdict::Inconclusive => {
-            report.inconclusive += 1;
-            *report.inconclusive_reasons.entry(reason.into()).or_default() += 1;
-        }
-        Verdict::Mismatch => {
-            report.mismatches += 1;
-            if report.examples.len() < MAX_EXAMPLES {
-                let example = detail(&report.file);
-                report.examples.push(example);
-            }
-        }
-    }
-}
-
-pub(crate) fn empty_report() -> FunctionReport {
-    FunctionReport {
-        file: String::new(),
-        function: String::new(),
-        status: Status::Match,
-        vectors: 0,
-        assertions: 0,
-        sequence_calls: 0,
-        mismatches: 0,
-        assertion_mismatches: 0,
-        inconclusive: 0,
-        inconclusive_reasons: BTreeMap::new(),
-        code_bytes: 0,
-        instructions: None,
-        max_stack_bytes: 0,
-        max_live: 0,
-        spills: 0,
-        reloads: 0,
-        decline: None,
-        examples: Vec::new(),
-        disassembly: Vec::new(),
-    }
-}
-
-/// Runs every input with `jobs` worker threads, each with its own emulator and reference
-/// (unicorn engines cannot move between threads). Files are handed out one at a time; the
-/// reports come back in input order, so the result does not depend on `jobs` (vector seeds are
-/// per function).
-pub fn run_files(inputs: &[PathBuf], config: &RunConfig, jobs: usize) -> Result<Vec<FileReport>, String> {
-    run_files_observed(inputs, config, jobs, &|_| {})
-}
-
-/// `run_files`, calling `done` (from the worker's thread) as each file finishes, in completion
-/// order: for progress display.
-pub fn run_files_observed(
-    inputs: &[PathBuf],
-    config: &RunConfig,
-    jobs: usize,
-    done: &(dyn Fn(&FileReport) + Sync),
-) -> Result<Vec<FileReport>, String> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; inputs.len()]);
-    let workers = jobs.clamp(1, inputs.len().max(1));
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| -> Result<(), String> {
-                    let mut runner = Runner::new(config.clone())?;
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(input) = inputs.get(i) else { return Ok(()) };
-                        let report = runner.run_file(input);
-                        done(&report);
-                        slots.lock().expect("no worker panics while holding the lock")[i] = Some(report);
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().try_for_each(|h| h.join().map_err(|_| "a worker thread panicked".to_string())?)
-    })?;
-    Ok(slots
-        .into_inner()
-        .expect("workers are done")
-        .into_iter()
-        .map(|r| r.expect("every input ran"))
-        .collect())
-}
-
-/// Expands directories (recursively, sorted) into `.wat`, `.wasm` and `.wast` files.
-pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| format!("{}: {e}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .collect();
-            entries.sort();
-            let (dirs, files): (Vec<PathBuf>, Vec<PathBuf>) = entries.into_iter().partition(|e| e.is_dir());
-            out.extend(
-                files
-                    .into_iter()
-                    .filter(|f| f.extension().is_some_and(|e| e == "wat" || e == "wasm" || e == "wast")),
-            );
-            out.extend(collect_inputs(&dirs)?);
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(format!("{}: no such file or directory", p.display()));
-        }
-    }
-    Ok(out)
 }

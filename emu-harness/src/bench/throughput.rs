@@ -2,8 +2,8 @@
 //! and compared, exactly as `run` does them), on the corpus's straight-line functions and on the
 //! shared `hp.wat`, beside the hand-written Python oracle loop measured in the same run.
 
+use crate::run::wast::{parse_script, Strictness};
 use crate::run::{RunConfig, Runner, Status};
-use crate::wast::{parse_script, Strictness};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

@@ -7,7 +7,7 @@
 //! silently half-checked. Lenient mode (the WebAssembly spec testsuite) records every directive it
 //! cannot run as [`Skipped`], with the reason, so the counts say exactly what was not checked.
 
-use crate::outcome::Value;
+use crate::oracle::outcome::Value;
 use wast::core::{WastArgCore, WastRetCore};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};

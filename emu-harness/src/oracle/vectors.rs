@@ -1,8 +1,10 @@
-//! Argument vectors: a boundary table combined across parameters, then seeded random values.
+//! Argument vectors: a boundary table combined across parameters, then seeded random values;
+//! and the vectors a module stores for itself (a custom section: the seed corpora).
 
-use crate::outcome::Value;
+use crate::oracle::outcome::Value;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 use wasm2thumb::ir::Ty;
 
 /// Values at the edges of i32 arithmetic, encodings and shift amounts.
@@ -178,4 +180,68 @@ pub fn function_seed(seed: u64, file: &str, function: &str) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+/// The custom section's name.
+pub const VECTORS_SECTION: &str = "emu-harness.vectors";
+
+/// Vectors by function name.
+pub type StoredVectors = BTreeMap<String, Vec<Vec<Value>>>;
+
+/// `wasm` with `vectors` appended as the custom section (JSON: function -> list of vectors,
+/// each a list of `i32:0x..` / `i64:0x..`).
+pub fn embed_vectors(wasm: &[u8], vectors: &StoredVectors) -> Vec<u8> {
+    let printable: BTreeMap<&String, Vec<Vec<String>>> = vectors
+        .iter()
+        .map(|(f, vs)| (f, vs.iter().map(|v| v.iter().map(|a| a.typed_hex()).collect()).collect()))
+        .collect();
+    let data = serde_json::to_vec(&printable).expect("strings serialize");
+    let mut out = wasm.to_vec();
+    // Appended after the last section: custom sections may go anywhere.
+    out.push(0);
+    let section = wasm_encoder::CustomSection { name: VECTORS_SECTION.into(), data: data.into() };
+    wasm_encoder::Encode::encode(&section, &mut out);
+    out
+}
+
+/// The vectors stored in `wasm`, if it has the section (and it parses).
+pub fn stored_vectors(wasm: &[u8]) -> Option<StoredVectors> {
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::CustomSection(reader)) = payload {
+            if reader.name() == VECTORS_SECTION {
+                let printed: BTreeMap<String, Vec<Vec<String>>> =
+                    serde_json::from_slice(reader.data()).ok()?;
+                return printed
+                    .into_iter()
+                    .map(|(f, vs)| {
+                        let vs = vs
+                            .iter()
+                            .map(|v| v.iter().map(|a| a.parse::<Value>().ok()).collect::<Option<Vec<_>>>())
+                            .collect::<Option<Vec<_>>>()?;
+                        Some((f, vs))
+                    })
+                    .collect();
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vectors_survive_the_round_trip_and_the_module_stays_valid() {
+        let wasm = wat::parse_str("(module (func (export \"f\") (param i32 i64)))").unwrap();
+        let mut vectors = StoredVectors::new();
+        vectors.insert(
+            "f".into(),
+            vec![vec![Value::I32(7), Value::I64(u64::MAX)], vec![Value::I32(0), Value::I64(1)]],
+        );
+        let with = embed_vectors(&wasm, &vectors);
+        wasmparser::validate(&with).unwrap();
+        assert_eq!(stored_vectors(&with), Some(vectors));
+        assert_eq!(stored_vectors(&wasm), None);
+    }
 }

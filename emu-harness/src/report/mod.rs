@@ -1,11 +1,12 @@
-//! Output of a run: one line per function, details of mismatches, a summary; or JSON.
+//! Output of a run: one line per function, details of mismatches, a summary; or JSON. Reads
+//! what `run` produced; the nightly report will live beside it.
+
+pub mod matrix;
 
 use crate::exit;
 use crate::run::{FileReport, FunctionReport, RunConfig, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::Path;
 
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 3;
@@ -160,15 +161,4 @@ fn inconclusive_calls(by_reason: &BTreeMap<String, usize>) -> String {
     }
     let parts: Vec<String> = by_reason.iter().map(|(reason, n)| format!("{reason} {n}")).collect();
     format!("; inconclusive calls: {}", parts.join(", "))
-}
-
-/// Writes `contents` to `path` atomically: a temporary file beside it, then a rename.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(contents)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
 }

@@ -1,7 +1,7 @@
 //! The reference: wasmtime, with fuel so a non-terminating call ends, and the same memory cap as
 //! the compiled code (an embedder limit: `memory.grow` fails beyond it on both sides).
 
-use crate::outcome::{Outcome, TrapKind, Value};
+use crate::oracle::outcome::{Outcome, TrapKind, Value};
 use std::borrow::Cow;
 use wasm2thumb::ir::Ty;
 use wasmtime::{

@@ -1,0 +1,96 @@
+//! How a run is configured: vectors, seeds, fuel, the compile configuration, the reference.
+
+use crate::exec::reference::ReferenceCompiler;
+use crate::oracle::outcome::Value;
+use wasm2thumb::CompileOptions;
+
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// Vectors per function (at least; the boundary combinations may exceed it).
+    pub vectors: usize,
+    pub seed: u64,
+    /// Reference fuel per call on a generated vector.
+    pub fuel: u64,
+    /// Reference fuel per call of a script's own assertion: scripts may run long loops on
+    /// purpose, and their expected results must be reached.
+    pub assertion_fuel: u64,
+    pub compile: CompileOptions,
+    /// Only run functions with this name.
+    pub function: Option<String>,
+    /// Only run functions with one of these names.
+    pub functions: Option<Vec<String>>,
+    /// Instead of generated vectors, call each function once with exactly these arguments
+    /// (functions whose parameters differ in number or type get no vector).
+    pub args: Option<Vec<Value>>,
+    /// Calls of the interleaved sequence over a module's exports (see `run_sequence`).
+    pub sequence_calls: usize,
+    /// Batch the vectors of functions that read and write no state (`Emulator::call_batch`).
+    pub batch: bool,
+    /// Exactly `vectors` random vectors per function, without the structured boundary part
+    /// (which may be thousands for many parameters): for fuzzing.
+    pub random_vectors: bool,
+    /// The wasmtime compiler behind the reference.
+    pub reference: ReferenceCompiler,
+}
+
+impl RunConfig {
+    /// The emulator's instruction budget: generous enough that code which finishes in the
+    /// reference within `fuel` always finishes here (no expansion of one WebAssembly operator
+    /// is longer than a few dozen instructions), so running out is a hang, not slowness.
+    pub fn emulator_budget(fuel: u64) -> u64 {
+        fuel.saturating_mul(100).saturating_add(10_000)
+    }
+}
+
+impl RunConfig {
+    /// The `emu-harness run` command that repeats one case under this configuration: just the
+    /// call with `args`, or (`None`) the function's whole run, which reproduces any call in it
+    /// since vectors are seeded.
+    pub fn rerun_command(&self, file: &str, function: Option<&str>, args: Option<&[Value]>) -> String {
+        let c = &self.compile;
+        let cpu = match c.cpu {
+            wasm2thumb::Cpu::CortexM3 => "m3",
+            wasm2thumb::Cpu::CortexM4 => "m4",
+            wasm2thumb::Cpu::CortexM7 => "m7",
+        };
+        let strategy = match c.strategy {
+            wasm2thumb::Strategy::Pool => "pool",
+            wasm2thumb::Strategy::Baseline => "baseline",
+        };
+        let only = function.map(|f| format!(" --function '{f}'")).unwrap_or_default();
+        let mut cmd = format!(
+            "emu-harness run {file}{only} --pool-size {} --strategy {strategy} --cpu {cpu} --max-memory-pages {}",
+            c.pool_size, c.max_memory_pages
+        );
+        match args {
+            Some(args) => {
+                let typed: Vec<String> = args.iter().map(|a| a.typed_hex()).collect();
+                cmd.push_str(&format!(
+                    " --args {}",
+                    if typed.is_empty() { "''".into() } else { typed.join(",") }
+                ));
+            }
+            None => cmd.push_str(&format!(" --seed {} --vectors {}", self.seed, self.vectors)),
+        }
+        cmd
+    }
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            vectors: 1000,
+            seed: 0,
+            fuel: 200_000,
+            assertion_fuel: 10_000_000,
+            compile: CompileOptions::default(),
+            function: None,
+            functions: None,
+            args: None,
+            sequence_calls: 500,
+            batch: true,
+            random_vectors: false,
+            reference: ReferenceCompiler::Cranelift,
+        }
+    }
+}
