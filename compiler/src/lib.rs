@@ -6,12 +6,14 @@
 
 pub mod abi;
 pub mod elf;
+mod fault;
 pub mod frontend;
 pub mod ir;
 pub mod lower;
 pub mod thumb;
 pub mod trap;
 
+pub use fault::InjectedFault;
 pub use lower::Strategy;
 use thumb::{Assembler, Inst, Label, Reg};
 pub use trap::TrapCode;
@@ -97,29 +99,9 @@ pub struct CompileOptions {
     pub stack_limit: u32,
     /// Most pages a linear memory may have (its `memory.grow` fails beyond), 0..=16384.
     pub max_memory_pages: u32,
-    /// A deliberate miscompile, for testing that the harness and the fuzzing campaign find,
-    /// save and replay one. Never set in real use.
+    /// A deliberate miscompile, for measuring that the harness and the fuzzing campaign find,
+    /// save and replay one. Always `None` without the `fault-injection` feature.
     pub inject: Option<InjectedFault>,
-}
-
-/// Deliberate miscompiles (see `CompileOptions::inject`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InjectedFault {
-    /// A register-register `i32.sub` computed with its operands swapped whenever every pool
-    /// register is taken: the shape of a real allocator bug, visible only under pressure.
-    SwapSubOperandsWhenPoolFull,
-}
-
-impl InjectedFault {
-    pub fn name(self) -> &'static str {
-        match self {
-            InjectedFault::SwapSubOperandsWhenPoolFull => "swap-sub-operands-when-pool-full",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<InjectedFault> {
-        [InjectedFault::SwapSubOperandsWhenPoolFull].into_iter().find(|f| f.name() == name)
-    }
 }
 
 /// The default stack limit: emu-harness maps its stack at 0x4000_0000..0x4001_0000; leaves get
@@ -355,7 +337,9 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
                     helpers_used.push(*h);
                 }
                 lower::Emit::IncomingArg { rt, index } => {
-                    let off = lowered.frame_bytes + pushed + 4 * index;
+                    let ignore_frame = fault::injected!(opts.inject, IncomingStackArgsIgnoreFrame);
+                    let frame = if ignore_frame { 0 } else { lowered.frame_bytes };
+                    let off = frame + pushed + 4 * index;
                     let word = thumb::LoadKind::Word;
                     match thumb::MemOffset::new(off as i32) {
                         Some(offset) => asm.emit(Inst::Load { kind: word, rt: *rt, rn: Reg::Sp, offset }),

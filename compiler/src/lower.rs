@@ -15,6 +15,7 @@
 //!   back-edges: a loop head keeps the state the loop is entered with.
 
 use crate::abi::{arg_locations, result_layout, ArgLoc};
+use crate::fault::injected;
 use crate::ir::*;
 use crate::thumb::{
     Cond, DpOp, Imm12, Inst, ItPattern, Label, LoadKind, MemOffset, ModImm, Reg, ShiftAmount, ShiftOp,
@@ -638,7 +639,10 @@ pub fn lower(
         l.emit(Inst::Udf { imm: code.udf_imm() });
     }
     drop_branches_to_next(&mut l.code);
-    let saved: Vec<Reg> = (0..l.pool.len()).filter(|i| l.used[*i]).map(|i| l.pool[i]).collect();
+    let saved: Vec<Reg> = (0..l.pool.len())
+        .filter(|i| l.used[*i] && !(injected!(l.inject, R8NotSavedInPrologue) && l.pool[*i] == Reg::R8))
+        .map(|i| l.pool[i])
+        .collect();
     // SP stays 8-byte aligned (AAPCS) across the pushed registers, LR and the frame, where it
     // matters: at calls. A leaf makes none (its runtime helpers are ours and need no alignment),
     // so its frame is not padded.
@@ -961,6 +965,12 @@ impl Lowerer<'_> {
     /// An i64 pair is evicted as one unit: both registers are freed.
     fn evict(&mut self, idx: usize, from: u32) {
         let v = self.regs[idx].expect("evicting an occupied register");
+        if injected!(self.inject, LoopLocalEvictedWithoutStore)
+            && !self.is_temp(v)
+            && self.live.next_use(v, from) == u32::MAX
+        {
+            self.vars[v.0 as usize].in_memory = true;
+        }
         if !self.vars[v.0 as usize].in_memory && self.live.live_from(v, from) {
             self.write_back(v);
             self.stats.spills += 1;
@@ -976,14 +986,27 @@ impl Lowerer<'_> {
             self.used[i] = true;
             return i;
         }
-        let victim = (0..self.regs.len())
+        let (position, victim) = (0..self.regs.len())
             .filter(|i| !pinned.contains(i))
-            .max_by_key(|&i| {
+            .enumerate()
+            .max_by_key(|&(_, i)| {
                 let v = self.regs[i].expect("pool is full");
                 let st = &self.vars[v.0 as usize];
                 (self.live.next_use(v, from), st.in_memory, std::cmp::Reverse(i))
             })
             .expect("an instruction pins at most 3 registers and the pool has at least 1 free after pinning");
+        let victim =
+            if injected!(self.inject, BeladyVictimFromFilteredPosition) && self.regs[position].is_some() {
+                position
+            } else {
+                victim
+            };
+        if injected!(self.inject, SpillStoreDroppedOnEviction) {
+            let v = self.regs[victim].expect("pool is full");
+            if self.is_temp(v) {
+                self.vars[v.0 as usize].in_memory = true;
+            }
+        }
         self.evict(victim, from);
         self.used[victim] = true;
         victim
@@ -1022,6 +1045,9 @@ impl Lowerer<'_> {
         match op {
             Operand::Imm(k) => {
                 for i in mov_imm(scratch, k as u32) {
+                    if injected!(self.inject, LargeConstantMovtDropped) && matches!(i, Inst::Movt { .. }) {
+                        continue;
+                    }
                     self.emit(i);
                 }
                 scratch
@@ -1185,7 +1211,9 @@ impl Lowerer<'_> {
             }
         }
         self.emit_it(Cond::Lo, ItPattern::t(), &[Inst::Cmp { rn: Reg::R0, rm: EXPANSION }]);
-        self.trap_if(Cond::Hs, TrapCode::MemoryOutOfBounds);
+        let out_of_bounds =
+            if injected!(self.inject, BoundsCheckLastByteOffByOne) { Cond::Hi } else { Cond::Hs };
+        self.trap_if(out_of_bounds, TrapCode::MemoryOutOfBounds);
         self.emit(Inst::DpImm {
             op: DpOp::Add,
             s: true,
@@ -1237,11 +1265,16 @@ impl Lowerer<'_> {
             None => Inst::Cmp { rn: rx, rm: self.use_operand(y, &mut pinned, pos, SCRATCH_B) },
         };
         let ra = self.use_operand(a, &mut pinned, pos + 1, SCRATCH_C);
-        let rb = self.use_operand(b, &mut pinned, pos + 1, EXPANSION);
+        let late =
+            injected!(self.inject, FusedSelectConstantArmClobbersFlags) && matches!(b, Operand::Imm(_));
+        let rb = if late { EXPANSION } else { self.use_operand(b, &mut pinned, pos + 1, EXPANSION) };
         self.free_dead(pos);
         self.free_dead(pos + 1);
         let rd = self.def(dst, pos + 1);
         self.emit(compare);
+        if late {
+            self.operand_into(b, EXPANSION);
+        }
         self.select_into(rd, cc, ra, rb);
         self.after_def(dst, pos + 1);
         true
@@ -1263,7 +1296,11 @@ impl Lowerer<'_> {
         if c != dst || !self.is_temp(dst) || self.live.uses[dst.0 as usize] != [pos + 1] {
             return false;
         }
-        let cc = if if_zero { cc.invert() } else { cc };
+        let cc = match if_zero {
+            true if injected!(self.inject, IfLtSInvertedToGt) && cc == Cond::Lt => Cond::Gt,
+            true => cc.invert(),
+            false => cc,
+        };
         let mut pinned = Vec::new();
         let ra = self.use_operand(a, &mut pinned, pos, SCRATCH_A);
         let immediate = match b {
@@ -1478,7 +1515,13 @@ impl Lowerer<'_> {
                                 }
                             }
                             let target = self.labels[target.0 as usize];
-                            self.conditional_edge(state, target, Cond::Eq);
+                            let last = k + 1 == targets.len();
+                            let cc = if injected!(self.inject, BrTableOutOfRangeToLastCase) && last {
+                                Cond::Hs
+                            } else {
+                                Cond::Eq
+                            };
+                            self.conditional_edge(state, target, cc);
                         }
                         self.edge(default, None);
                     }
@@ -1542,7 +1585,9 @@ impl Lowerer<'_> {
                 self.emit(Inst::Dp { op: DpOp::Sub, s: true, rd: SCRATCH_B, rn: SCRATCH_B, rm: Reg::R0 });
                 self.emit(Inst::Cmp { rn, rm: SCRATCH_B });
                 let (fail, done) = (self.new_label(), self.new_label());
-                self.emit(Inst::B { cond: Some(Cond::Hi), target: fail });
+                let too_large =
+                    if injected!(self.inject, MemoryGrowFailsAtExactCap) { Cond::Hs } else { Cond::Hi };
+                self.emit(Inst::B { cond: Some(too_large), target: fail });
                 // New memory is already zero: bytes past the size are never written.
                 self.emit(Inst::ShiftImm {
                     op: ShiftOp::Lsl,
@@ -1677,6 +1722,14 @@ impl Lowerer<'_> {
                         self.emit(Inst::Mov { rd: target, rm: r });
                     }
                 }
+                ArgLoc::Pair(lo, _)
+                    if injected!(self.inject, I64CallArgHighHalfNotPlaced) && lo == Reg::R2 =>
+                {
+                    let r = self.operand_into(*a, lo);
+                    if r != lo {
+                        self.emit(Inst::Mov { rd: lo, rm: r });
+                    }
+                }
                 ArgLoc::Pair(lo, hi) => self.load_pair(a.var().expect("i64 arguments are variables"), lo, hi),
                 ArgLoc::Stack(_) | ArgLoc::StackPair(_) => {}
             }
@@ -1776,7 +1829,19 @@ impl Lowerer<'_> {
     fn bin(&mut self, pos: u32, op: BinOp, dst: Var, a: Operand, b: Operand) {
         use BinOp::*;
         // Immediate forms first: they need only `a` in a register.
-        if let (Operand::Imm(k), Some(form)) = (b, ImmForm::choose(op, b_imm(b))) {
+        let imm_b = match b {
+            Operand::Imm(k)
+                if injected!(self.inject, AddImmediateMaskedTo12Bits)
+                    && op == Add
+                    && k > 4095
+                    && ModImm::new(k as u32).is_none()
+                    && ModImm::new((k as u32).wrapping_neg()).is_none() =>
+            {
+                k & 0xFFF
+            }
+            _ => b_imm(b),
+        };
+        if let (Operand::Imm(k), Some(form)) = (b, ImmForm::choose(op, imm_b)) {
             let _ = k;
             let mut pinned = Vec::new();
             let ra = self.use_operand(a, &mut pinned, pos, SCRATCH_A);
@@ -1794,7 +1859,7 @@ impl Lowerer<'_> {
         let dp = |op| Inst::Dp { op, s: false, rd, rn: ra, rm: rb };
         match op {
             Add => self.emit(dp(DpOp::Add)),
-            Sub if self.inject == Some(crate::InjectedFault::SwapSubOperandsWhenPoolFull)
+            Sub if injected!(self.inject, SwapSubOperandsWhenPoolFull)
                 && self.regs.iter().all(Option::is_some) =>
             {
                 self.emit(Inst::Dp { op: DpOp::Sub, s: false, rd, rn: rb, rm: ra })
@@ -1811,8 +1876,18 @@ impl Lowerer<'_> {
                     _ => ShiftOp::Lsr,
                 };
                 // Register shifts use the amount's low byte; WebAssembly takes it mod 32.
-                self.emit(Inst::DpImm { op: DpOp::And, s: false, rd: EXPANSION, rn: rb, imm: modimm(31) });
-                self.emit(Inst::ShiftReg { op: sop, s: false, rd, rn: ra, rm: EXPANSION });
+                if injected!(self.inject, ShrUAmountNotMasked) && op == ShrU {
+                    self.emit(Inst::ShiftReg { op: sop, s: false, rd, rn: ra, rm: rb });
+                } else {
+                    self.emit(Inst::DpImm {
+                        op: DpOp::And,
+                        s: false,
+                        rd: EXPANSION,
+                        rn: rb,
+                        imm: modimm(31),
+                    });
+                    self.emit(Inst::ShiftReg { op: sop, s: false, rd, rn: ra, rm: EXPANSION });
+                }
             }
             Rotr => self.emit(Inst::ShiftReg { op: ShiftOp::Ror, s: false, rd, rn: ra, rm: rb }),
             Rotl => {
@@ -1826,7 +1901,8 @@ impl Lowerer<'_> {
                     Operand::Imm(k) => k != 0,
                     Operand::Var(v) => self.nonzero.contains(&v),
                 };
-                if !known {
+                let zero_check_dropped = injected!(self.inject, RemUZeroCheckDropped) && op == RemU;
+                if !known && !zero_check_dropped {
                     self.emit(Inst::CmpImm { rn: rb, imm: modimm(0) });
                     self.trap_unless(Cond::Ne, TrapCode::IntegerDivideByZero);
                     if let Operand::Var(v) = b {
@@ -1835,7 +1911,10 @@ impl Lowerer<'_> {
                 }
                 let may_overflow = !matches!(b, Operand::Imm(k) if k != -1)
                     && !matches!(a, Operand::Imm(k) if k != i32::MIN);
-                if op == DivS && may_overflow {
+                if op == DivS
+                    && may_overflow
+                    && !(injected!(self.inject, DivSOverflowCheckSkippedForKnownDivisor) && known)
+                {
                     // MIN / -1 overflows: Z = (b == -1 && a == MIN), the second compare made
                     // only if the first found -1; one branch.
                     self.emit(Inst::CmnImm { rn: rb, imm: modimm(1) });
@@ -1863,7 +1942,12 @@ impl Lowerer<'_> {
             }
             Eq | Ne | LtS | LtU | GtS | GtU | LeS | LeU | GeS | GeU => {
                 self.emit(Inst::Cmp { rn: ra, rm: rb });
-                self.set_bool(rd, compare_cond(op));
+                let cc = if injected!(self.inject, LtURegisterCompareSigned) && op == LtU {
+                    Cond::Lt
+                } else {
+                    compare_cond(op)
+                };
+                self.set_bool(rd, cc);
             }
         }
         self.after_def(dst, pos);

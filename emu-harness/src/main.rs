@@ -28,6 +28,11 @@ enum Command {
     /// straight-line functions and on `shared/bench/hp.wat`, beside the Python oracle loop
     /// (`shared/bench/seed_style_oracle.py`) measured in the same run. Run it with `--release`.
     BenchThroughput(cli::bench::BenchThroughputArgs),
+    /// Bug-finding power: for each deliberate miscompile of the family, does the corpus main job
+    /// (`run --matrix`) catch it, and how long does the default campaign on one core take to
+    /// its first confirmed finding from each seed. Exit 1 if any was missed. Run it with
+    /// `--release`.
+    BenchDetect(cli::detect::BenchDetectArgs),
     /// Fuzzing campaign without libFuzzer: generated modules, built to exceed the register
     /// pool, run differentially; findings saved under `--artifacts`, one directory per case.
     Fuzz(cli::fuzz::FuzzArgs),
@@ -65,6 +70,7 @@ fn main() {
         Command::Compile(args) => args.execute(),
         Command::BenchCompile(args) => args.execute(),
         Command::BenchThroughput(args) => args.execute(),
+        Command::BenchDetect(args) => args.execute(),
         Command::Fuzz(args) => args.execute(),
         Command::GeneratorQuality(args) => args.execute(),
         Command::FuzzSeeds(args) => args.execute(),

@@ -28,6 +28,7 @@ fn config(iterations: u64, compile: CompileOptions, artifacts: PathBuf) -> Campa
         compile,
         artifacts,
         max_per_signature: 2,
+        ..CampaignConfig::default()
     }
 }
 

@@ -506,6 +506,12 @@ impl Lowerer<'_> {
                 [ahi, bhi].iter().filter_map(|r| self.pool.iter().position(|p| p == r)).collect();
             let (dlo, dhi) = self.pair_destination(dst, pos, &his).unwrap_or((R12, LR));
             self.emit(dp(lo, dlo, alo, blo));
+            let hi = if injected!(self.inject, I64AddCarryDroppedInPoolPair) && hi == DpOp::Adc && dlo != R12
+            {
+                DpOp::Add
+            } else {
+                hi
+            };
             self.emit(dp(hi, dhi, ahi, bhi));
             if dlo == R12 {
                 self.def_pair(dst, pos, R12, LR);
@@ -526,7 +532,8 @@ impl Lowerer<'_> {
                 // A shift amount is taken mod 64: only its low word is read, masked into R2
                 // (R3 is scratch).
                 let amount = self.operand_into(Operand::Var(b), R2);
-                self.emit(dpi(DpOp::And, R2, amount, 63));
+                let mask = if injected!(self.inject, I64ShiftAmountMaskedMod256) { 255 } else { 63 };
+                self.emit(dpi(DpOp::And, R2, amount, mask));
                 self.shift64(op, lo, hi);
             }
             self.def_pair(dst, pos, R12, LR);
@@ -550,7 +557,8 @@ impl Lowerer<'_> {
                 }
                 self.emit(dpi(DpOp::And, R2, R2, 63));
                 // By 32 or more: swap the words, then rotate by n mod 32.
-                self.emit(dpi(DpOp::And, R3, R2, 32));
+                let swap_bit = if injected!(self.inject, I64RotateSwapTestsWrongBit) { 64 } else { 32 };
+                self.emit(dpi(DpOp::And, R3, R2, swap_bit));
                 let swap = [
                     Inst::Mov { rd: R12, rm: R0 },
                     Inst::Mov { rd: R0, rm: R1 },

@@ -23,6 +23,32 @@ pub struct CampaignConfig {
     pub artifacts: PathBuf,
     /// Cases kept per signature.
     pub max_per_signature: usize,
+    /// Stop once the first finding is confirmed (`bench-detect`).
+    pub stop_at_first_finding: bool,
+}
+
+/// Vectors per generated function, unless told otherwise.
+pub const DEFAULT_VECTORS: usize = 16;
+/// Cases kept per signature, unless told otherwise.
+pub const DEFAULT_MAX_PER_SIGNATURE: usize = 3;
+
+impl Default for CampaignConfig {
+    /// The campaign as `emu-harness fuzz` runs it with no options but `--jobs 1`.
+    fn default() -> Self {
+        CampaignConfig {
+            generators: Generator::ALL.to_vec(),
+            seed: 0,
+            iterations: None,
+            time: Some(Duration::from_secs(60)),
+            jobs: 1,
+            vectors: DEFAULT_VECTORS,
+            compile: CompileOptions::default(),
+            reference: ReferenceCompiler::Winch,
+            artifacts: PathBuf::from("fuzz/artifacts"),
+            max_per_signature: DEFAULT_MAX_PER_SIGNATURE,
+            stop_at_first_finding: false,
+        }
+    }
 }
 
 /// The generator of module `i`.

@@ -52,6 +52,21 @@ pub struct CampaignStats {
     /// Cases written.
     pub saved: Vec<PathBuf>,
     pub seconds: f64,
+    /// When the first confirmed finding was made.
+    pub first_finding: Option<FirstFinding>,
+    /// A worker's module: the signature of its first confirmed finding.
+    #[serde(skip)]
+    found_in_module: Option<String>,
+}
+
+/// The campaign's first confirmed finding: how long it took and what it was.
+#[derive(Clone, Debug, Serialize)]
+pub struct FirstFinding {
+    pub seconds: f64,
+    /// Executions and modules up to and including the module that found it.
+    pub executions: u64,
+    pub modules: u64,
+    pub signature: String,
 }
 
 impl CampaignStats {
@@ -114,10 +129,12 @@ pub fn run_campaign(
     let next = AtomicU64::new(0);
     let totals = Mutex::new(CampaignStats::default());
     let last_report = Mutex::new(Instant::now());
+    let found = AtomicBool::new(false);
     let done = |i: u64| {
         config.iterations.is_some_and(|n| i >= n)
             || config.time.is_some_and(|t| start.elapsed() >= t)
             || stop.load(Ordering::Relaxed)
+            || (config.stop_at_first_finding && found.load(Ordering::Relaxed))
     };
     std::thread::scope(|scope| {
         let mut workers = Vec::new();
@@ -135,6 +152,17 @@ pub fn run_campaign(
                     let mut t = totals.lock().map_err(|_| "a worker panicked")?;
                     t.add(&local);
                     t.seconds = start.elapsed().as_secs_f64();
+                    if t.first_finding.is_none() {
+                        if let Some(signature) = &local.found_in_module {
+                            t.first_finding = Some(FirstFinding {
+                                seconds: t.seconds,
+                                executions: t.executions,
+                                modules: t.modules,
+                                signature: signature.clone(),
+                            });
+                            found.store(true, Ordering::Relaxed);
+                        }
+                    }
                     let mut last = last_report.lock().map_err(|_| "a worker panicked")?;
                     if last.elapsed() >= Duration::from_secs(1) {
                         *last = Instant::now();
@@ -201,6 +229,7 @@ fn execute(
             };
             let finding = compile_finding(config, "<module>", &e, sig);
             keep_compile_finding(config, generator, i, &finding, &generated.wasm, totals)?;
+            local.found_in_module.get_or_insert(finding.signature);
             return Ok(());
         }
     };
@@ -219,6 +248,7 @@ fn execute(
             // One function's internal error: a finding, the module's other functions still run.
             let finding = compile_finding(config, function, e, "compile-error-internal");
             keep_compile_finding(config, generator, i, &finding, &generated.wasm, totals)?;
+            local.found_in_module.get_or_insert(finding.signature);
             continue;
         }
         local.declined += 1;
@@ -230,6 +260,9 @@ fn execute(
     };
     local.executions += checked.run.functions.iter().filter(|f| f.status != Status::Declined).count() as u64;
     for finding in &checked.findings {
+        if !finding.disagreement {
+            local.found_in_module.get_or_insert(finding.signature.clone());
+        }
         let shape = generated.functions.iter().find(|s| s.name == finding.function);
         let keep = {
             let mut t = totals.lock().map_err(|_| "a worker panicked")?;

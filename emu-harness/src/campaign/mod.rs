@@ -18,7 +18,7 @@ mod targets;
 
 pub use artifacts::{replay, Case};
 pub use checker::{Checked, Checker, Finding};
-pub use config::{generator_of, CampaignConfig};
-pub use driver::{run_campaign, CampaignStats, CAMPAIGN_FUNCTIONS};
+pub use config::{generator_of, CampaignConfig, DEFAULT_MAX_PER_SIGNATURE, DEFAULT_VECTORS};
+pub use driver::{run_campaign, CampaignStats, FirstFinding, CAMPAIGN_FUNCTIONS};
 pub use seeds::{write_seeds, TARGETS};
 pub use targets::{check_module, compile_one, fuzz_one, FUZZ_TARGET_VECTORS};

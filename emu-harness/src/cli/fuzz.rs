@@ -1,12 +1,15 @@
 //! `emu-harness fuzz`: the built-in campaign, with a status line and Ctrl-C handling.
 
 use super::{jobs_or_all_cores, parse_duration, CompileFlags};
-use emu_harness::campaign::{run_campaign, CampaignConfig, CampaignStats};
+use emu_harness::campaign::{
+    run_campaign, CampaignConfig, CampaignStats, DEFAULT_MAX_PER_SIGNATURE, DEFAULT_VECTORS,
+};
 use emu_harness::exec::reference::ReferenceCompiler;
 use emu_harness::exit;
 use emu_harness::generate::Generator;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use wasm2thumb::InjectedFault;
 
 #[derive(clap::Args)]
 pub struct FuzzArgs {
@@ -30,16 +33,17 @@ pub struct FuzzArgs {
     #[arg(long)]
     jobs: Option<usize>,
     /// Vectors per generated function.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = DEFAULT_VECTORS)]
     vectors: usize,
     #[arg(long, default_value = "fuzz/artifacts")]
     artifacts: PathBuf,
     /// Cases kept per mismatch signature.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = DEFAULT_MAX_PER_SIGNATURE)]
     max_per_signature: usize,
-    /// Compile with a deliberate miscompile (to see the campaign find one).
-    #[arg(long, value_parser = ["swap-sub-operands-when-pool-full"])]
-    inject_fault: Option<String>,
+    /// Compile with a deliberate miscompile (to see the campaign find one; `bench-detect`
+    /// lists them).
+    #[arg(long, value_parser = parse_fault)]
+    inject_fault: Option<InjectedFault>,
     #[command(flatten)]
     flags: CompileFlags,
 }
@@ -47,7 +51,7 @@ pub struct FuzzArgs {
 impl FuzzArgs {
     fn config(self) -> CampaignConfig {
         let mut compile = self.flags.options();
-        compile.inject = self.inject_fault.as_deref().and_then(wasm2thumb::InjectedFault::from_name);
+        compile.inject = self.inject_fault;
         CampaignConfig {
             generators: match self.generator.as_str() {
                 "pressure" => vec![Generator::Pressure],
@@ -67,6 +71,7 @@ impl FuzzArgs {
             compile,
             artifacts: self.artifacts,
             max_per_signature: self.max_per_signature,
+            stop_at_first_finding: false,
         }
     }
 
@@ -123,4 +128,12 @@ static STOP: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_interrupt(_: libc::c_int) {
     STOP.store(true, Ordering::Relaxed);
+}
+
+/// A fault by its name (`InjectedFault::name`).
+pub fn parse_fault(name: &str) -> Result<InjectedFault, String> {
+    InjectedFault::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = InjectedFault::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown fault `{name}` (one of: {})", names.join(", "))
+    })
 }

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod compile;
+pub mod detect;
 pub mod fuzz;
 pub mod quality;
 pub mod replay;
