@@ -51,13 +51,14 @@ fn cpu_name(c: Cpu) -> &'static str {
 /// everything goes into a temporary directory first, which is then renamed into place.
 pub(super) fn save_case(
     config: &CampaignConfig,
+    compile: &CompileOptions,
     generator: Generator,
     iteration: u64,
     finding: &Finding,
     shape: Option<&FunctionShape>,
     wasm: &[u8],
 ) -> Result<PathBuf, String> {
-    let c = &config.compile;
+    let c = compile;
     let (sig, function, m) = (finding.signature.as_str(), finding.function.as_str(), &finding.mismatch);
     let case = Case {
         generator: generator.name().into(),

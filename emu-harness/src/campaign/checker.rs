@@ -102,7 +102,7 @@ impl Checker {
                     None => (first.clone(), self.reference, true),
                 }
             };
-            let mut signature = signature(&mismatch, self.compile.pool_size);
+            let mut signature = signature(&mismatch, &self.compile);
             if disagreement {
                 signature = format!("reference-disagreement-{signature}");
             }

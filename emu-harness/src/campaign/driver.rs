@@ -3,9 +3,9 @@
 
 use super::artifacts::save_case;
 use super::checker::{Checker, Finding};
-use super::config::{generator_of, CampaignConfig};
+use super::config::{configuration_of, generator_of, CampaignConfig};
 use crate::generate::{Generator, POOL};
-use crate::oracle::mismatch::Mismatch;
+use crate::oracle::mismatch::{configuration_label, Mismatch};
 use crate::run::Status;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use wasm2thumb::compile;
+use wasm2thumb::{compile, CompileOptions};
 
 /// Bytes of `arbitrary` input per generated module (more than our generator ever reads;
 /// wasm-smith stops growing a module when its input runs out).
@@ -140,7 +140,7 @@ pub fn run_campaign(
         let mut workers = Vec::new();
         for _ in 0..config.jobs.max(1) {
             workers.push(scope.spawn(|| -> Result<(), String> {
-                let mut checker = Checker::new(config.vectors, config.compile, config.reference)?;
+                let mut checkers = Checkers::default();
                 let mut bytes = vec![0u8; INPUT_BYTES];
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -148,7 +148,7 @@ pub fn run_campaign(
                         return Ok(());
                     }
                     let mut local = CampaignStats::default();
-                    execute(config, i, &mut bytes, &mut checker, &mut local, &totals)?;
+                    execute(config, i, &mut bytes, &mut checkers, &mut local, &totals)?;
                     let mut t = totals.lock().map_err(|_| "a worker panicked")?;
                     t.add(&local);
                     t.seconds = start.elapsed().as_secs_f64();
@@ -181,18 +181,38 @@ pub fn run_campaign(
     Ok(t)
 }
 
+/// A worker's checkers, one per compile configuration it has met (each has its own emulator
+/// for the configuration's CPU).
+#[derive(Default)]
+struct Checkers(Vec<(CompileOptions, Checker)>);
+
+impl Checkers {
+    fn get(&mut self, config: &CampaignConfig, compile: CompileOptions) -> Result<&mut Checker, String> {
+        let at = match self.0.iter().position(|(c, _)| *c == compile) {
+            Some(at) => at,
+            None => {
+                self.0.push((compile, Checker::new(config.vectors, compile, config.reference)?));
+                self.0.len() - 1
+            }
+        };
+        Ok(&mut self.0[at].1)
+    }
+}
+
 fn execute(
     config: &CampaignConfig,
     i: u64,
     bytes: &mut [u8],
-    checker: &mut Checker,
+    checkers: &mut Checkers,
     local: &mut CampaignStats,
     totals: &Mutex<CampaignStats>,
 ) -> Result<(), String> {
     local.modules += 1;
     let generator = generator_of(config, i);
+    let compile_options = configuration_of(config, i);
     crate::generate::seeded_input(config.seed, generator.name(), i, bytes);
-    let Ok(mut generated) = generator.generate(&mut arbitrary::Unstructured::new(bytes), CAMPAIGN_FUNCTIONS)
+    let Ok(mut generated) =
+        generator.generate_with(&mut arbitrary::Unstructured::new(bytes), CAMPAIGN_FUNCTIONS, config.knobs)
     else {
         local.generator_failures += 1;
         return Ok(());
@@ -200,7 +220,7 @@ fn execute(
     local.functions += generated.functions.len() as u64;
     // A panic in the compiler is a finding like any other (the campaign goes on).
     let compiled =
-        std::panic::catch_unwind(|| compile(&generated.wasm, &config.compile)).unwrap_or_else(|panic| {
+        std::panic::catch_unwind(|| compile(&generated.wasm, &compile_options)).unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<String>()
                 .cloned()
@@ -227,8 +247,9 @@ fn execute(
                 wasm2thumb::CompileError::Internal { .. } => "compile-error-internal",
                 _ => "compile-error-rejects-valid-module",
             };
-            let finding = compile_finding(config, "<module>", &e, sig);
-            keep_compile_finding(config, generator, i, &finding, &generated.wasm, totals)?;
+            let sig = format!("{sig}-{}", configuration_label(&compile_options));
+            let finding = compile_finding(config, "<module>", &e, &sig);
+            keep_compile_finding(config, &compile_options, generator, i, &finding, &generated.wasm, totals)?;
             local.found_in_module.get_or_insert(finding.signature);
             return Ok(());
         }
@@ -246,14 +267,16 @@ fn execute(
     for e in &compiled.declined {
         if let wasm2thumb::CompileError::Internal { function, .. } = e {
             // One function's internal error: a finding, the module's other functions still run.
-            let finding = compile_finding(config, function, e, "compile-error-internal");
-            keep_compile_finding(config, generator, i, &finding, &generated.wasm, totals)?;
+            let sig = format!("compile-error-internal-{}", configuration_label(&compile_options));
+            let finding = compile_finding(config, function, e, &sig);
+            keep_compile_finding(config, &compile_options, generator, i, &finding, &generated.wasm, totals)?;
             local.found_in_module.get_or_insert(finding.signature);
             continue;
         }
         local.declined += 1;
         local.note_decline(e);
     }
+    let checker = checkers.get(config, compile_options)?;
     let Some(checked) = checker.check(&generated.wasm, &compiled)? else {
         local.uninstantiable += 1;
         return Ok(());
@@ -272,7 +295,7 @@ fn execute(
             *seen as usize <= config.max_per_signature
         };
         if keep {
-            let dir = save_case(config, generator, i, finding, shape, &generated.wasm)?;
+            let dir = save_case(config, &compile_options, generator, i, finding, shape, &generated.wasm)?;
             totals.lock().map_err(|_| "a worker panicked")?.saved.push(dir);
         }
     }
@@ -299,6 +322,7 @@ fn compile_finding(
 /// Counts a compile finding under its signature and saves it while the signature has room.
 fn keep_compile_finding(
     config: &CampaignConfig,
+    compile_options: &CompileOptions,
     generator: Generator,
     i: u64,
     finding: &Finding,
@@ -312,7 +336,7 @@ fn keep_compile_finding(
         *seen as usize <= config.max_per_signature
     };
     if keep {
-        let dir = save_case(config, generator, i, finding, None, wasm)?;
+        let dir = save_case(config, compile_options, generator, i, finding, None, wasm)?;
         totals.lock().map_err(|_| "a worker panicked")?.saved.push(dir);
     }
     Ok(())

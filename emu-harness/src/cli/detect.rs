@@ -6,6 +6,7 @@ use super::{inputs, jobs_or_all_cores, parse_duration};
 use emu_harness::bench::detect::{run_detect, write_report, DetectConfig};
 use emu_harness::campaign::CampaignConfig;
 use emu_harness::exit;
+use emu_harness::generate::Knobs;
 use std::path::PathBuf;
 use wasm2thumb::InjectedFault;
 
@@ -20,6 +21,12 @@ pub struct BenchDetectArgs {
     /// Each campaign stops at its first confirmed finding or after this long.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     cap: std::time::Duration,
+    /// Campaign features to turn off, to measure what each adds: `rotation` (compile
+    /// configurations rotated across modules), `boundary` (boundary-table constants, amounts and
+    /// addresses), `swarm` (per-module subsets of constructs and operators), `shapes` (compare
+    /// conditions, if/else, loop bodies under pressure, calls with i64 and stack arguments).
+    #[arg(long, value_delimiter = ',', value_parser = ["rotation", "boundary", "swarm", "shapes"])]
+    without: Vec<String>,
     /// Skip the corpus main job.
     #[arg(long)]
     no_corpus: bool,
@@ -51,6 +58,7 @@ impl BenchDetectArgs {
         if cfg!(debug_assertions) {
             eprintln!("note: debug build; measure with `cargo run --release -p emu-harness -- bench-detect`");
         }
+        let without = |what: &str| self.without.iter().any(|w| w == what);
         let config = DetectConfig {
             faults: if self.faults.is_empty() { InjectedFault::ALL.to_vec() } else { self.faults },
             seeds: self.seeds,
@@ -58,7 +66,11 @@ impl BenchDetectArgs {
             corpus,
             corpus_vectors: self.corpus_vectors,
             jobs: jobs_or_all_cores(self.jobs),
-            campaign: CampaignConfig::default(),
+            campaign: CampaignConfig {
+                rotate_configurations: !without("rotation"),
+                knobs: Knobs::without(&self.without),
+                ..CampaignConfig::default()
+            },
             artifacts: self.artifacts,
         };
         let report = run_detect(&config, !self.no_corpus, !self.no_campaign, |f| {

@@ -6,7 +6,7 @@ use emu_harness::campaign::{
 };
 use emu_harness::exec::reference::ReferenceCompiler;
 use emu_harness::exit;
-use emu_harness::generate::Generator;
+use emu_harness::generate::{Generator, Knobs};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use wasm2thumb::InjectedFault;
@@ -44,6 +44,15 @@ pub struct FuzzArgs {
     /// lists them).
     #[arg(long, value_parser = parse_fault)]
     inject_fault: Option<InjectedFault>,
+    /// Compile every module under the flags given (default: modules rotate across the matrix's
+    /// configurations, pool sizes 5..1, baseline, M3/M4/M7, from those flags).
+    #[arg(long)]
+    fixed_configuration: bool,
+    /// Generator features to turn off: `boundary` (boundary-table constants, amounts and
+    /// addresses), `swarm` (per-module subsets of constructs and operators), `shapes` (compare
+    /// conditions, if/else, loop bodies under pressure, calls with i64 and stack arguments).
+    #[arg(long, value_delimiter = ',', value_parser = Knobs::NAMES)]
+    without: Vec<String>,
     #[command(flatten)]
     flags: CompileFlags,
 }
@@ -72,6 +81,8 @@ impl FuzzArgs {
             artifacts: self.artifacts,
             max_per_signature: self.max_per_signature,
             stop_at_first_finding: false,
+            rotate_configurations: !self.fixed_configuration,
+            knobs: Knobs::without(&self.without),
         }
     }
 

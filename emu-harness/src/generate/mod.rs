@@ -3,11 +3,13 @@
 //! (`smith`). `Generator` names them; `generate` makes a module with any of them; `quality`
 //! measures what they make.
 
+mod knobs;
 mod pressure;
 mod quality;
 mod shape;
 mod smith;
 
+pub use knobs::{boundary_constants, boundary_constants64, Knobs};
 pub use pressure::{pressure_module, pressure_module_with};
 pub use quality::{measure_quality, operator_histogram, operator_names, Quality};
 pub use shape::{Construct, FunctionShape, Generated, ALL_CONSTRUCTS, POOL};
@@ -49,8 +51,18 @@ impl Generator {
         u: &mut Unstructured,
         functions: std::ops::RangeInclusive<u32>,
     ) -> Result<Generated> {
+        self.generate_with(u, functions, Knobs::default())
+    }
+
+    /// `generate` with the knobs given (`Knobs::PLAIN`: the generators as they first were).
+    pub fn generate_with(
+        self,
+        u: &mut Unstructured,
+        functions: std::ops::RangeInclusive<u32>,
+        knobs: Knobs,
+    ) -> Result<Generated> {
         match self {
-            Generator::Pressure => pressure_module_with(u, functions),
+            Generator::Pressure => pressure_module_with(u, functions, knobs),
             Generator::SmithDifferential => smith_module(u, SmithConfig::Differential, functions),
             Generator::SmithPressure => smith_module(u, SmithConfig::Pressure, functions),
         }

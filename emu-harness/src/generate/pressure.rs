@@ -5,6 +5,7 @@
 //! global traffic) and consumes them late in a non-commutative fold, so a value lost, swapped
 //! or clobbered by the allocator changes the result.
 
+use super::knobs::{boundary_constants, boundary_constants64, Knobs, Swarm};
 use super::shape::{Construct, FunctionShape, Generated, POOL};
 use arbitrary::{Result, Unstructured};
 use wasm_encoder::{
@@ -17,14 +18,16 @@ const PARAM_CHOICES: [ValType; 2] = [ValType::I32, ValType::I64];
 /// A module with one memory (1 page, at most 2), an i32 and an i64 mutable global, a helper
 /// `mix` (called between definitions and uses) and 1–3 exported pressure functions.
 pub fn pressure_module(u: &mut Unstructured) -> Result<Generated> {
-    pressure_module_with(u, 1..=3)
+    pressure_module_with(u, 1..=3, Knobs::default())
 }
 
 /// `pressure_module` with a number of exported functions from `functions`.
 pub fn pressure_module_with(
     u: &mut Unstructured,
     functions: std::ops::RangeInclusive<u32>,
+    knobs: Knobs,
 ) -> Result<Generated> {
+    let swarm = if knobs.swarm { Swarm::draw(u)? } else { Swarm::everything() };
     let mut types = TypeSection::new();
     let mut funcs = FunctionSection::new();
     let mut code = CodeSection::new();
@@ -38,6 +41,18 @@ pub fn pressure_module_with(
     }
     code.function(&mix);
     let count = u.int_in_range(functions)?;
+    // With richer shapes, `mixn` (a drawn signature of 3 to 6 i32/i64 parameters: i64 pairs
+    // in R0:R1 or R2:R3 or on the stack, stack arguments, padding) follows the exported functions.
+    let mixn = match knobs.shapes {
+        true => {
+            let params = (0..u.int_in_range(3..=6)?)
+                .map(|_| u.choose(&PARAM_CHOICES).copied())
+                .collect::<Result<Vec<ValType>>>()?;
+            Some((1 + count, params))
+        }
+        false => None,
+    };
+    let draw = Draw { knobs, swarm, mixn };
     let mut shapes = Vec::new();
     for f in 0..count {
         let params: Vec<ValType> =
@@ -46,10 +61,15 @@ pub fn pressure_module_with(
         types.ty().function(params.clone(), [result]);
         funcs.function(1 + f);
         let name = format!("p{f}");
-        let (body, shape) = pressure_function(u, &name, &params, result)?;
+        let (body, shape) = pressure_function(u, &draw, &name, &params, result)?;
         code.function(&body);
         exports.export(&name, ExportKind::Func, 1 + f);
         shapes.push(shape);
+    }
+    if let Some((index, params)) = &draw.mixn {
+        types.ty().function(params.iter().copied(), [ValType::I64]);
+        funcs.function(*index);
+        code.function(&mixn_body(params));
     }
     let mut memory = MemorySection::new();
     memory.memory(MemoryType {
@@ -82,6 +102,113 @@ pub fn pressure_module_with(
     Ok(Generated { wasm: module.finish(), functions: shapes })
 }
 
+/// How one module is drawn: the knobs, the module's subset under swarm testing, and `mixn`'s
+/// index and parameters when there is one.
+struct Draw {
+    knobs: Knobs,
+    swarm: Swarm,
+    mixn: Option<(u32, Vec<ValType>)>,
+}
+
+/// `mixn`: every argument changes the i64 result, non-commutatively.
+fn mixn_body(params: &[ValType]) -> Function {
+    let mut f = Function::new([]);
+    f.instruction(&I::I64Const(0));
+    for (p, ty) in params.iter().enumerate() {
+        f.instruction(&I::I64Const(7 + p as i64)).instruction(&I::I64Rotl);
+        f.instruction(&I::LocalGet(p as u32));
+        if *ty == ValType::I32 {
+            f.instruction(&I::I64ExtendI32U);
+        }
+        f.instruction(&I::I64Sub);
+    }
+    f.instruction(&I::End);
+    f
+}
+
+/// A comparison of two values (of the first one's type), leaving an i32.
+fn compare_values(
+    u: &mut Unstructured,
+    body: &mut Function,
+    x: (u32, ValType),
+    y: (u32, ValType),
+) -> Result<()> {
+    body.instruction(&I::LocalGet(x.0));
+    body.instruction(&I::LocalGet(y.0));
+    convert(body, y.1, x.1);
+    let ops: &[I] = if x.1 == ValType::I64 {
+        &[
+            I::I64Eq,
+            I::I64Ne,
+            I::I64LtS,
+            I::I64LtU,
+            I::I64GtS,
+            I::I64GtU,
+            I::I64LeS,
+            I::I64LeU,
+            I::I64GeS,
+            I::I64GeU,
+        ]
+    } else {
+        &[
+            I::I32Eq,
+            I::I32Ne,
+            I::I32LtS,
+            I::I32LtU,
+            I::I32GtS,
+            I::I32GtU,
+            I::I32LeS,
+            I::I32LeU,
+            I::I32GeS,
+            I::I32GeU,
+        ]
+    };
+    body.instruction(u.choose(ops)?);
+    Ok(())
+}
+
+impl Draw {
+    /// A constant of type `ty`: from the boundary tables part of the time (with `boundary`),
+    /// else arbitrary (an i64 from an arbitrary i32, as the generator first drew them).
+    fn constant(&self, u: &mut Unstructured, ty: ValType) -> Result<I<'static>> {
+        if self.knobs.boundary && u.ratio(1, 3)? {
+            return self.table_constant(u, ty);
+        }
+        Ok(match ty {
+            ValType::I64 => I::I64Const(u.arbitrary::<i32>()? as i64 * 0x1_0001),
+            _ => I::I32Const(u.arbitrary()?),
+        })
+    }
+
+    /// A constant of type `ty` from the boundary tables: half of the time one of the core
+    /// edges (0, ±1, MIN, MAX, the width and the width - 1), which a table of hundreds would
+    /// otherwise rarely draw.
+    fn table_constant(&self, u: &mut Unstructured, ty: ValType) -> Result<I<'static>> {
+        const CORE: [i32; 8] = [0, 1, -1, i32::MIN, i32::MAX, 31, 32, 33];
+        const CORE64: [i64; 10] = [0, 1, -1, i64::MIN, i64::MAX, i32::MIN as i64, 0xFFFF_FFFF, 63, 64, 32];
+        let core = u.arbitrary::<bool>()?;
+        Ok(match (ty, core) {
+            (ValType::I64, true) => I::I64Const(*u.choose(&CORE64)?),
+            (ValType::I64, false) => I::I64Const(*u.choose(boundary_constants64())? as i64),
+            (_, true) => I::I32Const(*u.choose(&CORE)?),
+            (_, false) => I::I32Const(*u.choose(boundary_constants())? as i32),
+        })
+    }
+
+    /// Whether a memory access goes to the last bytes of memory (or just past them) instead of
+    /// a masked address in its first half.
+    fn at_memory_end(&self, u: &mut Unstructured) -> Result<bool> {
+        Ok(self.knobs.boundary && u.ratio(1, 4)?)
+    }
+}
+
+/// The address of an access of `width` bytes at static `offset` near the end of a one-page
+/// memory: its last in-bounds position, or one byte before or past it (which traps).
+fn memory_end_address(u: &mut Unstructured, width: u64, offset: u64) -> Result<i32> {
+    let last = 65536 - width - offset;
+    Ok((last as i64 + u.int_in_range(-1..=1)?) as i32)
+}
+
 /// Emits `local.get`s and operators that leave one value of type `want` built from `from`.
 fn convert(body: &mut Function, have: ValType, want: ValType) {
     match (have, want) {
@@ -99,7 +226,15 @@ fn convert(body: &mut Function, have: ValType, want: ValType) {
 /// (0 or 1, widened back), a division by the second operand forced odd (so only `MIN / -1` can
 /// trap, rarely), a `select` on the local `condition`, or a unary operator on the first with the
 /// second dropped.
-fn binary(u: &mut Unstructured, body: &mut Function, ty: ValType, condition: (u32, ValType)) -> Result<()> {
+fn binary(
+    u: &mut Unstructured,
+    draw: &Draw,
+    body: &mut Function,
+    ty: ValType,
+    condition: (u32, ValType),
+    other: (u32, ValType),
+    nonzero_constant_divisor: bool,
+) -> Result<()> {
     let wide = ty == ValType::I64;
     let plain: &[I] = if wide {
         &[
@@ -167,7 +302,28 @@ fn binary(u: &mut Unstructured, body: &mut Function, ty: ValType, condition: (u3
     } else {
         &[I::I32Clz, I::I32Ctz, I::I32Popcnt, I::I32Extend8S, I::I32Extend16S]
     };
-    match u.int_in_range(0..=9)? {
+    // Operator classes weighted 5 plain : 1 compare : 1 divide : 1 select : 2 unary, over the
+    // classes the module enables (all without swarm testing).
+    let class = if draw.knobs.swarm {
+        const WEIGHTS: [(u32, std::ops::RangeInclusive<u32>); 5] =
+            [(5, 0..=4), (1, 5..=5), (1, 6..=6), (1, 7..=7), (2, 8..=9)];
+        let enabled: Vec<&(u32, std::ops::RangeInclusive<u32>)> =
+            WEIGHTS.iter().zip(draw.swarm.classes).filter(|(_, on)| *on).map(|(w, _)| w).collect();
+        let total: u32 = enabled.iter().map(|(w, _)| w).sum();
+        let mut x = u.int_in_range(0..=total - 1)?;
+        let mut class = 0;
+        for (w, range) in enabled {
+            if x < *w {
+                class = range.start() + x;
+                break;
+            }
+            x -= w;
+        }
+        class
+    } else {
+        u.int_in_range(0..=9)?
+    };
+    match class {
         0..=4 => {
             body.instruction(u.choose(plain)?);
         }
@@ -178,17 +334,28 @@ fn binary(u: &mut Unstructured, body: &mut Function, ty: ValType, condition: (u3
             }
         }
         6 => {
-            if wide {
-                body.instruction(&I::I64Const(1)).instruction(&I::I64Or);
-            } else {
-                body.instruction(&I::I32Const(1)).instruction(&I::I32Or);
+            // A divisor that is a non-zero constant is divided by as it is (the compiler drops
+            // checks a constant settles); any other is forced odd (only `MIN / -1` traps),
+            // except a quarter of the time with the boundary tables (zero may come, and trap).
+            let may_be_zero = draw.knobs.boundary && u.ratio(1, 4)?;
+            if !nonzero_constant_divisor && !may_be_zero {
+                if wide {
+                    body.instruction(&I::I64Const(1)).instruction(&I::I64Or);
+                } else {
+                    body.instruction(&I::I32Const(1)).instruction(&I::I32Or);
+                }
             }
             body.instruction(u.choose(divide)?);
         }
         7 => {
-            // select(first, second, condition): the condition another live value.
-            body.instruction(&I::LocalGet(condition.0));
-            convert(body, condition.1, ValType::I32);
+            // select(first, second, condition): the condition another live value, or (richer
+            // shapes) a comparison of two.
+            if draw.knobs.shapes && u.ratio(1, 2)? {
+                compare_values(u, body, condition, other)?;
+            } else {
+                body.instruction(&I::LocalGet(condition.0));
+                convert(body, condition.1, ValType::I32);
+            }
             body.instruction(&I::Select);
         }
         _ => {
@@ -201,21 +368,35 @@ fn binary(u: &mut Unstructured, body: &mut Function, ty: ValType, condition: (u3
 
 fn pressure_function(
     u: &mut Unstructured,
+    draw: &Draw,
     name: &str,
     params: &[ValType],
     result: ValType,
 ) -> Result<(Function, FunctionShape)> {
     let k: u32 = u.int_in_range(6..=40)?;
     let values: Vec<ValType> = (0..k)
-        .map(|_| Ok(if u.ratio(1, 4)? { ValType::I64 } else { ValType::I32 }))
+        .map(|_| {
+            let wide = match draw.swarm.i64_eighths {
+                _ if !draw.knobs.swarm => u.ratio(1, 4)?,
+                0 => false,
+                n => u.ratio(n, 8)?,
+            };
+            Ok(if wide { ValType::I64 } else { ValType::I32 })
+        })
         .collect::<Result<_>>()?;
     // Locals: the K values, then the accumulator (of the result type), then a loop counter.
     let first = params.len() as u32;
     let acc = first + k;
     let counter = acc + 1;
+    // Richer shapes: a loop-invariant `step`, read only inside the loop (its last textual read
+    // is there; the back edge keeps it alive).
+    let step = counter + 1;
     let mut locals: Vec<(u32, ValType)> = values.iter().map(|t| (1, *t)).collect();
     locals.push((1, result));
     locals.push((1, ValType::I32));
+    if draw.knobs.shapes {
+        locals.push((1, ValType::I32));
+    }
     let mut body = Function::new(locals);
     let mut constructs = Vec::new();
     // Definitions: each value from a parameter or an earlier value, through a non-commutative
@@ -230,17 +411,32 @@ fn pressure_function(
         let srcs = sources(i);
         let (a, at) = *u.choose(&srcs)?;
         let (b, bt) = *u.choose(&srcs)?;
-        body.instruction(&I::LocalGet(a));
-        convert(&mut body, at, ty);
-        body.instruction(&I::LocalGet(b));
-        convert(&mut body, bt, ty);
-        let condition = *u.choose(&srcs)?;
-        binary(u, &mut body, ty, condition)?;
-        let konst: i32 = u.arbitrary()?;
-        if ty == ValType::I64 {
-            body.instruction(&I::I64Const(konst as i64 * 0x1_0001)).instruction(&I::I64Add);
+        // With the boundary tables, the first operand is a constant now and then (constant
+        // folding and its edges), the second a quarter of the time (immediate forms, constant
+        // shift amounts and divisors).
+        if draw.knobs.boundary && u.ratio(1, 8)? {
+            body.instruction(&draw.table_constant(u, ty)?);
         } else {
-            body.instruction(&I::I32Const(konst)).instruction(&I::I32Sub);
+            body.instruction(&I::LocalGet(a));
+            convert(&mut body, at, ty);
+        }
+        let mut nonzero_constant_divisor = false;
+        if draw.knobs.boundary && u.ratio(1, 4)? {
+            let k = draw.constant(u, ty)?;
+            nonzero_constant_divisor = !matches!(k, I::I32Const(0) | I::I64Const(0));
+            body.instruction(&k);
+        } else {
+            body.instruction(&I::LocalGet(b));
+            convert(&mut body, bt, ty);
+        }
+        let condition = *u.choose(&srcs)?;
+        let other = if draw.knobs.shapes { *u.choose(&srcs)? } else { condition };
+        binary(u, draw, &mut body, ty, condition, other, nonzero_constant_divisor)?;
+        body.instruction(&draw.constant(u, ty)?);
+        if ty == ValType::I64 {
+            body.instruction(&I::I64Add);
+        } else {
+            body.instruction(&I::I32Sub);
         }
         body.instruction(&I::LocalSet(first + i));
     }
@@ -255,15 +451,20 @@ fn pressure_function(
         convert(body, t, ValType::I32);
         Ok(())
     };
-    for c in [
+    let if_else: &[Construct] = if draw.knobs.shapes { &[Construct::IfElse] } else { &[] };
+    for &c in [
         Construct::Loop,
         Construct::Call,
         Construct::BrIfEdge,
         Construct::BrTable,
         Construct::MemoryStore,
         Construct::GlobalSet,
-    ] {
-        if !u.ratio(1, 2)? {
+    ]
+    .iter()
+    .chain(if_else)
+    {
+        let enabled = draw.swarm.constructs[c as usize];
+        if !enabled || !u.ratio(1, 2)? {
             continue;
         }
         constructs.push(c);
@@ -273,8 +474,19 @@ fn pressure_function(
                 i32_value(u, &mut body)?;
                 body.instruction(&I::I32Const(7)).instruction(&I::I32And).instruction(&I::I32Const(1));
                 body.instruction(&I::I32Add).instruction(&I::LocalSet(counter));
+                if draw.knobs.shapes {
+                    i32_value(u, &mut body)?;
+                    body.instruction(&I::LocalSet(step));
+                }
                 let (l, t) = pick(u.int_in_range(0..=k - 1)?);
                 body.instruction(&I::Loop(BlockType::Empty));
+                if draw.knobs.shapes {
+                    let (s, st) = pick(u.int_in_range(0..=k - 1)?);
+                    body.instruction(&I::LocalGet(s)).instruction(&I::LocalGet(step));
+                    convert(&mut body, ValType::I32, st);
+                    body.instruction(if st == ValType::I64 { &I::I64Sub } else { &I::I32Sub });
+                    body.instruction(&I::LocalSet(s));
+                }
                 body.instruction(&I::LocalGet(l));
                 if t == ValType::I64 {
                     body.instruction(&I::I64Const(3)).instruction(&I::I64Rotl);
@@ -282,15 +494,46 @@ fn pressure_function(
                     body.instruction(&I::I32Const(3)).instruction(&I::I32Rotl);
                 }
                 body.instruction(&I::LocalSet(l));
+                // Richer shapes: more loop-carried values, each mixed with another value, so
+                // the body itself holds several live at once.
+                let extra = if draw.knobs.shapes { u.int_in_range(0..=4)? } else { 0 };
+                for _ in 0..extra {
+                    let (l, t) = pick(u.int_in_range(0..=k - 1)?);
+                    let (m, mt) = pick(u.int_in_range(0..=k - 1)?);
+                    body.instruction(&I::LocalGet(l));
+                    body.instruction(&I::LocalGet(m));
+                    convert(&mut body, mt, t);
+                    let op = if t == ValType::I64 {
+                        u.choose(&[I::I64Sub, I::I64Xor, I::I64Add])?.clone()
+                    } else {
+                        u.choose(&[I::I32Sub, I::I32Xor, I::I32Add])?.clone()
+                    };
+                    body.instruction(&op);
+                    body.instruction(&I::LocalSet(l));
+                }
                 body.instruction(&I::LocalGet(counter)).instruction(&I::I32Const(1)).instruction(&I::I32Sub);
                 body.instruction(&I::LocalTee(counter)).instruction(&I::BrIf(0)).instruction(&I::End);
             }
             Construct::Call => {
                 let (l, t) = pick(u.int_in_range(0..=k - 1)?);
-                i32_value(u, &mut body)?;
-                i32_value(u, &mut body)?;
-                body.instruction(&I::Call(0));
-                convert(&mut body, ValType::I32, t);
+                match &draw.mixn {
+                    // Richer shapes: the drawn signature half of the time.
+                    Some((index, params)) if u.ratio(1, 2)? => {
+                        for ty in params {
+                            let (v, vt) = pick(u.int_in_range(0..=k - 1)?);
+                            body.instruction(&I::LocalGet(v));
+                            convert(&mut body, vt, *ty);
+                        }
+                        body.instruction(&I::Call(*index));
+                        convert(&mut body, ValType::I64, t);
+                    }
+                    _ => {
+                        i32_value(u, &mut body)?;
+                        i32_value(u, &mut body)?;
+                        body.instruction(&I::Call(0));
+                        convert(&mut body, ValType::I32, t);
+                    }
+                }
                 body.instruction(&I::LocalGet(l));
                 if t == ValType::I64 {
                     body.instruction(&I::I64Xor);
@@ -303,8 +546,15 @@ fn pressure_function(
                 // block { br_if out (a value's low bit); value <<= 1 }: live values cross the edge.
                 let (l, t) = pick(u.int_in_range(0..=k - 1)?);
                 body.instruction(&I::Block(BlockType::Empty));
-                i32_value(u, &mut body)?;
-                body.instruction(&I::I32Const(1)).instruction(&I::I32And).instruction(&I::BrIf(0));
+                if draw.knobs.shapes && u.ratio(1, 2)? {
+                    let x = pick(u.int_in_range(0..=k - 1)?);
+                    let y = pick(u.int_in_range(0..=k - 1)?);
+                    compare_values(u, &mut body, x, y)?;
+                } else {
+                    i32_value(u, &mut body)?;
+                    body.instruction(&I::I32Const(1)).instruction(&I::I32And);
+                }
+                body.instruction(&I::BrIf(0));
                 body.instruction(&I::LocalGet(l));
                 if t == ValType::I64 {
                     body.instruction(&I::I64Const(1)).instruction(&I::I64Shl);
@@ -348,16 +598,25 @@ fn pressure_function(
                     target: wasm_encoder::MemArgTarget::Memory(0),
                     ordering: None,
                 };
-                i32_value(u, &mut body)?;
-                body.instruction(&I::I32Const(0x7FF8)).instruction(&I::I32And);
+                let width = |t: ValType| if t == ValType::I64 { 8 } else { 4 };
+                if draw.at_memory_end(u)? {
+                    body.instruction(&I::I32Const(memory_end_address(u, width(st), offset)?));
+                } else {
+                    i32_value(u, &mut body)?;
+                    body.instruction(&I::I32Const(0x7FF8)).instruction(&I::I32And);
+                }
                 body.instruction(&I::LocalGet(src));
                 if st == ValType::I64 {
                     body.instruction(&I::I64Store(mem));
                 } else {
                     body.instruction(&I::I32Store(mem));
                 }
-                i32_value(u, &mut body)?;
-                body.instruction(&I::I32Const(0x7FF8)).instruction(&I::I32And);
+                if draw.at_memory_end(u)? {
+                    body.instruction(&I::I32Const(memory_end_address(u, width(dt), offset)?));
+                } else {
+                    i32_value(u, &mut body)?;
+                    body.instruction(&I::I32Const(0x7FF8)).instruction(&I::I32And);
+                }
                 if dt == ValType::I64 {
                     body.instruction(&I::I64Load(mem));
                 } else {
@@ -379,6 +638,25 @@ fn pressure_function(
                 } else {
                     body.instruction(&I::GlobalGet(0)).instruction(&I::I32Sub).instruction(&I::GlobalSet(0));
                 }
+            }
+            Construct::IfElse => {
+                // if (x cmp y) { a = a - k } else { b = b ^ k' }: live values cross both arms
+                // and meet at the join.
+                let x = pick(u.int_in_range(0..=k - 1)?);
+                let y = pick(u.int_in_range(0..=k - 1)?);
+                compare_values(u, &mut body, x, y)?;
+                body.instruction(&I::If(BlockType::Empty));
+                for (arm, op) in [(0, [I::I32Sub, I::I64Sub]), (1, [I::I32Xor, I::I64Xor])] {
+                    if arm == 1 {
+                        body.instruction(&I::Else);
+                    }
+                    let (l, t) = pick(u.int_in_range(0..=k - 1)?);
+                    body.instruction(&I::LocalGet(l));
+                    body.instruction(&draw.constant(u, t)?);
+                    body.instruction(&op[(t == ValType::I64) as usize]);
+                    body.instruction(&I::LocalSet(l));
+                }
+                body.instruction(&I::End);
             }
             Construct::I64Values => {}
         }

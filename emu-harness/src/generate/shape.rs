@@ -11,16 +11,19 @@ pub enum Construct {
     BrTable,
     MemoryStore,
     GlobalSet,
+    /// `if (compare) ... else ...` changing values in each arm (with the `shapes` knob).
+    IfElse,
     I64Values,
 }
 
-pub const ALL_CONSTRUCTS: [Construct; 7] = [
+pub const ALL_CONSTRUCTS: [Construct; 8] = [
     Construct::Loop,
     Construct::Call,
     Construct::BrIfEdge,
     Construct::BrTable,
     Construct::MemoryStore,
     Construct::GlobalSet,
+    Construct::IfElse,
     Construct::I64Values,
 ];
 

@@ -4,6 +4,7 @@
 
 use crate::oracle::outcome::{AbiViolation, Outcome, Value};
 use serde::Serialize;
+use wasm2thumb::{CompileOptions, Cpu, Strategy};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Mismatch {
@@ -48,9 +49,22 @@ impl Mismatch {
 /// `Mismatch::source` of a compile failure.
 const COMPILE_SOURCE: &str = "compile";
 
+/// The compile configuration in a signature: `pool5-m4`, `baseline-m3`.
+pub fn configuration_label(c: &CompileOptions) -> String {
+    let cpu = match c.cpu {
+        Cpu::CortexM3 => "m3",
+        Cpu::CortexM4 => "m4",
+        Cpu::CortexM7 => "m7",
+    };
+    match c.strategy {
+        Strategy::Pool => format!("pool{}-{cpu}", c.pool_size),
+        Strategy::Baseline => format!("baseline-{cpu}"),
+    }
+}
+
 /// One line that says what kind of mismatch this is: both outcomes' kinds, what state differed,
-/// and the pool size — equal for the same bug hit by different programs.
-pub fn signature(m: &Mismatch, pool_size: usize) -> String {
+/// and the compile configuration — equal for the same bug hit by different programs.
+pub fn signature(m: &Mismatch, compile: &CompileOptions) -> String {
     let kind = |o: &Outcome| match o {
         Outcome::Returned { .. } => "returned".to_string(),
         Outcome::Trapped { trap } => format!("trap-{trap:?}"),
@@ -75,5 +89,29 @@ pub fn signature(m: &Mismatch, pool_size: usize) -> String {
     } else {
         format!("{}-vs-{}", kind(&m.emulated), kind(&m.reference))
     };
-    format!("{what}{state}-pool{pool_size}")
+    format!("{what}{state}-{}", configuration_label(compile))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_names_the_outcomes_the_state_and_the_configuration() {
+        let m = Mismatch {
+            source: "vector".into(),
+            args: vec![],
+            expected: String::new(),
+            emulated: Outcome::Returned { values: vec![Value::I32(1)] },
+            reference: Outcome::Returned { values: vec![Value::I32(2)] },
+            state: Some("memory[0x10]: reference 1, compiled 2".into()),
+            rerun: String::new(),
+            executed: 0,
+            stack_bytes: 0,
+        };
+        let pool2 = CompileOptions { pool_size: 2, ..CompileOptions::default() };
+        assert_eq!(signature(&m, &pool2), "wrong-value-memory-pool2-m4");
+        let baseline_m3 = CompileOptions { strategy: Strategy::Baseline, cpu: Cpu::CortexM3, ..pool2 };
+        assert_eq!(signature(&m, &baseline_m3), "wrong-value-memory-baseline-m3");
+    }
 }
