@@ -145,6 +145,8 @@ pub fn corpus_detection(config: &DetectConfig, fault: InjectedFault) -> Result<C
     let run = RunConfig {
         vectors: config.corpus_vectors,
         compile: CompileOptions { inject: Some(fault), ..config.campaign.compile },
+        disassemble: false,
+        mismatches_per_function: Some(1),
         ..RunConfig::default()
     };
     let runs = run_matrix(&config.corpus, &run, config.jobs, &|_| {}, |_, _| {})?;

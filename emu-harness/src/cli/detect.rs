@@ -1,8 +1,7 @@
 //! `emu-harness bench-detect`: does the corpus main job catch each deliberate miscompile, and
 //! how fast does the default campaign on one core find it?
 
-use super::fuzz::parse_fault;
-use super::{inputs, jobs_or_all_cores, parse_duration};
+use super::{inputs, jobs_or_all_cores, parse_duration, parse_fault};
 use emu_harness::bench::detect::{run_detect, write_report, DetectConfig};
 use emu_harness::campaign::CampaignConfig;
 use emu_harness::exit;

@@ -9,7 +9,6 @@ use emu_harness::exit;
 use emu_harness::generate::{Generator, Knobs};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use wasm2thumb::InjectedFault;
 
 #[derive(clap::Args)]
 pub struct FuzzArgs {
@@ -40,10 +39,6 @@ pub struct FuzzArgs {
     /// Cases kept per mismatch signature.
     #[arg(long, default_value_t = DEFAULT_MAX_PER_SIGNATURE)]
     max_per_signature: usize,
-    /// Compile with a deliberate miscompile (to see the campaign find one; `bench-detect`
-    /// lists them).
-    #[arg(long, value_parser = parse_fault)]
-    inject_fault: Option<InjectedFault>,
     /// Compile every module under the flags given (default: modules rotate across the matrix's
     /// configurations, pool sizes 5..1, baseline, M3/M4/M7, from those flags).
     #[arg(long)]
@@ -59,8 +54,7 @@ pub struct FuzzArgs {
 
 impl FuzzArgs {
     fn config(self) -> CampaignConfig {
-        let mut compile = self.flags.options();
-        compile.inject = self.inject_fault;
+        let compile = self.flags.options();
         CampaignConfig {
             generators: match self.generator.as_str() {
                 "pressure" => vec![Generator::Pressure],
@@ -139,12 +133,4 @@ static STOP: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_interrupt(_: libc::c_int) {
     STOP.store(true, Ordering::Relaxed);
-}
-
-/// A fault by its name (`InjectedFault::name`).
-pub fn parse_fault(name: &str) -> Result<InjectedFault, String> {
-    InjectedFault::from_name(name).ok_or_else(|| {
-        let names: Vec<&str> = InjectedFault::ALL.iter().map(|f| f.name()).collect();
-        format!("unknown fault `{name}` (one of: {})", names.join(", "))
-    })
 }

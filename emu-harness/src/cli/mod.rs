@@ -16,7 +16,7 @@ use emu_harness::exit;
 use emu_harness::oracle::outcome::Value;
 use emu_harness::run::{collect_inputs, FileReport};
 use std::path::PathBuf;
-use wasm2thumb::{CompileOptions, Cpu, Strategy};
+use wasm2thumb::{CompileOptions, Cpu, InjectedFault, Strategy};
 
 #[derive(clap::Args, Clone)]
 pub struct CompileFlags {
@@ -33,6 +33,10 @@ pub struct CompileFlags {
     #[arg(long, default_value_t = wasm2thumb::DEFAULT_MAX_MEMORY_PAGES,
           value_parser = clap::value_parser!(u32).range(0..=16384))]
     max_memory_pages: u32,
+    /// Compile with a deliberate miscompile of the family (`bench-detect` measures them all):
+    /// to see what the harness or the campaign makes of one.
+    #[arg(long, value_parser = parse_fault)]
+    inject_fault: Option<InjectedFault>,
 }
 
 impl CompileFlags {
@@ -48,6 +52,7 @@ impl CompileFlags {
             strategy,
             cpu,
             max_memory_pages: self.max_memory_pages,
+            inject: self.inject_fault,
             ..CompileOptions::default()
         }
     }
@@ -134,4 +139,12 @@ pub fn write_report(path: &Option<PathBuf>, json: &str) -> bool {
             false
         }
     }
+}
+
+/// A fault by its name (`InjectedFault::name`).
+pub fn parse_fault(name: &str) -> Result<InjectedFault, String> {
+    InjectedFault::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = InjectedFault::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown fault `{name}` (one of: {})", names.join(", "))
+    })
 }

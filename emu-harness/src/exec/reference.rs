@@ -33,6 +33,8 @@ pub struct ReferenceInstance {
     /// With each, the parameter and result types its signature was checked against.
     funcs: Vec<Option<CheckedFunc>>,
     raw: Vec<ValRaw>,
+    /// Fuel the last call consumed.
+    fuel_used: u64,
 }
 
 /// How an error from `instantiate` starts when instantiating the module trapped (a data or
@@ -110,7 +112,15 @@ impl Reference {
             .iter()
             .map(|name| instance.get_global(&mut store, name).ok_or("wasmtime: a global export is missing"))
             .collect::<Result<_, _>>()?;
-        Ok(ReferenceInstance { store, instance, memory, globals, funcs: Default::default(), raw: Vec::new() })
+        Ok(ReferenceInstance {
+            store,
+            instance,
+            memory,
+            globals,
+            funcs: Default::default(),
+            raw: Vec::new(),
+            fuel_used: 0,
+        })
     }
 }
 
@@ -228,6 +238,11 @@ impl ReferenceInstance {
         }
     }
 
+    /// Fuel the last `call` consumed (about one unit per WebAssembly operator executed).
+    pub fn fuel_used(&self) -> u64 {
+        self.fuel_used
+    }
+
     /// Calls export `name` (function `index`) with integer arguments and `fuel`.
     pub fn call(&mut self, index: u32, name: &str, args: &[Value], results: &[Ty], fuel: u64) -> Outcome {
         let at = index as usize;
@@ -281,6 +296,7 @@ impl ReferenceInstance {
         // SAFETY: the function's signature was checked against these integer types when it was
         // looked up, and the arguments against them above; integers have no validity invariants; the buffer holds params and results.
         let result = unsafe { func.call_unchecked(&mut self.store, &mut self.raw[..] as *mut [ValRaw]) };
+        self.fuel_used = fuel - self.store.get_fuel().unwrap_or(0).min(fuel);
         match result {
             Ok(()) => Outcome::Returned {
                 values: results

@@ -26,6 +26,13 @@ pub struct RunConfig {
     pub sequence_calls: usize,
     /// Batch the vectors of functions that read and write no state (`Emulator::call_batch`).
     pub batch: bool,
+    /// Stop a function's vectors after this many mismatches (none: run them all). A broken
+    /// compiler makes most calls of most functions mismatch, and each mismatching call runs
+    /// alone; `bench-detect`, which only asks whether a fault is caught, stops at the first.
+    pub mismatches_per_function: Option<usize>,
+    /// Keep a mismatching function's disassembly in its report (`llvm-objdump`, one process per
+    /// function: `bench-detect`, which only counts mismatches, turns it off).
+    pub disassemble: bool,
     /// Exactly `vectors` random vectors per function, without the structured boundary part
     /// (which may be thousands for many parameters): for fuzzing.
     pub random_vectors: bool,
@@ -39,6 +46,15 @@ impl RunConfig {
     /// is longer than a few dozen instructions), so running out is a hang, not slowness.
     pub fn emulator_budget(fuel: u64) -> u64 {
         fuel.saturating_mul(100).saturating_add(10_000)
+    }
+
+    /// The emulator's budget for a call the reference finished using `fuel_used`: the run it
+    /// did, with a wide margin (the longest expansion, the 64-bit division helper's ~800
+    /// instructions, costs a few units of fuel), so that a compiled call that hangs is stopped
+    /// in time proportional to the work it should have done rather than at the call's cap
+    /// (which for a script's assertions is a billion instructions).
+    pub fn hang_budget(fuel_used: u64) -> u64 {
+        fuel_used.saturating_mul(1_000).saturating_add(1_000_000)
     }
 }
 
@@ -89,6 +105,8 @@ impl Default for RunConfig {
             args: None,
             sequence_calls: 500,
             batch: true,
+            disassemble: true,
+            mismatches_per_function: None,
             random_vectors: false,
             reference: ReferenceCompiler::Cranelift,
         }

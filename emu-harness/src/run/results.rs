@@ -118,7 +118,7 @@ pub(super) fn new_report(file: &str, func: &CompiledFunction) -> FunctionReport 
 }
 
 /// Sets the status from the counts; keeps the disassembly of a mismatching function.
-pub(super) fn finish(report: &mut FunctionReport, compiled: &CompiledModule) {
+pub(super) fn finish(report: &mut FunctionReport, compiled: &CompiledModule, disassemble: bool) {
     report.status = if report.mismatches > 0 {
         Status::Mismatch
     } else if report.inconclusive > 0
@@ -130,7 +130,7 @@ pub(super) fn finish(report: &mut FunctionReport, compiled: &CompiledModule) {
     } else {
         Status::Match
     };
-    if report.status == Status::Mismatch {
+    if report.status == Status::Mismatch && disassemble {
         if let Some(f) = compiled.function(&report.function) {
             report.disassembly = super::disasm::annotated(compiled, f);
         }

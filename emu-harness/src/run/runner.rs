@@ -239,7 +239,7 @@ impl Runner {
         }
         self.run_sequence(file, &mut reports[first..], &funcs, &mut reference);
         for r in &mut reports[first..] {
-            finish(r, compiled);
+            finish(r, compiled, self.config.disassemble);
         }
         Ok(ModuleRun { functions: reports, skipped })
     }
@@ -287,12 +287,15 @@ impl Runner {
                 pending.push(args);
                 if pending.len() == BATCH_MAX {
                     self.run_batch(report, func, std::mem::take(&mut pending), reference, &mut run);
+                    if self.enough_mismatches(report) {
+                        return;
+                    }
                 }
                 continue;
             }
             self.run_vector(report, func, args, reference, &mut run);
             // Each hang burns the whole budget; a few are proof enough.
-            if run.hangs >= MAX_HANGS {
+            if run.hangs >= MAX_HANGS || self.enough_mismatches(report) {
                 return;
             }
         }
@@ -314,11 +317,16 @@ impl Runner {
         run: &mut VectorRun,
     ) {
         let fuel = self.config.fuel;
-        let budget = RunConfig::emulator_budget(fuel);
+        let mut most_fuel = 0;
         let expected: Vec<Outcome> = batch
             .iter()
-            .map(|args| reference.call(func.index, &func.name, args, &func.results, fuel))
+            .map(|args| {
+                let outcome = reference.call(func.index, &func.name, args, &func.results, fuel);
+                most_fuel = most_fuel.max(reference.fuel_used());
+                outcome
+            })
             .collect();
+        let budget = RunConfig::emulator_budget(fuel).min(RunConfig::hang_budget(most_fuel));
         let all_returned = expected.iter().all(|o| matches!(o, Outcome::Returned { .. }));
         let emulated =
             if all_returned { self.emu.call_batch(func.addr, &batch, &func.results, budget) } else { None };
@@ -357,12 +365,17 @@ impl Runner {
                 }
                 for args in batch {
                     self.run_vector(report, func, args, reference, run);
-                    if run.hangs >= MAX_HANGS {
+                    if run.hangs >= MAX_HANGS || self.enough_mismatches(report) {
                         return;
                     }
                 }
             }
         }
+    }
+
+    /// Whether the function has mismatched as often as the run cares to know.
+    fn enough_mismatches(&self, report: &FunctionReport) -> bool {
+        self.config.mismatches_per_function.is_some_and(|n| report.mismatches >= n)
     }
 
     /// One vector, one call on each side, compared and recorded.
@@ -503,6 +516,7 @@ impl Runner {
         budget: u64,
     ) -> (Outcome, Outcome, Option<String>) {
         let expected = reference.call(func.index, &func.name, args, &func.results, fuel);
+        let budget = budget.min(RunConfig::hang_budget(reference.fuel_used()));
         let emulated = match expected {
             Outcome::BudgetExhausted { .. } => Outcome::NotRun,
             _ => self.emu.call(func.addr, args, &func.results, budget),
