@@ -6,7 +6,7 @@
 //! or clobbered by the allocator changes the result.
 
 use super::knobs::{boundary_constants, boundary_constants64, Knobs, Swarm};
-use super::shape::{Construct, FunctionShape, Generated, POOL};
+use super::shape::{Construct, FunctionShape, Generated, ALL_CONSTRUCTS, POOL};
 use arbitrary::{Result, Unstructured};
 use wasm_encoder::{
     BlockType, CodeSection, ConstExpr, ExportKind, ExportSection, Function, FunctionSection, GlobalSection,
@@ -126,6 +126,39 @@ fn mixn_body(params: &[ValType]) -> Function {
     f
 }
 
+/// The comparisons of values of type `ty` (each leaves an i32).
+fn compare_ops(ty: ValType) -> &'static [I<'static>] {
+    const I64: [I<'static>; 10] = [
+        I::I64Eq,
+        I::I64Ne,
+        I::I64LtS,
+        I::I64LtU,
+        I::I64GtS,
+        I::I64GtU,
+        I::I64LeS,
+        I::I64LeU,
+        I::I64GeS,
+        I::I64GeU,
+    ];
+    const I32: [I<'static>; 10] = [
+        I::I32Eq,
+        I::I32Ne,
+        I::I32LtS,
+        I::I32LtU,
+        I::I32GtS,
+        I::I32GtU,
+        I::I32LeS,
+        I::I32LeU,
+        I::I32GeS,
+        I::I32GeU,
+    ];
+    if ty == ValType::I64 {
+        &I64
+    } else {
+        &I32
+    }
+}
+
 /// A comparison of two values (of the first one's type), leaving an i32.
 fn compare_values(
     u: &mut Unstructured,
@@ -136,34 +169,7 @@ fn compare_values(
     body.instruction(&I::LocalGet(x.0));
     body.instruction(&I::LocalGet(y.0));
     convert(body, y.1, x.1);
-    let ops: &[I] = if x.1 == ValType::I64 {
-        &[
-            I::I64Eq,
-            I::I64Ne,
-            I::I64LtS,
-            I::I64LtU,
-            I::I64GtS,
-            I::I64GtU,
-            I::I64LeS,
-            I::I64LeU,
-            I::I64GeS,
-            I::I64GeU,
-        ]
-    } else {
-        &[
-            I::I32Eq,
-            I::I32Ne,
-            I::I32LtS,
-            I::I32LtU,
-            I::I32GtS,
-            I::I32GtU,
-            I::I32LeS,
-            I::I32LeU,
-            I::I32GeS,
-            I::I32GeU,
-        ]
-    };
-    body.instruction(u.choose(ops)?);
+    body.instruction(u.choose(compare_ops(x.1))?);
     Ok(())
 }
 
@@ -265,33 +271,7 @@ fn binary(
             I::I32Add,
         ]
     };
-    let compare: &[I] = if wide {
-        &[
-            I::I64Eq,
-            I::I64Ne,
-            I::I64LtS,
-            I::I64LtU,
-            I::I64GtS,
-            I::I64GtU,
-            I::I64LeS,
-            I::I64LeU,
-            I::I64GeS,
-            I::I64GeU,
-        ]
-    } else {
-        &[
-            I::I32Eq,
-            I::I32Ne,
-            I::I32LtS,
-            I::I32LtU,
-            I::I32GtS,
-            I::I32GtU,
-            I::I32LeS,
-            I::I32LeU,
-            I::I32GeS,
-            I::I32GeU,
-        ]
-    };
+    let compare = compare_ops(ty);
     let divide: &[I] = if wide {
         &[I::I64DivU, I::I64DivS, I::I64RemU, I::I64RemS]
     } else {
@@ -451,18 +431,10 @@ fn pressure_function(
         convert(body, t, ValType::I32);
         Ok(())
     };
-    let if_else: &[Construct] = if draw.knobs.shapes { &[Construct::IfElse] } else { &[] };
-    for &c in [
-        Construct::Loop,
-        Construct::Call,
-        Construct::BrIfEdge,
-        Construct::BrTable,
-        Construct::MemoryStore,
-        Construct::GlobalSet,
-    ]
-    .iter()
-    .chain(if_else)
-    {
+    // `I64Values` is not something to place; `IfElse` exists only with the richer shapes.
+    let placeable =
+        |c: &&Construct| **c != Construct::I64Values && (draw.knobs.shapes || **c != Construct::IfElse);
+    for &c in ALL_CONSTRUCTS.iter().filter(placeable) {
         let enabled = draw.swarm.constructs[c as usize];
         if !enabled || !u.ratio(1, 2)? {
             continue;
