@@ -5,7 +5,7 @@
 
 use crate::atomic_file::write_atomically;
 use crate::campaign::{run_campaign, CampaignConfig};
-use crate::run::matrix::run_matrix;
+use crate::run::matrix::{configurations, run_matrix};
 use crate::run::{RunConfig, Status};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -78,6 +78,8 @@ pub struct DetectSummary {
 #[derive(Clone, Debug, Serialize)]
 pub struct DetectReport {
     pub schema_version: u32,
+    /// Compile configurations of the corpus matrix.
+    pub configurations: usize,
     pub cap_seconds: f64,
     pub seeds: Vec<u64>,
     pub faults: Vec<FaultDetection>,
@@ -102,7 +104,7 @@ impl DetectReport {
         for f in &self.faults {
             let corpus = match &f.corpus {
                 None => "-".to_string(),
-                Some(c) if c.caught => format!("{}/8 cfg", c.configurations.len()),
+                Some(c) if c.caught => format!("{}/{} cfg", c.configurations.len(), self.configurations),
                 Some(_) => "MISSED".to_string(),
             };
             let runs: Vec<String> = f
@@ -120,19 +122,32 @@ impl DetectReport {
             out += &format!("{:<48} {:>9} {}\n", f.fault, corpus, runs.join(" "));
         }
         let s = &self.summary;
-        out += &format!(
-            "{} faults; campaign: found in {} of {} runs, median {:.1} s / {:.0} executions to the first finding (cap {:.0} s){}; corpus matrix: caught {} of {}{}\n",
-            s.faults,
-            s.campaign_found,
-            s.campaign_runs,
-            s.median_seconds,
-            s.median_executions,
-            self.cap_seconds,
-            if s.campaign_misses.is_empty() { String::new() } else { format!(", missed: {}", s.campaign_misses.join(" ")) },
-            s.corpus_caught,
-            s.faults,
-            if s.corpus_misses.is_empty() { String::new() } else { format!(", missed: {}", s.corpus_misses.join(" ")) },
-        );
+        let mut parts = vec![format!("{} faults", s.faults)];
+        if s.campaign_runs > 0 {
+            parts.push(format!(
+                "campaign: found in {} of {} runs, median {:.1} s / {:.0} executions to the first finding (cap {:.0} s){}",
+                s.campaign_found,
+                s.campaign_runs,
+                s.median_seconds,
+                s.median_executions,
+                self.cap_seconds,
+                if s.campaign_misses.is_empty() { String::new() } else { format!(", missed: {}", s.campaign_misses.join(" ")) },
+            ));
+        }
+        if self.faults.iter().any(|f| f.corpus.is_some()) {
+            parts.push(format!(
+                "corpus matrix: caught {} of {}{}",
+                s.corpus_caught,
+                s.faults,
+                if s.corpus_misses.is_empty() {
+                    String::new()
+                } else {
+                    format!(", missed: {}", s.corpus_misses.join(" "))
+                },
+            ));
+        }
+        out += &parts.join("; ");
+        out.push('\n');
         if !s.not_silent.is_empty() {
             out += &format!("not silent (a compile failure somewhere): {}\n", s.not_silent.join(" "));
         }
@@ -270,7 +285,15 @@ pub fn run_detect(
             .map(|f| f.fault.clone())
             .collect(),
     };
-    Ok(DetectReport { schema_version: 1, cap_seconds: cap, seeds: config.seeds.clone(), faults, summary })
+    let configurations = configurations(&config.campaign.compile).len();
+    Ok(DetectReport {
+        schema_version: 1,
+        configurations,
+        cap_seconds: cap,
+        seeds: config.seeds.clone(),
+        faults,
+        summary,
+    })
 }
 
 /// Writes the JSON report to `path` atomically.

@@ -39,8 +39,9 @@ pub struct FuzzArgs {
     /// Cases kept per mismatch signature.
     #[arg(long, default_value_t = DEFAULT_MAX_PER_SIGNATURE)]
     max_per_signature: usize,
-    /// Compile every module under the flags given (default: modules rotate across the matrix's
-    /// configurations, pool sizes 5..1, baseline, M3/M4/M7, from those flags).
+    /// Compile every module under the compile flags (default: modules rotate across the matrix's
+    /// configurations, pool sizes 5..1, baseline, M3/M4/M7). Giving `--pool-size`, `--strategy`
+    /// or `--cpu` a value other than its default implies it.
     #[arg(long)]
     fixed_configuration: bool,
     /// Generator features to turn off: `boundary` (boundary-table constants, amounts and
@@ -75,7 +76,7 @@ impl FuzzArgs {
             artifacts: self.artifacts,
             max_per_signature: self.max_per_signature,
             stop_at_first_finding: false,
-            rotate_configurations: !self.fixed_configuration,
+            rotate_configurations: !self.fixed_configuration && !self.flags.chooses_configuration(),
             knobs: Knobs::without(&self.without),
         }
     }

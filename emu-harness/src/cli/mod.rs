@@ -40,6 +40,13 @@ pub struct CompileFlags {
 }
 
 impl CompileFlags {
+    /// Whether a pool size, strategy or CPU other than the default was asked for.
+    pub fn chooses_configuration(&self) -> bool {
+        let o = self.options();
+        let d = CompileOptions::default();
+        (o.pool_size, o.strategy, o.cpu) != (d.pool_size, d.strategy, d.cpu)
+    }
+
     pub fn options(&self) -> CompileOptions {
         let cpu = match self.cpu.as_str() {
             "m3" => Cpu::CortexM3,

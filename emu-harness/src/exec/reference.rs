@@ -238,7 +238,9 @@ impl ReferenceInstance {
         }
     }
 
-    /// Fuel the last `call` consumed (about one unit per WebAssembly operator executed).
+    /// Fuel the last `call` consumed (about one unit per WebAssembly operator executed). Exact
+    /// only when the call returned: compiled code writes the fuel it used back at calls, returns
+    /// and exits, not at a trap inside a frame.
     pub fn fuel_used(&self) -> u64 {
         self.fuel_used
     }

@@ -48,11 +48,13 @@ impl RunConfig {
         fuel.saturating_mul(100).saturating_add(10_000)
     }
 
-    /// The emulator's budget for a call the reference finished using `fuel_used`: the run it
-    /// did, with a wide margin (the longest expansion, the 64-bit division helper's ~800
-    /// instructions, costs a few units of fuel), so that a compiled call that hangs is stopped
-    /// in time proportional to the work it should have done rather than at the call's cap
-    /// (which for a script's assertions is a billion instructions).
+    /// The emulator's budget for a call the reference returned from using `fuel_used`: the run
+    /// it did, with a wide margin (the 64-bit division helper, ~850 instructions, costs at least
+    /// 2 units of fuel; a `br_table` compare chain 2–3 instructions per target for 1 unit), so
+    /// that a compiled call that hangs is stopped in time proportional to the work it should
+    /// have done rather than at the call's cap (a billion instructions for a script's
+    /// assertion). Not for a call that trapped: its fuel count can miss the work of the
+    /// innermost frame.
     pub fn hang_budget(fuel_used: u64) -> u64 {
         fuel_used.saturating_mul(1_000).saturating_add(1_000_000)
     }
