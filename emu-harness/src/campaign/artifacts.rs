@@ -6,6 +6,7 @@ use super::config::CampaignConfig;
 use crate::atomic_file::write_atomically;
 use crate::exec::reference::ReferenceCompiler;
 use crate::generate::{FunctionShape, Generator};
+use crate::oracle::mismatch::cpu_name;
 use crate::oracle::outcome::Value;
 use crate::run::wast::ScriptModule;
 use crate::run::{FunctionReport, RunConfig, Runner};
@@ -37,14 +38,6 @@ pub struct Case {
     pub state: Option<String>,
     pub max_live: u32,
     pub constructs: Vec<String>,
-}
-
-fn cpu_name(c: Cpu) -> &'static str {
-    match c {
-        Cpu::CortexM3 => "m3",
-        Cpu::CortexM4 => "m4",
-        Cpu::CortexM7 => "m7",
-    }
 }
 
 /// Writes the case directory `artifacts/<signature>/<iteration>-<function>` atomically:

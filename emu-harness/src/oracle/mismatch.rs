@@ -49,13 +49,18 @@ impl Mismatch {
 /// `Mismatch::source` of a compile failure.
 const COMPILE_SOURCE: &str = "compile";
 
-/// The compile configuration in a signature: `pool5-m4`, `baseline-m3`.
-pub fn configuration_label(c: &CompileOptions) -> String {
-    let cpu = match c.cpu {
+/// A CPU as `--cpu` names it, and as signatures, cases and re-run commands say it.
+pub fn cpu_name(cpu: Cpu) -> &'static str {
+    match cpu {
         Cpu::CortexM3 => "m3",
         Cpu::CortexM4 => "m4",
         Cpu::CortexM7 => "m7",
-    };
+    }
+}
+
+/// The compile configuration in a signature: `pool5-m4`, `baseline-m3`.
+pub fn configuration_label(c: &CompileOptions) -> String {
+    let cpu = cpu_name(c.cpu);
     match c.strategy {
         Strategy::Pool => format!("pool{}-{cpu}", c.pool_size),
         Strategy::Baseline => format!("baseline-{cpu}"),

@@ -1,6 +1,7 @@
 //! How a run is configured: vectors, seeds, fuel, the compile configuration, the reference.
 
 use crate::exec::reference::ReferenceCompiler;
+use crate::oracle::mismatch::cpu_name;
 use crate::oracle::outcome::Value;
 use wasm2thumb::CompileOptions;
 
@@ -66,11 +67,7 @@ impl RunConfig {
     /// since vectors are seeded.
     pub fn rerun_command(&self, file: &str, function: Option<&str>, args: Option<&[Value]>) -> String {
         let c = &self.compile;
-        let cpu = match c.cpu {
-            wasm2thumb::Cpu::CortexM3 => "m3",
-            wasm2thumb::Cpu::CortexM4 => "m4",
-            wasm2thumb::Cpu::CortexM7 => "m7",
-        };
+        let cpu = cpu_name(c.cpu);
         let strategy = match c.strategy {
             wasm2thumb::Strategy::Pool => "pool",
             wasm2thumb::Strategy::Baseline => "baseline",
