@@ -13,3 +13,20 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     f.sync_all()?;
     std::fs::rename(&tmp, path)
 }
+
+/// Writes a directory of `files` atomically: a temporary directory beside it, then a rename
+/// (a directory already there, from an earlier run, is replaced).
+pub fn write_directory_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), String> {
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    let io = |e: std::io::Error| format!("{}: {e}", tmp.display());
+    std::fs::create_dir_all(&tmp).map_err(io)?;
+    for (file, contents) in files {
+        write_atomically(&tmp.join(file), contents).map_err(io)?;
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::rename(&tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))
+}

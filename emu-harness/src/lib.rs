@@ -12,6 +12,7 @@ pub mod campaign;
 pub mod exec;
 pub mod generate;
 pub mod oracle;
+pub mod reduce;
 pub mod report;
 pub mod run;
 
@@ -25,4 +26,6 @@ pub mod exit {
     pub const BAD_INPUT: i32 = 2;
     /// No mismatch, but some function had no call that could be judged.
     pub const INCONCLUSIVE: i32 = 3;
+    /// `reduce`: a case did not fail as it says (or its reduced form not every time).
+    pub const NOT_REPRODUCED: i32 = 4;
 }

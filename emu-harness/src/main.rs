@@ -43,6 +43,10 @@ enum Command {
     /// (custom section `emu-harness.vectors`), each checked to match today, under
     /// `OUT/<target>/`.
     FuzzSeeds(cli::seeds::FuzzSeedsArgs),
+    /// Shrinks failing cases (campaign case directories, or a module with `--function` and
+    /// `--args`) to the fewest instructions and simplest arguments that fail the same way, and
+    /// writes each as a `.wast` regression test (`--into repro/` files it there).
+    Reduce(cli::reduce::ReduceArgs),
     /// Runs a saved fuzzing case again (exit 1 if it still mismatches, 0 if not).
     Replay(cli::replay::ReplayArgs),
     /// Code size per function: the pool allocator against the baseline strategy.
@@ -74,6 +78,7 @@ fn main() {
         Command::Fuzz(args) => args.execute(),
         Command::GeneratorQuality(args) => args.execute(),
         Command::FuzzSeeds(args) => args.execute(),
+        Command::Reduce(args) => args.execute(),
         Command::Replay(args) => args.execute(),
         Command::Sizes(args) => args.execute(),
         Command::Run(args) => args.execute(),

@@ -3,7 +3,7 @@
 
 use super::checker::{Finding, CAMPAIGN_FILE};
 use super::config::CampaignConfig;
-use crate::atomic_file::write_atomically;
+use crate::atomic_file::write_directory_atomically;
 use crate::exec::reference::ReferenceCompiler;
 use crate::generate::{FunctionShape, Generator};
 use crate::oracle::mismatch::cpu_name;
@@ -40,6 +40,48 @@ pub struct Case {
     pub constructs: Vec<String>,
 }
 
+impl Case {
+    /// Reads a case directory's `case.json` and `module.wasm`.
+    pub fn read(dir: &Path) -> Result<(Case, Vec<u8>), String> {
+        let read = |name: &str| {
+            std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
+        };
+        let case: Case =
+            serde_json::from_slice(&read("case.json")?).map_err(|e| format!("case.json: {e}"))?;
+        Ok((case, read("module.wasm")?))
+    }
+
+    /// The compile configuration the case was found under.
+    pub fn compile_options(&self) -> Result<CompileOptions, String> {
+        Ok(CompileOptions {
+            pool_size: self.pool_size,
+            strategy: if self.strategy == "baseline" { Strategy::Baseline } else { Strategy::Pool },
+            cpu: match self.cpu.as_str() {
+                "m3" => Cpu::CortexM3,
+                "m7" => Cpu::CortexM7,
+                _ => Cpu::CortexM4,
+            },
+            max_memory_pages: self.max_memory_pages,
+            inject: match &self.inject {
+                None => None,
+                Some(name) => Some(
+                    wasm2thumb::InjectedFault::from_name(name)
+                        .ok_or_else(|| format!("unknown injected fault `{name}`"))?,
+                ),
+            },
+            ..CompileOptions::default()
+        })
+    }
+
+    /// Whether the finding is a compile failure (nothing ran).
+    pub fn is_compile_failure(&self) -> bool {
+        self.emulated == NOT_COMPILED
+    }
+}
+
+/// `Case::emulated` of a compile failure.
+const NOT_COMPILED: &str = "not compiled";
+
 /// Writes the case directory `artifacts/<signature>/<iteration>-<function>` atomically:
 /// everything goes into a temporary directory first, which is then renamed into place.
 pub(super) fn save_case(
@@ -72,7 +114,7 @@ pub(super) fn save_case(
         inject: c.inject.map(|f| f.name().to_string()),
         expected: m.expected.clone(),
         // A compile-error finding has no emulated run: its error is in `state`.
-        emulated: if m.is_compile_failure() { "not compiled".into() } else { m.emulated.to_string() },
+        emulated: if m.is_compile_failure() { NOT_COMPILED.into() } else { m.emulated.to_string() },
         state: m.state.clone(),
         max_live: shape.map_or(0, |s| s.max_live),
         constructs: shape.map_or(Vec::new(), |s| s.constructs.iter().map(|c| format!("{c:?}")).collect()),
@@ -82,48 +124,21 @@ pub(super) fn save_case(
         s.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
     };
     let (sig_dir, name) = (safe(sig), safe(function));
-    let parent = config.artifacts.join(sig_dir);
-    let dir = parent.join(format!("{iteration:08}-{name}"));
-    let tmp = parent.join(format!(".{iteration:08}-{name}.{}.tmp", std::process::id()));
-    let io = |e: std::io::Error| format!("{}: {e}", tmp.display());
-    std::fs::create_dir_all(&tmp).map_err(io)?;
-    std::fs::write(tmp.join("module.wasm"), wasm).map_err(io)?;
+    let dir = config.artifacts.join(sig_dir).join(format!("{iteration:08}-{name}"));
     let wat = wasmprinter::print_bytes(wasm).unwrap_or_else(|e| format!(";; wasmprinter: {e}\n"));
-    std::fs::write(tmp.join("module.wat"), wat).map_err(io)?;
     let json = serde_json::to_string_pretty(&case).map_err(|e| e.to_string())?;
-    write_atomically(&tmp.join("case.json"), json.as_bytes()).map_err(io)?;
     // A case left by an earlier campaign with the same seed is replaced.
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    write_directory_atomically(
+        &dir,
+        &[("module.wasm", wasm), ("module.wat", wat.as_bytes()), ("case.json", json.as_bytes())],
+    )?;
     Ok(dir)
 }
 
 /// Reads a saved case and runs its function on its vector again: the report of that one call.
 pub fn replay(dir: &Path) -> Result<(Case, FunctionReport), String> {
-    let read =
-        |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
-    let case: Case = serde_json::from_slice(&read("case.json")?).map_err(|e| format!("case.json: {e}"))?;
-    let wasm = read("module.wasm")?;
-    let compile_options = CompileOptions {
-        pool_size: case.pool_size,
-        strategy: if case.strategy == "baseline" { Strategy::Baseline } else { Strategy::Pool },
-        cpu: match case.cpu.as_str() {
-            "m3" => Cpu::CortexM3,
-            "m7" => Cpu::CortexM7,
-            _ => Cpu::CortexM4,
-        },
-        max_memory_pages: case.max_memory_pages,
-        inject: match &case.inject {
-            None => None,
-            Some(name) => Some(
-                wasm2thumb::InjectedFault::from_name(name)
-                    .ok_or_else(|| format!("unknown injected fault `{name}`"))?,
-            ),
-        },
-        ..CompileOptions::default()
-    };
+    let (case, wasm) = Case::read(dir)?;
+    let compile_options = case.compile_options()?;
     let compiled = compile(&wasm, &compile_options).map_err(|e| e.to_string())?;
     // The module's whole run as the campaign made it (same vectors, same order, one instance):
     // a mismatch that depends on state earlier calls left comes back too.

@@ -5,15 +5,15 @@ use super::artifacts::save_case;
 use super::checker::{Checker, Finding};
 use super::config::{configuration_of, generator_of, CampaignConfig};
 use crate::generate::{Generator, POOL};
-use crate::oracle::mismatch::{configuration_label, Mismatch};
-use crate::run::Status;
+use crate::oracle::mismatch::{compile_failure_signature, Mismatch};
+use crate::run::{compile_guarded, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use wasm2thumb::{compile, CompileOptions};
+use wasm2thumb::CompileOptions;
 
 /// Bytes of `arbitrary` input per generated module (more than our generator ever reads;
 /// wasm-smith stops growing a module when its input runs out).
@@ -219,18 +219,7 @@ fn execute(
     };
     local.functions += generated.functions.len() as u64;
     // A panic in the compiler is a finding like any other (the campaign goes on).
-    let compiled =
-        std::panic::catch_unwind(|| compile(&generated.wasm, &compile_options)).unwrap_or_else(|panic| {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Err(wasm2thumb::CompileError::Internal {
-                function: "<panic>".into(),
-                what: format!("panicked: {message}"),
-            })
-        });
+    let compiled = compile_guarded(&generated.wasm, &compile_options);
     let compiled = match compiled {
         Ok(c) => c,
         Err(e @ wasm2thumb::CompileError::Unsupported { .. }) => {
@@ -240,14 +229,7 @@ fn execute(
         }
         // A valid module rejected, or an internal error: the compiler's bug, a finding.
         Err(e) => {
-            let sig = match &e {
-                wasm2thumb::CompileError::Internal { function, .. } if function == "<panic>" => {
-                    "compile-panic"
-                }
-                wasm2thumb::CompileError::Internal { .. } => "compile-error-internal",
-                _ => "compile-error-rejects-valid-module",
-            };
-            let sig = format!("{sig}-{}", configuration_label(&compile_options));
+            let sig = compile_failure_signature(&e, &compile_options);
             let finding = compile_finding(config, "<module>", &e, &sig);
             keep_compile_finding(config, &compile_options, generator, i, &finding, &generated.wasm, totals)?;
             local.found_in_module.get_or_insert(finding.signature);
@@ -267,7 +249,7 @@ fn execute(
     for e in &compiled.declined {
         if let wasm2thumb::CompileError::Internal { function, .. } = e {
             // One function's internal error: a finding, the module's other functions still run.
-            let sig = format!("compile-error-internal-{}", configuration_label(&compile_options));
+            let sig = compile_failure_signature(e, &compile_options);
             let finding = compile_finding(config, function, e, &sig);
             keep_compile_finding(config, &compile_options, generator, i, &finding, &generated.wasm, totals)?;
             local.found_in_module.get_or_insert(finding.signature);

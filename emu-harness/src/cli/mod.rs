@@ -6,6 +6,7 @@ pub mod compile;
 pub mod detect;
 pub mod fuzz;
 pub mod quality;
+pub mod reduce;
 pub mod replay;
 pub mod run;
 pub mod seeds;

@@ -67,6 +67,21 @@ pub fn configuration_label(c: &CompileOptions) -> String {
     }
 }
 
+/// The signature of a compile that failed as no compile should: a panic (`compile_guarded`
+/// reports it as an internal error of function `<panic>`), an internal error, or a valid module
+/// rejected.
+pub fn compile_failure_signature(error: &wasm2thumb::CompileError, compile: &CompileOptions) -> String {
+    let what = match error {
+        wasm2thumb::CompileError::Internal { function, .. } if function == PANIC_FUNCTION => "compile-panic",
+        wasm2thumb::CompileError::Internal { .. } => "compile-error-internal",
+        _ => "compile-error-rejects-valid-module",
+    };
+    format!("{what}-{}", configuration_label(compile))
+}
+
+/// The function an internal error made of a compiler panic names.
+pub const PANIC_FUNCTION: &str = "<panic>";
+
 /// One line that says what kind of mismatch this is: both outcomes' kinds, what state differed,
 /// and the compile configuration — equal for the same bug hit by different programs.
 pub fn signature(m: &Mismatch, compile: &CompileOptions) -> String {

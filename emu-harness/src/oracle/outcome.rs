@@ -6,7 +6,7 @@ use wasm2thumb::ir::Ty;
 use wasm2thumb::TrapCode;
 
 /// An integer WebAssembly value (an argument or a result), as raw bits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Value {
     I32(u32),
@@ -117,7 +117,12 @@ impl TrapKind {
 
     /// Whether a `.wast` trap message names this kind.
     pub fn matches_message(self, message: &str) -> bool {
-        let expected = match self {
+        self.message().is_some_and(|expected| message.contains(expected))
+    }
+
+    /// The spec testsuite's message for this trap (`assert_trap`); `None` for `Other`.
+    pub fn message(self) -> Option<&'static str> {
+        Some(match self {
             TrapKind::Unreachable => "unreachable",
             TrapKind::IntegerDivideByZero => "integer divide by zero",
             TrapKind::IntegerOverflow => "integer overflow",
@@ -126,9 +131,8 @@ impl TrapKind {
             TrapKind::IndirectCallToNull => "uninitialized element",
             TrapKind::BadSignature => "indirect call type mismatch",
             TrapKind::StackOverflow => "call stack exhausted",
-            TrapKind::Other => return false,
-        };
-        message.contains(expected)
+            TrapKind::Other => return None,
+        })
     }
 }
 

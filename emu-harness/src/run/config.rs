@@ -66,17 +66,8 @@ impl RunConfig {
     /// call with `args`, or (`None`) the function's whole run, which reproduces any call in it
     /// since vectors are seeded.
     pub fn rerun_command(&self, file: &str, function: Option<&str>, args: Option<&[Value]>) -> String {
-        let c = &self.compile;
-        let cpu = cpu_name(c.cpu);
-        let strategy = match c.strategy {
-            wasm2thumb::Strategy::Pool => "pool",
-            wasm2thumb::Strategy::Baseline => "baseline",
-        };
         let only = function.map(|f| format!(" --function '{f}'")).unwrap_or_default();
-        let mut cmd = format!(
-            "emu-harness run {file}{only} --pool-size {} --strategy {strategy} --cpu {cpu} --max-memory-pages {}",
-            c.pool_size, c.max_memory_pages
-        );
+        let mut cmd = format!("emu-harness run {file}{only} {}", compile_flags(&self.compile));
         match args {
             Some(args) => {
                 let typed: Vec<String> = args.iter().map(|a| a.typed_hex()).collect();
@@ -89,6 +80,24 @@ impl RunConfig {
         }
         cmd
     }
+}
+
+/// The command-line flags that choose the compile configuration `c` (an injected fault too).
+pub fn compile_flags(c: &CompileOptions) -> String {
+    let strategy = match c.strategy {
+        wasm2thumb::Strategy::Pool => "pool",
+        wasm2thumb::Strategy::Baseline => "baseline",
+    };
+    let mut flags = format!(
+        "--pool-size {} --strategy {strategy} --cpu {} --max-memory-pages {}",
+        c.pool_size,
+        cpu_name(c.cpu),
+        c.max_memory_pages
+    );
+    if let Some(f) = c.inject {
+        flags.push_str(&format!(" --inject-fault {}", f.name()));
+    }
+    flags
 }
 
 impl Default for RunConfig {

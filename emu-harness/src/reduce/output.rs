@@ -1,0 +1,138 @@
+//! A reduction written out: `reduced.wasm`, `reduced.wat`, `reduced.wast` (the regression
+//! test: the module and an assertion with what the reference does at the failing call, under a
+//! header that says what fails, where, and how to run it again) and `reduction.json`; or the
+//! `.wast` filed into `repro/`.
+
+use super::Reduction;
+use crate::atomic_file::{write_atomically, write_directory_atomically};
+use crate::oracle::outcome::{Outcome, Value};
+use crate::run::compile_flags;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// A string as a `.wast` string literal.
+fn quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for b in s.bytes() {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(b as char),
+            _ => {
+                let _ = write!(out, "\\{b:02x}");
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn constant(v: &Value) -> String {
+    match *v {
+        Value::I32(x) => format!("(i32.const {})", x as i32),
+        Value::I64(x) => format!("(i64.const {})", x as i64),
+    }
+}
+
+/// The `.wast` regression test; `path` is where it will be, for the re-run command.
+pub fn wast(r: &Reduction, path: &str) -> String {
+    let mut out = String::new();
+    let flags = compile_flags(&r.compile);
+    let _ = writeln!(out, ";; Reduced by `emu-harness reduce` from {}.", r.source);
+    let _ = writeln!(out, ";; Signature: {}", r.signature);
+    if let Some(m) = &r.mismatch {
+        let _ = writeln!(
+            out,
+            ";; Compiled code: {}; the reference (wasmtime, Cranelift): {}.",
+            m.emulated, m.reference
+        );
+        if let Some(state) = &m.state {
+            let _ = writeln!(out, ";; State that differed: {}", state.lines().next().unwrap_or(""));
+        }
+    } else {
+        let _ = writeln!(out, ";; The compiler fails on this module (no call runs).");
+    }
+    let _ = writeln!(out, ";; Compile configuration: {flags}");
+    let _ = writeln!(
+        out,
+        ";; Size: {} -> {} WebAssembly instructions, {} -> {} functions (the failing function: {} -> {}).",
+        r.before.instructions,
+        r.after.instructions,
+        r.before.functions,
+        r.after.functions,
+        r.target_before,
+        r.target_after
+    );
+    let _ = writeln!(out, ";; Re-run: emu-harness run {path} {flags}");
+    let wat = wasmprinter::print_bytes(&r.wasm).unwrap_or_else(|e| format!(";; wasmprinter: {e}\n"));
+    out.push_str(wat.trim_end());
+    out.push('\n');
+    if let (Some(function), Some(m)) = (&r.function, &r.mismatch) {
+        let args: Vec<String> = r.args.iter().map(constant).collect();
+        let invoke = format!(
+            "(invoke {}{}{})",
+            quoted(function),
+            if args.is_empty() { "" } else { " " },
+            args.join(" ")
+        );
+        match &m.reference {
+            Outcome::Returned { values } => {
+                let values: Vec<String> = values.iter().map(constant).collect();
+                let _ = writeln!(
+                    out,
+                    "(assert_return {invoke}{}{})",
+                    if values.is_empty() { "" } else { " " },
+                    values.join(" ")
+                );
+            }
+            Outcome::Trapped { trap } => {
+                let message = trap.message().unwrap_or("trap");
+                let _ = writeln!(out, "(assert_trap {invoke} {})", quoted(message));
+            }
+            // The reference always returns or traps in a reduced case (the predicate requires
+            // the original's kind); anything else is said, not asserted.
+            other => {
+                let _ = writeln!(out, ";; The reference: {other}");
+            }
+        }
+    }
+    out
+}
+
+/// Writes `dir/<name>/` with the four files, atomically.
+pub fn write_reduction(r: &Reduction, dir: &Path) -> Result<PathBuf, String> {
+    let case_dir = dir.join(safe_name(&r.name));
+    let wast_path = case_dir.join("reduced.wast");
+    let test = wast(r, &wast_path.display().to_string());
+    let wat = wasmprinter::print_bytes(&r.wasm).unwrap_or_else(|e| format!(";; wasmprinter: {e}\n"));
+    let json = serde_json::to_string_pretty(r).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    write_directory_atomically(
+        &case_dir,
+        &[
+            ("reduced.wasm", &r.wasm),
+            ("reduced.wat", wat.as_bytes()),
+            ("reduced.wast", test.as_bytes()),
+            ("reduction.json", json.as_bytes()),
+        ],
+    )?;
+    Ok(case_dir)
+}
+
+/// Files the test into `repro` as `<signature>.wast` (`-2`, `-3`, ... if taken).
+pub fn file_into(r: &Reduction, repro: &Path) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(repro).map_err(|e| format!("{}: {e}", repro.display()))?;
+    let base = safe_name(&r.signature);
+    let path = (1..)
+        .map(|n| repro.join(if n == 1 { format!("{base}.wast") } else { format!("{base}-{n}.wast") }))
+        .find(|p| !p.exists())
+        .expect("some name is free");
+    let test = wast(r, &path.display().to_string());
+    write_atomically(&path, test.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// Only characters safe in a file name.
+pub fn safe_name(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
+}
