@@ -33,6 +33,11 @@ enum Command {
     /// its first confirmed finding from each seed. Exit 1 if any was missed. Run it with
     /// `--release`.
     BenchDetect(cli::detect::BenchDetectArgs),
+    /// The reducer measured: one campaign case per deliberate miscompile of the family (found
+    /// from a fixed seed), reduced, beside the wasm-shrink crate with the same predicate. Exit 1
+    /// if a reduced case did not re-verify or the output depended on `--jobs`. Run it with
+    /// `--release`.
+    BenchReduce(cli::bench_reduce::BenchReduceArgs),
     /// Fuzzing campaign without libFuzzer: generated modules, built to exceed the register
     /// pool, run differentially; findings saved under `--artifacts`, one directory per case.
     Fuzz(cli::fuzz::FuzzArgs),
@@ -75,6 +80,7 @@ fn main() {
         Command::BenchCompile(args) => args.execute(),
         Command::BenchThroughput(args) => args.execute(),
         Command::BenchDetect(args) => args.execute(),
+        Command::BenchReduce(args) => args.execute(),
         Command::Fuzz(args) => args.execute(),
         Command::GeneratorQuality(args) => args.execute(),
         Command::FuzzSeeds(args) => args.execute(),

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use wasm2thumb::CompileOptions;
 
+#[derive(Clone)]
 pub struct CampaignConfig {
     /// Module `i` comes from `generators[i % len]`.
     pub generators: Vec<Generator>,

@@ -2,6 +2,7 @@
 //! flags, argument lists, input collection, durations, progress bars and report files.
 
 pub mod bench;
+pub mod bench_reduce;
 pub mod compile;
 pub mod detect;
 pub mod fuzz;

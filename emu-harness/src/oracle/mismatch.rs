@@ -82,6 +82,14 @@ pub fn compile_failure_signature(error: &wasm2thumb::CompileError, compile: &Com
 /// The function an internal error made of a compiler panic names.
 pub const PANIC_FUNCTION: &str = "<panic>";
 
+/// Whether two signatures differ at most in the state they name (`-memory`, `-global`): the
+/// same outcomes under the same configuration, with state that differed in one run and not in
+/// another (state earlier calls left can hide or show a write).
+pub fn same_outcomes(a: &str, b: &str) -> bool {
+    let outcomes = |s: &str| s.replace("-memory-", "-").replace("-global-", "-");
+    outcomes(a) == outcomes(b)
+}
+
 /// One line that says what kind of mismatch this is: both outcomes' kinds, what state differed,
 /// and the compile configuration — equal for the same bug hit by different programs.
 pub fn signature(m: &Mismatch, compile: &CompileOptions) -> String {

@@ -77,14 +77,18 @@ pub fn reduce_all(
     jobs: usize,
     done: impl Fn(&Input, &Result<Reduction, ReduceError>) + Sync,
 ) -> Vec<Result<Reduction, ReduceError>> {
+    // Largest first, so that no worker is left with a big case at the end (the results still
+    // come back in input order).
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(inputs[i].wasm.len()));
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Reduction, ReduceError>>>> =
         Mutex::new((0..inputs.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..jobs.clamp(1, inputs.len().max(1)) {
             s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(input) = inputs.get(i) else { break };
+                let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                let input = &inputs[i];
                 // A reducer bug loses one case, not the batch.
                 let result = std::panic::catch_unwind(|| reduce(input, options)).unwrap_or_else(|_| {
                     Err(ReduceError::Harness(format!("the reducer panicked on {}", input.source)))

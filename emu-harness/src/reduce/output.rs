@@ -40,6 +40,9 @@ pub fn wast(r: &Reduction, path: &str) -> String {
     let flags = compile_flags(&r.compile);
     let _ = writeln!(out, ";; Reduced by `emu-harness reduce` from {}.", r.source);
     let _ = writeln!(out, ";; Signature: {}", r.signature);
+    if let Some(note) = &r.note {
+        let _ = writeln!(out, ";; Note: {note}.");
+    }
     if let Some(m) = &r.mismatch {
         let _ = writeln!(
             out,
