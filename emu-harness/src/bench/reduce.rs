@@ -7,7 +7,7 @@ use super::detect::{campaign_detection, median, DetectConfig};
 use crate::campaign::CampaignConfig;
 use crate::reduce::module::Module;
 use crate::reduce::predicate::Predicate;
-use crate::reduce::{reduce_all, Input, Options, ReduceError, Reduction, REVERIFICATIONS};
+use crate::reduce::{reduce_all, Input, Options, REVERIFICATIONS};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -91,6 +91,8 @@ pub struct ReduceBenchSummary {
     pub median_reduction: f64,
     pub median_seconds: f64,
     pub max_seconds: f64,
+    /// The batch's wall time: in process with `batch_jobs` threads, or (with `--compare-jobs`)
+    /// as the `reduce` command with `--jobs batch_jobs` (worker processes).
     pub batch_seconds: f64,
     pub batch_jobs: usize,
     pub batch_seconds_one_job: Option<f64>,
@@ -182,6 +184,48 @@ pub fn shrink(input: &Input) -> Shrunk {
     }
 }
 
+/// Runs `emu-harness reduce CASES --jobs N` in `dir` (output `dir/reduced`): its seconds.
+fn reduce_command(cases: &[PathBuf], jobs: usize, dir: &Path, time_per_case: Duration) -> Result<f64, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let absolute: Vec<PathBuf> =
+        cases.iter().map(|c| std::fs::canonicalize(c).unwrap_or_else(|_| c.clone())).collect();
+    let started = Instant::now();
+    std::process::Command::new(exe)
+        .current_dir(dir)
+        .arg("reduce")
+        .args(&absolute)
+        .args(["--jobs", &jobs.to_string(), "--time-per-case", &format!("{}s", time_per_case.as_secs().max(1))])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("emu-harness reduce: {e}"))?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Whether two output trees hold the same files with the same bytes (`reduction.json`, which
+/// records seconds, aside).
+fn same_files(a: &Path, b: &Path) -> Result<bool, String> {
+    fn list(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                list(root, &path, out)?;
+            } else if path.file_name().is_some_and(|n| n != "reduction.json") {
+                out.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+            }
+        }
+        Ok(())
+    }
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    list(a, a, &mut x).map_err(|e| format!("{}: {e}", a.display()))?;
+    list(b, b, &mut y).map_err(|e| format!("{}: {e}", b.display()))?;
+    x.sort();
+    y.sort();
+    Ok(x == y && !x.is_empty() && x.iter().all(|f| std::fs::read(a.join(f)).ok() == std::fs::read(b.join(f)).ok()))
+}
+
 pub fn run_bench_reduce(
     config: &ReduceBenchConfig,
     on_case: impl Fn(&str) + Sync,
@@ -233,17 +277,16 @@ pub fn run_bench_reduce(
         )),
         Err(e) => on_case(&format!("{}: {e}", input.name)),
     });
-    let batch_seconds = started.elapsed().as_secs_f64();
+    let mut batch_seconds = started.elapsed().as_secs_f64();
     let (batch_seconds_one_job, identical_across_jobs) = if config.compare_jobs && config.jobs > 1 {
-        let started = Instant::now();
-        let sequential = reduce_all(&batch, &options, 1, |_, _| {});
-        let seconds = started.elapsed().as_secs_f64();
-        let same = |a: &Result<Reduction, ReduceError>, b: &Result<Reduction, ReduceError>| match (a, b) {
-            (Ok(a), Ok(b)) => a.wasm == b.wasm && a.args == b.args,
-            (Err(a), Err(b)) => a.to_string() == b.to_string(),
-            _ => false,
-        };
-        (Some(seconds), Some(results.iter().zip(&sequential).all(|(a, b)| same(a, b))))
+        // The command users run, in worker processes: `--jobs N`, then `--jobs 1`, each in its
+        // own directory with the same relative output path, so their files can be compared.
+        let cases: Vec<PathBuf> = batch.iter().map(|i| PathBuf::from(&i.source)).collect();
+        let many = config.artifacts.join(format!("batch-jobs{}", config.jobs));
+        let one = config.artifacts.join("batch-jobs1");
+        batch_seconds = reduce_command(&cases, config.jobs, &many, config.time_per_case)?;
+        let seconds = reduce_command(&cases, 1, &one, config.time_per_case)?;
+        (Some(seconds), Some(same_files(&many.join("reduced"), &one.join("reduced"))?))
     } else {
         (None, None)
     };

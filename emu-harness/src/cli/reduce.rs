@@ -3,8 +3,13 @@
 use super::{jobs_or_all_cores, parse_args, parse_duration, ArgList, CompileFlags};
 use emu_harness::exit;
 use emu_harness::reduce::output::{file_into, write_reduction};
-use emu_harness::reduce::{reduce_all, Input, Options, ReduceError, Reduction, REVERIFICATIONS};
+use emu_harness::reduce::{
+    largest_first, reduce_all, unique_names, Input, Options, ReduceError, Reduction, REVERIFICATIONS,
+};
+use emu_harness::run::compile_flags;
 use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 #[derive(clap::Args)]
@@ -33,6 +38,9 @@ pub struct ReduceArgs {
     args: Option<ArgList>,
     #[command(flatten)]
     compile: CompileFlags,
+    /// The output name of the one case (set for the worker processes of a batch).
+    #[arg(long, hide = true)]
+    name: Option<String>,
 }
 
 /// One line per reduced case.
@@ -59,7 +67,7 @@ pub fn progress_line(input: &Input, result: &Result<Reduction, ReduceError>) -> 
 impl ReduceArgs {
     pub fn execute(self) -> i32 {
         let mut inputs = Vec::new();
-        let args = self.args.map(|a| a.0).unwrap_or_default();
+        let args = self.args.as_ref().map(|a| a.0.clone()).unwrap_or_default();
         for case in &self.cases {
             let input = if case.is_dir() {
                 Input::from_case(case)
@@ -74,8 +82,16 @@ impl ReduceArgs {
                 }
             }
         }
+        unique_names(&mut inputs);
+        if let (Some(name), [input]) = (&self.name, &mut inputs[..]) {
+            input.name = name.clone();
+        }
+        let jobs = jobs_or_all_cores(self.jobs).min(inputs.len());
+        if jobs > 1 {
+            return self.in_worker_processes(&inputs, jobs);
+        }
         let options = Options { time_limit: Some(self.time_per_case) };
-        let results = reduce_all(&inputs, &options, jobs_or_all_cores(self.jobs), |input, result| {
+        let results = reduce_all(&inputs, &options, 1, |input, result| {
             eprintln!("{}", progress_line(input, result));
         });
         let mut code = exit::OK;
@@ -113,5 +129,59 @@ impl ReduceArgs {
             }
         }
         code
+    }
+
+    /// Several cases at once, one worker process each (this command on one case): workers in
+    /// one address space slowed each other down (a reduction maps and unmaps code and memory
+    /// for every candidate), separate processes do not. Each worker writes its own outputs;
+    /// the exit code is the worst of theirs.
+    fn in_worker_processes(&self, inputs: &[Input], jobs: usize) -> i32 {
+        let exe = match std::env::current_exe() {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: cannot find this executable to start workers: {e}");
+                return exit::BAD_INPUT;
+            }
+        };
+        let order = largest_first(inputs);
+        let next = AtomicUsize::new(0);
+        let worst = AtomicUsize::new(exit::OK as usize);
+        std::thread::scope(|s| {
+            for _ in 0..jobs {
+                s.spawn(|| {
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let code = match self.worker(&exe, i, &inputs[i]).status() {
+                            Ok(status) => status.code().unwrap_or(exit::BAD_INPUT),
+                            Err(e) => {
+                                eprintln!("error: a worker for {} did not start: {e}", inputs[i].name);
+                                exit::BAD_INPUT
+                            }
+                        };
+                        worst.fetch_max(code as usize, Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        worst.into_inner() as i32
+    }
+
+    /// The command that reduces case `i` alone.
+    fn worker(&self, exe: &std::path::Path, i: usize, input: &Input) -> Command {
+        let mut cmd = Command::new(exe);
+        cmd.arg("reduce").arg(&self.cases[i]).arg("--out").arg(&self.out);
+        cmd.args(["--jobs", "1", "--name", &input.name]);
+        cmd.arg("--time-per-case").arg(format!("{}s", self.time_per_case.as_secs().max(1)));
+        if let Some(into) = &self.into {
+            cmd.arg("--into").arg(into);
+        }
+        if let Some(f) = &self.function {
+            cmd.args(["--function", f]);
+        }
+        if let Some(args) = &self.args {
+            let typed: Vec<String> = args.0.iter().map(|a| a.typed_hex()).collect();
+            cmd.arg(format!("--args={}", typed.join(",")));
+        }
+        cmd.args(compile_flags(&self.compile.options()).split_whitespace());
+        cmd
     }
 }

@@ -16,8 +16,13 @@ impl Input {
     /// arguments, its compile configuration and its signature.
     pub fn from_case(dir: &Path) -> Result<Input, String> {
         let (case, wasm) = Case::read(dir)?;
+        // `<signature>-<module>-<function>`: the campaign's directory names.
+        let name = |p: Option<&Path>| p.and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
         Ok(Input {
-            name: dir.file_name().map_or("case".into(), |n| n.to_string_lossy().into_owned()),
+            name: match (name(dir.parent()), name(Some(dir))) {
+                (Some(sig), Some(case)) => format!("{sig}-{case}"),
+                (_, case) => case.unwrap_or_else(|| "case".into()),
+            },
             source: dir.display().to_string(),
             function: (!case.is_compile_failure()).then(|| case.function.clone()),
             args: case.args.clone(),
@@ -69,6 +74,27 @@ impl Input {
     }
 }
 
+/// Makes the inputs' names (their output directories) unique: a repeated name gets `-2`,
+/// `-3`, ... in input order.
+pub fn unique_names(inputs: &mut [Input]) {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for input in inputs {
+        let n = seen.entry(input.name.clone()).or_default();
+        *n += 1;
+        if *n > 1 {
+            input.name = format!("{}-{n}", input.name);
+        }
+    }
+}
+
+/// The order in which to reduce: largest first, so that no worker is left with a big case at
+/// the end.
+pub fn largest_first(inputs: &[Input]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(inputs[i].wasm.len()));
+    order
+}
+
 /// Reduces `inputs` on `jobs` threads, one case per worker at a time; `done` sees each result
 /// as it is ready. The results are in input order and do not depend on `jobs`.
 pub fn reduce_all(
@@ -77,10 +103,8 @@ pub fn reduce_all(
     jobs: usize,
     done: impl Fn(&Input, &Result<Reduction, ReduceError>) + Sync,
 ) -> Vec<Result<Reduction, ReduceError>> {
-    // Largest first, so that no worker is left with a big case at the end (the results still
-    // come back in input order).
-    let mut order: Vec<usize> = (0..inputs.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(inputs[i].wasm.len()));
+    // The results still come back in input order.
+    let order = largest_first(inputs);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Reduction, ReduceError>>>> =
         Mutex::new((0..inputs.len()).map(|_| None).collect());

@@ -122,17 +122,29 @@ pub fn write_reduction(r: &Reduction, dir: &Path) -> Result<PathBuf, String> {
     Ok(case_dir)
 }
 
-/// Files the test into `repro` as `<signature>.wast` (`-2`, `-3`, ... if taken).
+/// Files the test into `repro` as `<signature>.wast` (`-2`, `-3`, ... if taken). The file
+/// appears whole (written aside, then linked under a name nobody has, which fails rather than
+/// replaces if another reducer took it meanwhile).
 pub fn file_into(r: &Reduction, repro: &Path) -> Result<PathBuf, String> {
     std::fs::create_dir_all(repro).map_err(|e| format!("{}: {e}", repro.display()))?;
     let base = safe_name(&r.signature);
-    let path = (1..)
-        .map(|n| repro.join(if n == 1 { format!("{base}.wast") } else { format!("{base}-{n}.wast") }))
-        .find(|p| !p.exists())
-        .expect("some name is free");
-    let test = wast(r, &path.display().to_string());
-    write_atomically(&path, test.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(path)
+    for n in 1..10_000 {
+        let path = repro.join(if n == 1 { format!("{base}.wast") } else { format!("{base}-{n}.wast") });
+        if path.exists() {
+            continue;
+        }
+        let tmp = repro.join(format!(".{base}.{}.tmp", std::process::id()));
+        let test = wast(r, &path.display().to_string());
+        write_atomically(&tmp, test.as_bytes()).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        let linked = std::fs::hard_link(&tmp, &path);
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
+    Err(format!("{}: no free name for {base}", repro.display()))
 }
 
 /// Only characters safe in a file name.
