@@ -92,3 +92,41 @@ fn compile_writes_an_elf_that_llvm_objdump_disassembles() {
     }
     assert!(h.contains("$t"), "mapping symbol: {h}");
 }
+
+#[test]
+fn reduce_files_a_regression_test_that_fails_only_with_the_fault() {
+    // Found by the campaign with a deliberate fault (sub operands swapped when the pool is
+    // full), already small: the reducer keeps it failing the same way and files it.
+    let module = write_temp(
+        "swap.wat",
+        br#"(module (func (export "p1") (param i64) (result i32) (local i32)
+              i32.const 1 local.get 1 i32.sub
+              i32.const 6 i32.const 7 i32.mul drop))"#,
+    );
+    let dir = std::env::temp_dir().join(format!("emu-harness-cli-reduce-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (out, repro) = (dir.join("out"), dir.join("repro"));
+    let fault = ["--pool-size", "1", "--inject-fault", "swap-sub-operands-when-pool-full"];
+    let mut args = vec!["reduce", &module, "--function", "p1", "--args", "i64:0x77", "--jobs", "1"];
+    args.extend(["-o", out.to_str().unwrap(), "--into", repro.to_str().unwrap()]);
+    args.extend(fault);
+    let (code, stdout, stderr) = harness(&args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stderr.contains("re-verified 3/3"), "{stderr}");
+    let filed = repro.join("wrong-value-pool1-m4.wast");
+    let test = std::fs::read_to_string(&filed).unwrap();
+    // The unused parameter went with its argument, the dead multiply too.
+    assert!(test.contains("(assert_return (invoke \"p1\") (i32.const 1))"), "{test}");
+    assert!(!test.contains("i32.mul") && !test.contains("param"), "{test}");
+    let filed = filed.to_str().unwrap();
+    let mut with_fault = vec!["run", filed];
+    with_fault.extend(fault);
+    assert_eq!(harness(&with_fault).0, 1, "fails with the fault");
+    assert_eq!(harness(&["run", filed, "--pool-size", "1"]).0, 0, "passes without it");
+    // A call that does not fail is not reduced (exit 4); a missing case is bad input (exit 2).
+    let (code, _, stderr) =
+        harness(&["reduce", &module, "--function", "p1", "--args", "i64:0", "-o", out.to_str().unwrap()]);
+    assert_eq!(code, 4, "{stderr}");
+    assert_bad_input(&["reduce", "/nonexistent/case"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

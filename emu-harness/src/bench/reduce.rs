@@ -128,7 +128,8 @@ fn first_case(dir: &Path, signature: &str) -> Option<PathBuf> {
 /// `f` over `items` on `jobs` threads, results in order.
 fn parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let out: std::sync::Mutex<Vec<Option<R>>> = std::sync::Mutex::new((0..items.len()).map(|_| None).collect());
+    let out: std::sync::Mutex<Vec<Option<R>>> =
+        std::sync::Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..jobs.clamp(1, items.len().max(1)) {
             s.spawn(|| loop {
@@ -139,7 +140,11 @@ fn parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sy
             });
         }
     });
-    out.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().map(|r| r.expect("every item ran")).collect()
+    out.into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|r| r.expect("every item ran"))
+        .collect()
 }
 
 /// `wasm-shrink` on the input, with the reducer's own predicate (same signature, same
@@ -162,8 +167,12 @@ pub fn shrink(input: &Input) -> Shrunk {
     match run() {
         Ok((output, predicate_calls)) => {
             let holds = Predicate::new(input.compile).ok().is_some_and(|mut p| {
-                let failure = p.observe(&input.wasm, input.function.as_deref(), &input.args).ok().and_then(|o| o.failure);
-                let again = p.observe(&output, input.function.as_deref(), &input.args).ok().and_then(|o| o.failure);
+                let failure = p
+                    .observe(&input.wasm, input.function.as_deref(), &input.args)
+                    .ok()
+                    .and_then(|o| o.failure);
+                let again =
+                    p.observe(&output, input.function.as_deref(), &input.args).ok().and_then(|o| o.failure);
                 matches!((failure, again), (Some(a), Some(b)) if a.matches(&b))
             });
             Shrunk {
@@ -185,7 +194,12 @@ pub fn shrink(input: &Input) -> Shrunk {
 }
 
 /// Runs `emu-harness reduce CASES --jobs N` in `dir` (output `dir/reduced`): its seconds.
-fn reduce_command(cases: &[PathBuf], jobs: usize, dir: &Path, time_per_case: Duration) -> Result<f64, String> {
+fn reduce_command(
+    cases: &[PathBuf],
+    jobs: usize,
+    dir: &Path,
+    time_per_case: Duration,
+) -> Result<f64, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -196,7 +210,12 @@ fn reduce_command(cases: &[PathBuf], jobs: usize, dir: &Path, time_per_case: Dur
         .current_dir(dir)
         .arg("reduce")
         .args(&absolute)
-        .args(["--jobs", &jobs.to_string(), "--time-per-case", &format!("{}s", time_per_case.as_secs().max(1))])
+        .args([
+            "--jobs",
+            &jobs.to_string(),
+            "--time-per-case",
+            &format!("{}s", time_per_case.as_secs().max(1)),
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
@@ -223,7 +242,9 @@ fn same_files(a: &Path, b: &Path) -> Result<bool, String> {
     list(b, b, &mut y).map_err(|e| format!("{}: {e}", b.display()))?;
     x.sort();
     y.sort();
-    Ok(x == y && !x.is_empty() && x.iter().all(|f| std::fs::read(a.join(f)).ok() == std::fs::read(b.join(f)).ok()))
+    Ok(x == y
+        && !x.is_empty()
+        && x.iter().all(|f| std::fs::read(a.join(f)).ok() == std::fs::read(b.join(f)).ok()))
 }
 
 pub fn run_bench_reduce(
@@ -326,7 +347,8 @@ pub fn run_bench_reduce(
             rows[*row_index].shrink = Some(s);
         }
     }
-    let reduced: Vec<(&CaseRow, &Ours)> = rows.iter().filter_map(|r| r.ours.as_ref().map(|o| (r, o))).collect();
+    let reduced: Vec<(&CaseRow, &Ours)> =
+        rows.iter().filter_map(|r| r.ours.as_ref().map(|o| (r, o))).collect();
     let compared: Vec<(&Ours, &Shrunk, Sizes)> = rows
         .iter()
         .filter_map(|r| match (&r.ours, &r.shrink) {
@@ -357,7 +379,10 @@ pub fn run_bench_reduce(
         speedup: batch_seconds_one_job.map(|one| one / batch_seconds),
         identical_across_jobs,
         compared_with_shrink: compared.len(),
-        smaller_than_shrink: compared.iter().filter(|(o, _, a)| o.after.instructions < a.instructions).count(),
+        smaller_than_shrink: compared
+            .iter()
+            .filter(|(o, _, a)| o.after.instructions < a.instructions)
+            .count(),
         fewer_calls_than_shrink: compared.iter().filter(|(o, s, _)| o.candidates < s.predicate_calls).count(),
     };
     Ok(ReduceBenchReport { schema_version: 1, seed: config.seed, rows, summary })
@@ -373,7 +398,9 @@ impl ReduceBenchReport {
         let mut out = String::from(
             "| fault | signature | before (instrs / fns / target) | ours after | candidates | s | re-verified | wasm-shrink after | its calls | its s |\n|---|---|---|---|---|---|---|---|---|---|\n",
         );
-        let s3 = |s: Option<Sizes>| s.map_or("-".into(), |s| format!("{} / {} / {}", s.instructions, s.functions, s.target));
+        let s3 = |s: Option<Sizes>| {
+            s.map_or("-".into(), |s| format!("{} / {} / {}", s.instructions, s.functions, s.target))
+        };
         for r in &self.rows {
             let (after, cands, secs, ver) = match &r.ours {
                 Some(o) => (
@@ -388,7 +415,9 @@ impl ReduceBenchReport {
                 Some(s) => (
                     match (&s.error, s.after) {
                         (Some(e), _) => e.clone(),
-                        (None, a) => format!("{}{}", s3(a), if s.holds { "" } else { " (lost the signature)" }),
+                        (None, a) => {
+                            format!("{}{}", s3(a), if s.holds { "" } else { " (lost the signature)" })
+                        }
                     },
                     s.predicate_calls.to_string(),
                     format!("{:.1}", s.seconds),
@@ -419,7 +448,10 @@ impl ReduceBenchReport {
         if s.compared_with_shrink > 0 {
             out.push_str(&format!(
                 "against wasm-shrink: smaller on {} of {}, fewer candidates run on {} of {}\n",
-                s.smaller_than_shrink, s.compared_with_shrink, s.fewer_calls_than_shrink, s.compared_with_shrink
+                s.smaller_than_shrink,
+                s.compared_with_shrink,
+                s.fewer_calls_than_shrink,
+                s.compared_with_shrink
             ));
         }
         out

@@ -113,7 +113,12 @@ impl FuzzArgs {
                     );
                 }
                 for dir in &stats.saved {
-                    println!("saved {}  (replay: emu-harness replay {})", dir.display(), dir.display());
+                    println!(
+                        "saved {}  (replay: emu-harness replay {}; reduce: emu-harness reduce {})",
+                        dir.display(),
+                        dir.display(),
+                        dir.display()
+                    );
                 }
                 if stats.findings.is_empty() {
                     exit::OK

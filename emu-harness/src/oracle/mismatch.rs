@@ -67,6 +67,15 @@ pub fn configuration_label(c: &CompileOptions) -> String {
     }
 }
 
+/// The `emu-harness reduce` twin of a re-run command, when it names one call (`run ... --args`)
+/// or a saved case (`replay DIR`): the same case, reduced to a regression test.
+pub fn reduce_command(rerun: &str) -> Option<String> {
+    if let Some(rest) = rerun.strip_prefix("emu-harness run ") {
+        return rest.contains(" --args ").then(|| format!("emu-harness reduce {rest}"));
+    }
+    rerun.strip_prefix("emu-harness replay ").map(|dir| format!("emu-harness reduce {dir}"))
+}
+
 /// The signature of a compile that failed as no compile should: a panic (`compile_guarded`
 /// reports it as an internal error of function `<panic>`), an internal error, or a valid module
 /// rejected.
@@ -141,5 +150,18 @@ mod tests {
         assert_eq!(signature(&m, &pool2), "wrong-value-memory-pool2-m4");
         let baseline_m3 = CompileOptions { strategy: Strategy::Baseline, cpu: Cpu::CortexM3, ..pool2 };
         assert_eq!(signature(&m, &baseline_m3), "wrong-value-memory-baseline-m3");
+        assert!(same_outcomes("wrong-value-memory-pool2-m4", "wrong-value-pool2-m4"));
+        assert!(!same_outcomes("wrong-value-memory-pool2-m4", "wrong-value-pool1-m4"));
+    }
+
+    #[test]
+    fn a_re_run_of_one_call_or_of_a_case_has_a_reduce_twin() {
+        assert_eq!(
+            reduce_command("emu-harness run a.wat --function 'f' --pool-size 2 --args i32:0x1").as_deref(),
+            Some("emu-harness reduce a.wat --function 'f' --pool-size 2 --args i32:0x1")
+        );
+        assert_eq!(reduce_command("emu-harness replay dir/x").as_deref(), Some("emu-harness reduce dir/x"));
+        // A whole run (state from earlier calls) is not a single call to reduce.
+        assert_eq!(reduce_command("emu-harness run a.wast --pool-size 2 --seed 0 --vectors 10"), None);
     }
 }

@@ -256,3 +256,68 @@ pub fn is_called(module: &Module, function: u32) -> bool {
     }) || module.elements.iter().any(|e| e.functions.contains(&function))
         || module.start == Some(function)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_of(wat: &str) -> (Vec<Op>, Vec<OpInfo>) {
+        let wasm = wat::parse_str(wat).unwrap();
+        let module = Module::parse(&wasm).unwrap();
+        let info = analyze(&module.encode()).unwrap().remove(0);
+        (module.functions[0].body.clone(), info)
+    }
+
+    #[test]
+    fn an_expression_is_the_run_of_items_that_produces_what_its_last_one_leaves() {
+        let (body, info) = body_of(
+            "(module (func (param i32) (result i32)
+               i32.const 1 local.set 0
+               local.get 0 i32.const 2 i32.add
+               block (result i32) i32.const 3 end
+               i32.mul))",
+        );
+        let tree = Tree::new(&body).unwrap();
+        let seq = &tree.sequences[0];
+        // const, set, get, const, add, block, mul
+        assert_eq!(seq.len(), 7);
+        assert_eq!(expression_start(seq, 1, &info), Some(0), "local.set takes the constant");
+        assert_eq!(expression_start(seq, 4, &info), Some(2), "i32.add takes local.get and the constant");
+        assert_eq!(expression_start(seq, 6, &info), Some(2), "i32.mul: the add and the block");
+        assert_eq!(item_results(seq[5], &info), Some(vec![ValType::I32]));
+        assert_eq!(operands(seq, 6, &info), Some(vec![(2, 4), (5, 5)]));
+        assert_eq!(operands(seq, 4, &info), Some(vec![(2, 2), (3, 3)]));
+    }
+
+    #[test]
+    fn unwrapping_renumbers_branches_out_and_refuses_branches_to_the_construct() {
+        use wasm_encoder::Instruction as I;
+        let out = unwrap_branches(&[
+            Op::new(&I::Br(1)),
+            Op::new(&I::Block(wasm_encoder::BlockType::Empty)),
+            Op::new(&I::Br(2)),
+            Op::new(&I::Br(0)),
+            Op::new(&I::End),
+        ])
+        .unwrap();
+        assert_eq!(out[0], Op::new(&I::Br(0)));
+        assert_eq!(out[2], Op::new(&I::Br(1)));
+        assert_eq!(out[3], Op::new(&I::Br(0)), "a branch to an inner block is unchanged");
+        assert!(unwrap_branches(&[Op::new(&I::Br(0))]).is_none(), "a branch to the construct itself");
+    }
+
+    #[test]
+    fn a_module_reads_and_writes_back_unchanged() {
+        let wat = r#"(module (type (func (param i64) (result i64))) (memory 1 2) (global (mut i32) (i32.const 7))
+            (table 2 funcref) (elem (i32.const 0) 0 1)
+            (func (export "a") (param i64) (result i64) local.get 0 i32.const 0 call_indirect (type 0))
+            (func (param i64) (result i64) local.get 0 i64.const 1 i64.add global.get 0 drop)
+            (data (i32.const 8) "hi"))"#;
+        let wasm = wat::parse_str(wat).unwrap();
+        let m = Module::parse(&wasm).unwrap();
+        assert_eq!(m.instructions(), 8);
+        let again = Module::parse(&m.encode()).unwrap();
+        assert_eq!(again.encode(), m.encode());
+        assert_eq!(analyze(&m.encode()).unwrap().len(), 2);
+    }
+}

@@ -110,15 +110,16 @@ pub fn reduce_all(
         Mutex::new((0..inputs.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..jobs.clamp(1, inputs.len().max(1)) {
-            s.spawn(|| loop {
-                let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
-                let input = &inputs[i];
-                // A reducer bug loses one case, not the batch.
-                let result = std::panic::catch_unwind(|| reduce(input, options)).unwrap_or_else(|_| {
-                    Err(ReduceError::Harness(format!("the reducer panicked on {}", input.source)))
-                });
-                done(input, &result);
-                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+            s.spawn(|| {
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let input = &inputs[i];
+                    // A reducer bug loses one case, not the batch.
+                    let result = std::panic::catch_unwind(|| reduce(input, options)).unwrap_or_else(|_| {
+                        Err(ReduceError::Harness(format!("the reducer panicked on {}", input.source)))
+                    });
+                    done(input, &result);
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                }
             });
         }
     });

@@ -284,6 +284,11 @@ fn tree_edits(state: &State, function: u32, info: &[OpInfo]) -> Vec<Edit> {
             }
         }
         for j in 0..seq.len() {
+            // What follows a branch, `return` or `unreachable` may rely on the stack it leaves
+            // being anything (a block's result): it stays, its operands may still shrink.
+            if seq[j].first == seq[j].last && body::ends_reachability(&body_ops[seq[j].first]) {
+                continue;
+            }
             let Some(s) = body::expression_start(seq, j, info) else { continue };
             let Some(results) = item_results(seq[j], info) else { continue };
             let (start, end) = (seq[s].first, seq[j].last);
@@ -314,7 +319,7 @@ fn tree_edits(state: &State, function: u32, info: &[OpInfo]) -> Vec<Edit> {
         }
     }
     // Largest first; equal sizes in body order (the sort is stable).
-    sized.sort_by(|a, b| b.0.cmp(&a.0));
+    sized.sort_by_key(|e| std::cmp::Reverse(e.0));
     sized.into_iter().map(|(_, e)| e).collect()
 }
 
@@ -470,8 +475,8 @@ fn argument_edits(state: &State) -> Vec<Edit> {
         if v == 0 {
             continue;
         }
-        // 0, the simple values, then a binary search on the magnitude toward 0 (each accepted
-        // step lists the next halves again).
+        // 0, the simple values, then a binary search on the magnitude toward 0: halfway first,
+        // then ever closer to the value (each accepted step lists the halves again from there).
         let mut candidates = vec![0, 1, -1];
         let mut step = v / 2;
         while step != 0 {
@@ -480,9 +485,6 @@ fn argument_edits(state: &State) -> Vec<Edit> {
         }
         candidates.retain(|&c| c != v && bits(c) < bits(v));
         candidates.dedup();
-        // The halves nearest 0 first: the first that holds is the smallest this round finds.
-        let simple = 3.min(candidates.len());
-        candidates[simple..].reverse();
         edits.extend(candidates.into_iter().map(|c| Edit::Argument { index, value: make(c) }));
     }
     edits
@@ -680,4 +682,84 @@ fn remove_unused_types(m: &mut Module) -> Option<()> {
         }
     }
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(wat: &str, target: u32) -> State {
+        let module = Module::parse(&wat::parse_str(wat).unwrap()).unwrap();
+        State { module, target: Some(target), args: vec![Value::I32(0x1234)] }
+    }
+
+    #[test]
+    fn a_call_to_a_removed_function_becomes_its_results_zeros() {
+        let s = state(
+            r#"(module (func $g (param i32 i64) (result i32) local.get 0)
+                 (func (export "f") (param i32) (result i32) local.get 0 i64.const 5 call $g))"#,
+            1,
+        );
+        let out = apply(&s, &Edit::RemoveFunctions(vec![0])).unwrap();
+        assert_eq!(out.target, Some(0));
+        assert_eq!(out.module.functions.len(), 1);
+        let ops: Vec<String> =
+            out.module.functions[0].body.iter().map(|o| format!("{:?}", o.operator())).collect();
+        assert_eq!(
+            ops,
+            ["LocalGet { local_index: 0 }", "I64Const { value: 5 }", "Drop", "Drop", "I32Const { value: 0 }"]
+        );
+        body::analyze(&out.module.encode()).expect("valid");
+    }
+
+    #[test]
+    fn every_edit_of_every_pass_on_a_structured_function_gives_a_valid_module() {
+        let s = state(
+            r#"(module (global (mut i32) (i32.const 0)) (memory 1)
+                 (func (export "f") (param i32) (result i32) (local i32 i64)
+                   block (result i32)
+                     loop
+                       local.get 0 i32.const 1 i32.sub local.tee 0
+                       br_if 0
+                     end
+                     local.get 0 local.get 0 i32.const 3 i32.and
+                     br_table 0 1 0
+                   end
+                   if (result i32) i32.const 7 else global.get 0 end
+                   i32.const 4 i32.load offset=2
+                   i32.add))"#,
+            0,
+        );
+        let info = body::analyze(&s.module.encode()).unwrap();
+        let mut tried = 0;
+        for pass in PASSES {
+            for edit in pass.edits(&s, &info) {
+                if let Some(c) = apply(&s, &edit) {
+                    tried += 1;
+                    assert!(
+                        body::analyze(&c.module.encode()).is_ok(),
+                        "{pass:?} {edit:?} made an invalid module"
+                    );
+                }
+            }
+        }
+        assert!(tried > 40, "{tried} edits");
+    }
+
+    #[test]
+    fn arguments_shrink_toward_zero_by_halves() {
+        let s = state("(module (func (export \"f\") (param i32)))", 0);
+        let values: Vec<Value> = argument_edits(&s)
+            .into_iter()
+            .map(|e| match e {
+                Edit::Argument { value, .. } => value,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(&values[..3], &[Value::I32(0), Value::I32(1), Value::I32(u32::MAX)]);
+        // Then the binary search: halfway, then 3/4, 7/8, ... of the way (nearest 0 first).
+        assert_eq!(values[3], Value::I32(0x1234 - 0x91a));
+        assert_eq!(values[4], Value::I32(0x1234 - 0x48d));
+        assert!(values.iter().all(|v| value_bits(v) < value_bits(&Value::I32(0x1234))));
+    }
 }

@@ -138,6 +138,9 @@ pub fn mismatch_details(f: &FunctionReport) -> String {
             m.executed, m.stack_bytes
         ));
         out.push_str(&format!("      re-run:    {}\n", m.rerun));
+        if let Some(reduce) = crate::oracle::mismatch::reduce_command(&m.rerun) {
+            out.push_str(&format!("      reduce:    {reduce}\n"));
+        }
     }
     out.push_str("    disassembly:\n");
     for l in &f.disassembly {
