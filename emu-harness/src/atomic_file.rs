@@ -20,13 +20,24 @@ pub fn write_directory_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    let old = parent.join(format!(".{name}.{}.old", std::process::id()));
     let io = |e: std::io::Error| format!("{}: {e}", tmp.display());
+    // Left by a run of the same process id that died.
+    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::remove_dir_all(&old);
     std::fs::create_dir_all(&tmp).map_err(io)?;
     for (file, contents) in files {
         write_atomically(&tmp.join(file), contents).map_err(io)?;
     }
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // The old directory is moved aside, not deleted, until the new one is in place: a crash in
+    // between leaves it whole beside.
+    let replacing = dir.exists();
+    if replacing {
+        std::fs::rename(dir, &old).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    std::fs::rename(&tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))
+    std::fs::rename(&tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if replacing {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(())
 }

@@ -71,6 +71,7 @@ fn an_injected_faults_case_reduces_to_a_test_that_fails_with_the_fault_and_passe
         assert_eq!(r.reverified, REVERIFICATIONS, "the reduced case fails the same way every time");
         assert_eq!(&r.signature, input.signature.as_ref().unwrap());
         assert_eq!(r.invalid, 0, "every edit made a valid module");
+        assert!(r.test_fails && r.trustworthy(), "the test written from it fails");
         assert!(r.after.functions <= 2 && r.target_after <= 20, "{} instructions left", r.target_after);
         assert!(r.after.instructions * 20 <= r.before.instructions, "at least 95% removed");
         // The reference returns or traps as it did on the original.

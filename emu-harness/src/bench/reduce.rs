@@ -56,6 +56,8 @@ pub struct Ours {
     pub seconds: f64,
     pub timed_out: bool,
     pub reverified: usize,
+    /// The `.wast` written from it fails under the case's configuration.
+    pub test_fails: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -84,6 +86,7 @@ pub struct CaseRow {
 pub struct ReduceBenchSummary {
     pub cases: usize,
     pub reduced: usize,
+    /// Re-verified every time, and their test fails.
     pub reverified_all: usize,
     pub median_target_after: f64,
     pub median_functions_after: f64,
@@ -206,7 +209,7 @@ fn reduce_command(
     let absolute: Vec<PathBuf> =
         cases.iter().map(|c| std::fs::canonicalize(c).unwrap_or_else(|_| c.clone())).collect();
     let started = Instant::now();
-    std::process::Command::new(exe)
+    let status = std::process::Command::new(exe)
         .current_dir(dir)
         .arg("reduce")
         .args(&absolute)
@@ -220,6 +223,10 @@ fn reduce_command(
         .stderr(std::process::Stdio::null())
         .status()
         .map_err(|e| format!("emu-harness reduce: {e}"))?;
+    // Exit 4 (a case not reproduced) still times the batch; anything else is a failure.
+    if !status.success() && status.code() != Some(crate::exit::NOT_REPRODUCED) {
+        return Err(format!("emu-harness reduce --jobs {jobs} in {}: {status}", dir.display()));
+    }
     Ok(started.elapsed().as_secs_f64())
 }
 
@@ -326,6 +333,7 @@ pub fn run_bench_reduce(
                     seconds: r.seconds,
                     timed_out: r.timed_out,
                     reverified: r.reverified,
+                    test_fails: r.test_fails,
                 });
             }
             Err(e) => row.error = Some(e.to_string()),
@@ -360,7 +368,10 @@ pub fn run_bench_reduce(
     let summary = ReduceBenchSummary {
         cases: rows.len(),
         reduced: reduced.len(),
-        reverified_all: reduced.iter().filter(|(_, o)| o.reverified == REVERIFICATIONS).count(),
+        reverified_all: reduced
+            .iter()
+            .filter(|(_, o)| o.reverified == REVERIFICATIONS && o.test_fails)
+            .count(),
         median_target_after: median(reduced.iter().map(|(_, o)| o.after.target as f64).collect()),
         median_functions_after: median(reduced.iter().map(|(_, o)| o.after.functions as f64).collect()),
         median_reduction: median(
@@ -433,7 +444,7 @@ impl ReduceBenchReport {
         }
         let s = &self.summary;
         out.push_str(&format!(
-            "\n{} cases, {} reduced, {} re-verified {REVERIFICATIONS} times; median target function {:.0} instructions, median {:.0} functions, median reduction {:.1}%; median {:.1} s per case, slowest {:.1} s\n",
+            "\n{} cases, {} reduced, {} re-verified {REVERIFICATIONS} times with a failing test; median target function {:.1} instructions, median {:.1} functions, median reduction {:.1}%; median {:.1} s per case, slowest {:.1} s\n",
             s.cases, s.reduced, s.reverified_all, s.median_target_after, s.median_functions_after,
             s.median_reduction * 100.0, s.median_seconds, s.max_seconds
         ));

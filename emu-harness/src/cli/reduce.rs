@@ -2,7 +2,7 @@
 
 use super::{jobs_or_all_cores, parse_args, parse_duration, ArgList, CompileFlags};
 use emu_harness::exit;
-use emu_harness::reduce::output::{file_into, write_reduction};
+use emu_harness::reduce::output::{file_into, file_written, safe_name, write_reduction};
 use emu_harness::reduce::{
     largest_first, reduce_all, unique_names, Input, Options, ReduceError, Reduction, REVERIFICATIONS,
 };
@@ -43,11 +43,16 @@ pub struct ReduceArgs {
     name: Option<String>,
 }
 
+/// Where a case's outputs go.
+fn output_dir(out: &std::path::Path, input: &Input) -> PathBuf {
+    out.join(safe_name(&input.name))
+}
+
 /// One line per reduced case.
 pub fn progress_line(input: &Input, result: &Result<Reduction, ReduceError>) -> String {
     match result {
         Ok(r) => format!(
-            "{}: {} -> {} instructions, {} -> {} functions, {} candidates, {:.1} s, {}{}, re-verified {}/{}",
+            "{}: {} -> {} instructions, {} -> {} functions, {} candidates, {:.1} s, {}{}, re-verified {}/{}, {}",
             input.name,
             r.before.instructions,
             r.after.instructions,
@@ -58,7 +63,8 @@ pub fn progress_line(input: &Input, result: &Result<Reduction, ReduceError>) -> 
             r.signature,
             if r.timed_out { " (stopped at the time limit)" } else { "" },
             r.reverified,
-            REVERIFICATIONS
+            REVERIFICATIONS,
+            if r.test_fails { "its test fails" } else { "its test does not fail" }
         ),
         Err(e) => format!("{}: {e}", input.name),
     }
@@ -98,18 +104,25 @@ impl ReduceArgs {
         for (input, result) in inputs.iter().zip(&results) {
             let r = match result {
                 Ok(r) => r,
-                Err(ReduceError::Harness(_)) => {
+                Err(ReduceError::Harness(_) | ReduceError::Unsupported(_)) => {
                     code = code.max(exit::BAD_INPUT);
                     continue;
                 }
-                Err(_) => {
+                Err(ReduceError::NotReproduced(_)) => {
                     code = code.max(exit::NOT_REPRODUCED);
                     continue;
                 }
             };
-            if r.reverified < REVERIFICATIONS {
-                eprintln!("{}: the reduced case did not fail the same way every time", input.name);
+            // A test that might pass while the bug is there is worse than none.
+            if !r.trustworthy() {
+                eprintln!(
+                    "{}: not written: the reduced case failed the same way {} of {REVERIFICATIONS} times, and its test {}",
+                    input.name,
+                    r.reverified,
+                    if r.test_fails { "fails" } else { "does not fail" }
+                );
                 code = code.max(exit::NOT_REPRODUCED);
+                continue;
             }
             match write_reduction(r, &self.out) {
                 Ok(dir) => println!("{}", dir.join("reduced.wast").display()),
@@ -118,7 +131,9 @@ impl ReduceArgs {
                     code = code.max(exit::BAD_INPUT);
                 }
             }
-            if let Some(repro) = &self.into {
+            // One case per worker process files nothing: the parent files every case in input
+            // order once all are done, so the names do not depend on `--jobs`.
+            if let (Some(repro), None) = (&self.into, &self.name) {
                 match file_into(r, repro) {
                     Ok(path) => println!("{}", path.display()),
                     Err(e) => {
@@ -162,7 +177,29 @@ impl ReduceArgs {
                 });
             }
         });
-        worst.into_inner() as i32
+        let mut code = worst.into_inner() as i32;
+        if let Some(repro) = &self.into {
+            for input in inputs {
+                let written = output_dir(&self.out, input).join("reduced.wast");
+                let json = output_dir(&self.out, input).join("reduction.json");
+                // Only what a worker wrote: it writes trustworthy reductions only.
+                let Some(signature) = std::fs::read(&json)
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .and_then(|v| v["signature"].as_str().map(str::to_string))
+                else {
+                    continue;
+                };
+                match file_written(&signature, &written, repro) {
+                    Ok(path) => println!("{}", path.display()),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        code = code.max(exit::BAD_INPUT);
+                    }
+                }
+            }
+        }
+        code
     }
 
     /// The command that reduces case `i` alone.
@@ -171,9 +208,6 @@ impl ReduceArgs {
         cmd.arg("reduce").arg(&self.cases[i]).arg("--out").arg(&self.out);
         cmd.args(["--jobs", "1", "--name", &input.name]);
         cmd.arg("--time-per-case").arg(format!("{}s", self.time_per_case.as_secs().max(1)));
-        if let Some(into) = &self.into {
-            cmd.arg("--into").arg(into);
-        }
         if let Some(f) = &self.function {
             cmd.args(["--function", f]);
         }

@@ -247,7 +247,8 @@ pub fn ends_reachability(op: &Op) -> bool {
     )
 }
 
-/// Counts `module`'s references to each function (calls, elements, exports, start).
+/// Whether anything in `module` calls `function` or could (a call, an element segment, the
+/// start function); exports do not count.
 pub fn is_called(module: &Module, function: u32) -> bool {
     module.functions.iter().any(|f| {
         f.body.iter().any(

@@ -77,13 +77,15 @@ impl Input {
 /// Makes the inputs' names (their output directories) unique: a repeated name gets `-2`,
 /// `-3`, ... in input order.
 pub fn unique_names(inputs: &mut [Input]) {
-    let mut seen = std::collections::HashMap::<String, usize>::new();
+    let mut taken = std::collections::HashSet::new();
     for input in inputs {
-        let n = seen.entry(input.name.clone()).or_default();
-        *n += 1;
-        if *n > 1 {
-            input.name = format!("{}-{n}", input.name);
+        let mut name = input.name.clone();
+        let mut n = 1;
+        while !taken.insert(name.clone()) {
+            n += 1;
+            name = format!("{}-{n}", input.name);
         }
+        input.name = name;
     }
 }
 

@@ -88,6 +88,9 @@ pub struct Reduction {
     pub timed_out: bool,
     /// Runs of the reduced case on a new runner, without the cache, that showed the same failure.
     pub reverified: usize,
+    /// The written `.wast`, run as a test (its assertion, through the runner's script path),
+    /// fails under the case's configuration (a compile failure: the file fails to compile).
+    pub test_fails: bool,
     /// How the failure kept differs from the one the case was saved with, if it does.
     pub note: Option<String>,
     /// The reduced call's mismatch (what the test asserts comes from its reference side).
@@ -104,9 +107,12 @@ pub fn reduce(input: &Input, options: &Options) -> Result<Reduction, ReduceError
     let mut predicate = Predicate::new(input.compile).map_err(harness)?;
     let observed = predicate.observe(&input.wasm, input.function.as_deref(), &input.args).map_err(harness)?;
     let Some(failure) = observed.failure else {
-        return Err(ReduceError::NotReproduced(match &input.function {
-            Some(f) => format!("`{f}` with these arguments matches the reference as a single call"),
-            None => "the module compiles".into(),
+        return Err(ReduceError::NotReproduced(match (&input.function, observed.ran) {
+            (Some(f), true) => format!("`{f}` with these arguments matches the reference as a single call"),
+            (Some(f), false) => {
+                format!("no call of `{f}` ran (is it exported, and do the arguments fit its parameters?)")
+            }
+            (None, _) => "the module compiles".into(),
         }));
     };
     // The campaign ran the case's call after the module's other calls; here it runs alone on a
@@ -199,7 +205,7 @@ pub fn reduce(input: &Input, options: &Options) -> Result<Reduction, ReduceError
             mismatch = again.mismatch;
         }
     }
-    Ok(Reduction {
+    let mut reduction = Reduction {
         name: input.name.clone(),
         source: input.source.clone(),
         signature: failure.signature().to_string(),
@@ -218,7 +224,18 @@ pub fn reduce(input: &Input, options: &Options) -> Result<Reduction, ReduceError
         seconds: started.elapsed().as_secs_f64(),
         timed_out,
         reverified,
+        test_fails: false,
         note,
         mismatch,
-    })
+    };
+    reduction.test_fails = output::test_fails(&reduction);
+    Ok(reduction)
+}
+
+impl Reduction {
+    /// Whether the reduction may be written as a test: it failed the same way on every fresh
+    /// run, and the test written from it fails.
+    pub fn trustworthy(&self) -> bool {
+        self.reverified == REVERIFICATIONS && self.test_fails
+    }
 }

@@ -6,7 +6,8 @@
 use super::Reduction;
 use crate::atomic_file::{write_atomically, write_directory_atomically};
 use crate::oracle::outcome::{Outcome, Value};
-use crate::run::compile_flags;
+use crate::run::wast::Strictness;
+use crate::run::{compile_flags, RunConfig, Runner};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -102,6 +103,26 @@ pub fn wast(r: &Reduction, path: &str) -> String {
     out
 }
 
+/// Runs the `.wast` written for `r` as the repro test does (strict script, its assertion, no
+/// generated vectors) under `r`'s configuration: whether it fails.
+pub fn test_fails(r: &Reduction) -> bool {
+    let text = wast(r, "reduced.wast");
+    let config = RunConfig {
+        compile: r.compile,
+        vectors: 0,
+        random_vectors: true,
+        sequence_calls: 0,
+        disassemble: false,
+        ..RunConfig::default()
+    };
+    let Ok(mut runner) = Runner::new(config) else { return false };
+    let report = runner.run_script_text("reduced.wast", &text, Strictness::Strict);
+    match &r.function {
+        None => report.error.is_some(),
+        Some(f) => report.functions.iter().any(|x| &x.function == f && x.assertion_mismatches > 0),
+    }
+}
+
 /// Writes `dir/<name>/` with the four files, atomically.
 pub fn write_reduction(r: &Reduction, dir: &Path) -> Result<PathBuf, String> {
     let case_dir = dir.join(safe_name(&r.name));
@@ -126,15 +147,27 @@ pub fn write_reduction(r: &Reduction, dir: &Path) -> Result<PathBuf, String> {
 /// appears whole (written aside, then linked under a name nobody has, which fails rather than
 /// replaces if another reducer took it meanwhile).
 pub fn file_into(r: &Reduction, repro: &Path) -> Result<PathBuf, String> {
+    file_test(&r.signature, |path| wast(r, path), repro)
+}
+
+/// `file_into` for a test already written under `written` (its header's re-run command is
+/// moved to the filed path).
+pub fn file_written(signature: &str, written: &Path, repro: &Path) -> Result<PathBuf, String> {
+    let text = std::fs::read_to_string(written).map_err(|e| format!("{}: {e}", written.display()))?;
+    let old = format!("emu-harness run {} ", written.display());
+    file_test(signature, |path| text.replacen(&old, &format!("emu-harness run {path} "), 1), repro)
+}
+
+fn file_test(signature: &str, text_at: impl Fn(&str) -> String, repro: &Path) -> Result<PathBuf, String> {
     std::fs::create_dir_all(repro).map_err(|e| format!("{}: {e}", repro.display()))?;
-    let base = safe_name(&r.signature);
+    let base = safe_name(signature);
     for n in 1..10_000 {
         let path = repro.join(if n == 1 { format!("{base}.wast") } else { format!("{base}-{n}.wast") });
         if path.exists() {
             continue;
         }
         let tmp = repro.join(format!(".{base}.{}.tmp", std::process::id()));
-        let test = wast(r, &path.display().to_string());
+        let test = text_at(&path.display().to_string());
         write_atomically(&tmp, test.as_bytes()).map_err(|e| format!("{}: {e}", tmp.display()))?;
         let linked = std::fs::hard_link(&tmp, &path);
         let _ = std::fs::remove_file(&tmp);

@@ -47,6 +47,8 @@ impl Failure {
 /// One candidate's run.
 pub struct Observed {
     pub failure: Option<Failure>,
+    /// Whether a call was made and judged (false: compiled only, or no call fit).
+    pub ran: bool,
     /// The first mismatch of the target function, when there was one.
     pub mismatch: Option<Mismatch>,
 }
@@ -87,31 +89,38 @@ impl Predicate {
     ) -> Result<Observed, String> {
         let compiled = match compile_guarded(wasm, &self.compile) {
             Ok(c) => c,
-            Err(CompileError::Unsupported { .. }) => return Ok(Observed { failure: None, mismatch: None }),
-            Err(e) => return Ok(Observed { failure: Some(self.compile_failure(&e)), mismatch: None }),
+            Err(CompileError::Unsupported { .. }) => {
+                return Ok(Observed { failure: None, ran: false, mismatch: None })
+            }
+            Err(e) => {
+                return Ok(Observed { failure: Some(self.compile_failure(&e)), ran: false, mismatch: None })
+            }
         };
         if let Some(e) = compiled.internal_error() {
-            return Ok(Observed { failure: Some(self.compile_failure(e)), mismatch: None });
+            return Ok(Observed { failure: Some(self.compile_failure(e)), ran: false, mismatch: None });
         }
-        let Some(function) = function else { return Ok(Observed { failure: None, mismatch: None }) };
+        let Some(function) = function else {
+            return Ok(Observed { failure: None, ran: false, mismatch: None });
+        };
         self.runner.config.function = Some(function.to_string());
         self.runner.config.args = Some(args.to_vec());
         let run = self.runner.run_compiled("reduced", &ScriptModule::new(0, Ok(wasm.to_vec())), &compiled)?;
         let Some(report) = run.functions.into_iter().find(|f| f.function == function) else {
-            return Ok(Observed { failure: None, mismatch: None });
+            return Ok(Observed { failure: None, ran: false, mismatch: None });
         };
+        let ran = report.vectors > 0;
         if report.status != Status::Mismatch {
-            return Ok(Observed { failure: None, mismatch: None });
+            return Ok(Observed { failure: None, ran, mismatch: None });
         }
         let Some(m) = report.examples.into_iter().next() else {
-            return Ok(Observed { failure: None, mismatch: None });
+            return Ok(Observed { failure: None, ran, mismatch: None });
         };
         let failure = Failure::Call {
             function: function.to_string(),
             signature: signature(&m, &self.compile),
             reference: m.reference.clone(),
         };
-        Ok(Observed { failure: Some(failure), mismatch: Some(m) })
+        Ok(Observed { failure: Some(failure), ran, mismatch: Some(m) })
     }
 
     fn compile_failure(&self, e: &CompileError) -> Failure {
@@ -159,6 +168,8 @@ pub fn same_reference_kind(a: &Outcome, b: &Outcome) -> bool {
     match (a, b) {
         (Outcome::Returned { .. }, Outcome::Returned { .. }) => true,
         (Outcome::Trapped { trap: x }, Outcome::Trapped { trap: y }) => x == y,
+        // A batch's state difference, which no single call's outcome shows.
+        (Outcome::NotRun, Outcome::NotRun) => true,
         _ => false,
     }
 }
