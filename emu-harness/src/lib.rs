@@ -11,6 +11,7 @@ pub mod bench;
 pub mod campaign;
 pub mod exec;
 pub mod generate;
+pub mod nightly;
 pub mod oracle;
 pub mod reduce;
 pub mod report;

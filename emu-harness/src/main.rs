@@ -48,6 +48,11 @@ enum Command {
     /// (custom section `emu-harness.vectors`), each checked to match today, under
     /// `OUT/<target>/`.
     FuzzSeeds(cli::seeds::FuzzSeedsArgs),
+    /// One night's corpus differential report: the corpus, repro/ and the fuzz seeds under every
+    /// configuration, a time-boxed campaign with its findings reduced, diffed against the night
+    /// before; `report.json`, `summary.md`, `report.html`, `junit.xml`. `nightly merge` joins
+    /// shards. Exit 1 only for new mismatches or new errors.
+    Nightly(cli::nightly::NightlyArgs),
     /// Shrinks failing cases (campaign case directories, or a module with `--function` and
     /// `--args`) to the fewest instructions and simplest arguments that fail the same way, and
     /// writes each as a `.wast` regression test (`--into repro/` files it there).
@@ -84,6 +89,7 @@ fn main() {
         Command::Fuzz(args) => args.execute(),
         Command::GeneratorQuality(args) => args.execute(),
         Command::FuzzSeeds(args) => args.execute(),
+        Command::Nightly(args) => args.execute(),
         Command::Reduce(args) => args.execute(),
         Command::Replay(args) => args.execute(),
         Command::Sizes(args) => args.execute(),

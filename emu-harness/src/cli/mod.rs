@@ -6,6 +6,7 @@ pub mod bench_reduce;
 pub mod compile;
 pub mod detect;
 pub mod fuzz;
+pub mod nightly;
 pub mod quality;
 pub mod reduce;
 pub mod replay;
