@@ -54,7 +54,14 @@ fn line_chart(title: &str, labels: &[String], series: &[(String, Vec<Option<f64>
         h - bottom,
         h - bottom
     );
-    if !values.is_empty() {
+    if values.is_empty() {
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" class=\"l\">no data in these nights</text>",
+            left + 20.0,
+            h / 2.0
+        );
+    } else {
         let _ = write!(
             svg,
             "<text x=\"{}\" y=\"{}\" class=\"l\" text-anchor=\"end\">{}</text>",

@@ -4,7 +4,7 @@
 
 use crate::oracle::mismatch::{reduce_command, signature};
 use crate::oracle::outcome::Outcome;
-use crate::run::{FileReport, FunctionReport, Status};
+use crate::run::{compile_flags, FileReport, FunctionReport, Status};
 use serde::{Deserialize, Serialize};
 use wasm2thumb::CompileOptions;
 
@@ -153,7 +153,19 @@ fn record_of(f: &FunctionReport, configuration: &str, compile: &CompileOptions) 
         actual: if m.is_compile_failure() { "not compiled".into() } else { m.emulated.to_string() },
         state: m.state.clone(),
         rerun: m.rerun.clone(),
-        reduce: reduce_command(&m.rerun),
+        // A script's assertion re-runs with its whole file; it is reduced as the one call.
+        reduce: reduce_command(&m.rerun).or_else(|| {
+            (!m.is_compile_failure() && m.rerun.starts_with("emu-harness run ")).then(|| {
+                let args: Vec<String> = m.args.iter().map(|a| a.typed_hex()).collect();
+                format!(
+                    "emu-harness reduce {} --function '{}' --args '{}' {}",
+                    f.file,
+                    f.function,
+                    args.join(","),
+                    compile_flags(compile)
+                )
+            })
+        }),
     });
     Record {
         file: f.file.clone(),
