@@ -70,10 +70,13 @@ const facts = await evaluate(`(() => {
     tables: document.querySelectorAll('table').length,
     embedded: !!JSON.parse(document.getElementById('report-data').textContent).records,
   };
-  // Sorting by code bytes, both ways.
+  // Sorting by code bytes: ascending after one click, descending after the next, every row.
+  const bytes = () => rows().map((r) => Number(r.cells[4].textContent));
+  const ordered = (xs, up) => xs.every((x, i) => i === 0 || (up ? xs[i - 1] <= x : xs[i - 1] >= x));
   const th = document.querySelectorAll('#records thead th')[4];
-  th.click(); const up = first(); th.click(); const down = first();
-  out.sorts = rows().length < 2 || Number(up) <= Number(down);
+  th.click(); const up = ordered(bytes(), true);
+  th.click(); const down = ordered(bytes(), false);
+  out.sorts = up && down;
   // Filtering on a word no row has, then on nothing.
   const f = document.getElementById('filter');
   f.value = 'no-row-has-this'; f.dispatchEvent(new Event('input'));
@@ -100,6 +103,7 @@ if (!facts.ready) failed.push('the page script did not run');
 if (facts.charts < 4) failed.push(`${facts.charts} charts (at least 4 expected)`);
 if (facts.marks < 4) failed.push('the charts have no marks');
 if (facts.rows < 1) failed.push('the records table is empty');
+if (facts.tables < 2) failed.push(`${facts.tables} tables (the records and the stages at least)`);
 if (!facts.embedded) failed.push('the report JSON is not embedded');
 if (!facts.sorts) failed.push('sorting did not order the rows');
 if (facts.filtered !== 0 || facts.unfiltered !== facts.rows) failed.push(`filtering: ${facts.filtered} / ${facts.unfiltered} of ${facts.rows}`);

@@ -19,10 +19,16 @@ fn root() -> PathBuf {
 fn config(shard: Shard, inject: Option<InjectedFault>, date: &str) -> NightConfig {
     let root = root();
     NightConfig {
-        inputs: ["corpus/arith.wast", "corpus/control.wast", "corpus/globals.wast"]
-            .iter()
-            .map(|p| root.join(p))
-            .collect(),
+        // memory_grow.wast has three modules that export `grow`: each is a record of its own.
+        inputs: [
+            "corpus/arith.wast",
+            "corpus/control.wast",
+            "corpus/globals.wast",
+            "corpus/memory_grow.wast",
+        ]
+        .iter()
+        .map(|p| root.join(p))
+        .collect(),
         root: root.clone(),
         vectors: 30,
         seed: 0,
@@ -56,7 +62,10 @@ fn a_fault_between_two_nights_is_new_then_fixed() {
     let mut first = night(None, "2026-12-01");
     finish(&mut first, None);
     assert_eq!(first.failing().count(), 0);
-    assert_eq!(exit_code(&first, false), 0);
+    let keys: BTreeSet<_> = first.records.iter().map(|r| r.key()).collect();
+    assert_eq!(keys.len(), first.records.len(), "every record has its own identity");
+    assert!(first.records.iter().any(|r| r.function == "grow#3"));
+    assert_eq!(exit_code(&first, None, false), 0);
 
     let mut second = night(Some(fault), "2026-12-02");
     finish(&mut second, Some(&first));
@@ -65,11 +74,12 @@ fn a_fault_between_two_nights_is_new_then_fixed() {
     assert_eq!(changes_of(&second, Change::NewMismatch), failing, "exactly the new mismatches");
     let Diff::Compared { changes, .. } = &second.diff else { unreachable!() };
     assert_eq!(changes.len(), failing.len(), "nothing else changed: {changes:#?}");
-    assert_eq!(exit_code(&second, false), 1);
+    assert_eq!(exit_code(&second, Some(&first), false), 1);
     // Each command reproduces its mismatch (exit 1).
     for r in second.failing().take(3) {
         let f = r.failure.as_ref().unwrap();
         assert!(f.rerun.contains(&format!("--inject-fault {}", fault.name())), "{}", f.rerun);
+        assert!(f.rerun.starts_with(&format!("emu-harness run {} ", r.file)), "relative path: {}", f.rerun);
         let cmd = f.rerun.replacen("emu-harness", env!("CARGO_BIN_EXE_emu-harness"), 1);
         let status =
             std::process::Command::new("sh").arg("-c").arg(&cmd).current_dir(root()).output().unwrap();
@@ -81,7 +91,7 @@ fn a_fault_between_two_nights_is_new_then_fixed() {
     let mut third = night(None, "2026-12-03");
     finish(&mut third, Some(&second));
     assert_eq!(changes_of(&third, Change::Fixed), failing, "the same records, fixed");
-    assert_eq!(exit_code(&third, false), 0);
+    assert_eq!(exit_code(&third, Some(&second), false), 0);
 }
 
 #[test]
@@ -128,6 +138,7 @@ fn the_summary_stays_under_its_limit_with_ten_thousand_new_mismatches() {
         function: format!("function_with_a_long_name_{i}"),
         configuration: "pool=2".into(),
         status,
+        calls: 30,
         code_bytes: 100,
         executed: None,
         stack_bytes: 32,
@@ -155,6 +166,6 @@ fn the_summary_stays_under_its_limit_with_ten_thousand_new_mismatches() {
     let text = summary(&now, &[]);
     assert!(text.len() <= SUMMARY_LIMIT, "{} bytes", text.len());
     assert!(text.contains("more in report.html"));
-    assert!(text.starts_with("# Nightly differential report"));
+    assert!(text.starts_with("**10000 cases"), "the headline first");
     assert!(text.contains("**10000 new mismatches"), "the headline counts them all");
 }

@@ -128,7 +128,7 @@ fn finish_and_write(
     }
     println!("{}", emu_harness::nightly::markdown::headline_line(&report));
     println!("{}", out.display());
-    exit_code(&report, fail_on_still_failing)
+    exit_code(&report, baseline.as_ref(), fail_on_still_failing)
 }
 
 impl NightlyArgs {
@@ -149,6 +149,13 @@ impl NightlyArgs {
                 return exit::BAD_INPUT;
             }
         };
+        if inputs.is_empty() {
+            eprintln!(
+                "error: no inputs (.wat, .wasm, .wast) in {}",
+                paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            );
+            return exit::BAD_INPUT;
+        }
         let baseline = match read_baseline(&self.baseline) {
             Ok(b) => b,
             Err(e) => {

@@ -94,7 +94,7 @@ pub fn diff(
             (false, true) if r.status.is_error() => Some(Change::NewError),
             (false, true) => Some(if repeats(r) { Change::NewMismatch } else { Change::Flaky }),
             (true, true) => Some(Change::StillFailing),
-            (true, false) if r.status == RecordStatus::Match => Some(Change::Fixed),
+            (true, false) if r.status == RecordStatus::Match && r.calls > 0 => Some(Change::Fixed),
             // Failing before, declined or inconclusive now: it did not run to a verdict.
             (true, false) => Some(Change::NotRun),
             (false, false) if was.is_none() => Some(Change::Added),
@@ -140,6 +140,7 @@ mod tests {
             function: function.into(),
             configuration: "pool=5".into(),
             status,
+            calls: 1,
             code_bytes: 0,
             executed: None,
             stack_bytes: 0,

@@ -366,7 +366,8 @@ pub fn html(report: &NightReport, history: &[Night]) -> String {
     }
     out.push_str("</tbody></table>");
     // The report itself, for anyone who wants more than the page shows.
-    let json = report.to_json().replace("</", "<\\/");
+    // Every `<` as a JSON escape: nothing in the data can end or confuse the script element.
+    let json = report.to_json().replace('<', "\\u003c");
     let _ = write!(out, "<script type=\"application/json\" id=\"report-data\">{json}</script>");
     let _ = writeln!(out, "<script>{SCRIPT}</script></body></html>");
     out

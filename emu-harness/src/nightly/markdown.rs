@@ -86,13 +86,15 @@ pub fn headline_line(report: &NightReport) -> String {
 /// Appends sections while there is room; counts what had to be left out.
 struct Budget {
     out: String,
+    /// Entries (items and section headings) not added once the summary was full.
     left_out: usize,
 }
 
 impl Budget {
-    /// Adds `text` if it fits (keeping room for the closing lines).
+    /// Adds `text` if it fits (keeping room for the closing line); once something did not fit,
+    /// nothing more is added, so no table row appears without its heading.
     fn push(&mut self, text: &str) -> bool {
-        if self.out.len() + text.len() + 512 > SUMMARY_LIMIT {
+        if self.left_out > 0 || self.out.len() + text.len() + 512 > SUMMARY_LIMIT {
             self.left_out += 1;
             false
         } else {
@@ -100,6 +102,16 @@ impl Budget {
             true
         }
     }
+}
+
+/// A signature without its configuration (`wrong-value-pool2-m4` → `wrong-value`): the same bug
+/// across configurations folds into one row.
+fn without_configuration(signature: &str) -> &str {
+    let mut cut = signature;
+    for _ in 0..2 {
+        cut = cut.rsplit_once('-').map_or(cut, |(head, _)| head);
+    }
+    cut
 }
 
 fn failure_block(r: &Record, history: &[Night], tonight: &str) -> String {
@@ -145,11 +157,12 @@ fn configurations_of(records: &[&Record], all: &[String]) -> String {
 pub fn summary(report: &NightReport, history: &[Night]) -> String {
     let tonight = report.header.date.as_str();
     let mut b = Budget { out: String::new(), left_out: 0 };
+    // The headline comes first: it is what a job summary's reader sees.
     let _ = writeln!(
         b.out,
-        "# Nightly differential report, {}\n\n{}\n",
-        report.header.date,
-        headline_line(report)
+        "{}\n\n# Nightly differential report, {}\n",
+        headline_line(report),
+        report.header.date
     );
     let by_key: BTreeMap<(String, String, String), &Record> =
         report.records.iter().map(|r| (r.key(), r)).collect();
@@ -200,10 +213,10 @@ pub fn summary(report: &NightReport, history: &[Night]) -> String {
     if !still.is_empty() {
         let mut by_signature: BTreeMap<String, Vec<&Record>> = BTreeMap::new();
         for r in &still {
-            let sig = r.failure.as_ref().map_or("?".to_string(), |f| f.signature.clone());
-            by_signature.entry(sig).or_default().push(r);
+            let sig = r.failure.as_ref().map_or("?", |f| without_configuration(&f.signature));
+            by_signature.entry(sig.to_string()).or_default().push(r);
         }
-        b.push(&format!("\n## Still failing ({}), by signature\n\n| signature | cases | configurations | first case | failing since |\n|---|---|---|---|---|\n", still.len()));
+        b.push(&format!("\n## Still failing ({}), by signature\n\n| signature (configuration aside) | cases | configurations | first case | failing since |\n|---|---|---|---|---|\n", still.len()));
         for (sig, rs) in &by_signature {
             b.push(&format!(
                 "| `{}` | {} | {} | `{}` | {} |\n",
@@ -248,9 +261,20 @@ pub fn summary(report: &NightReport, history: &[Night]) -> String {
         let mut shrank: Vec<&super::FunctionDelta> = d.functions.iter().filter(|f| size(f) < 0).collect();
         grew.sort_by_key(|f| std::cmp::Reverse(size(f)));
         shrank.sort_by_key(size);
-        for (title, list) in
-            [("Largest code-size regressions", grew), ("Largest code-size improvements", shrank)]
-        {
+        let ran = |f: &&super::FunctionDelta| match (f.executed_before, f.executed_now) {
+            (Some(b), Some(n)) => n - b,
+            _ => 0.0,
+        };
+        let mut slower: Vec<&super::FunctionDelta> = d.functions.iter().filter(|f| ran(f) > 0.0).collect();
+        let mut faster: Vec<&super::FunctionDelta> = d.functions.iter().filter(|f| ran(f) < 0.0).collect();
+        slower.sort_by(|a, b| ran(b).total_cmp(&ran(a)));
+        faster.sort_by(|a, b| ran(a).total_cmp(&ran(b)));
+        for (title, list) in [
+            ("Largest code-size regressions", grew),
+            ("Largest code-size improvements", shrank),
+            ("Largest executed-instruction regressions", slower),
+            ("Largest executed-instruction improvements", faster),
+        ] {
             if list.is_empty() {
                 continue;
             }

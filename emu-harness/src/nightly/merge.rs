@@ -12,6 +12,9 @@ pub fn merge(shards: Vec<(Shard, NightReport)>) -> Result<NightReport, String> {
     let first = first.clone();
     let mut seen = BTreeSet::new();
     for (s, r) in &shards {
+        if s.count == 0 || s.index == 0 || s.index > s.count {
+            return Err(format!("a report says it is shard {}/{}", s.index, s.count));
+        }
         if s.count != count {
             return Err(format!("shard {}/{} among shards of {count}", s.index, s.count));
         }

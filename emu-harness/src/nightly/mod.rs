@@ -281,17 +281,8 @@ fn run_config(config: &NightConfig, compile: CompileOptions) -> RunConfig {
 fn configurations_digest(config: &NightConfig) -> String {
     let description: Vec<String> = configurations(&config.compile)
         .iter()
-        .map(|c| {
-            let c = CompileOptions { inject: None, ..c.compile };
-            format!(
-                "{}:{:?}/{:?}/{}/{}",
-                crate::oracle::mismatch::configuration_label(&c),
-                c.strategy,
-                c.cpu,
-                c.pool_size,
-                c.max_memory_pages
-            )
-        })
+        // Every compile option but the injected fault (the compiler under test, not the set).
+        .map(|c| format!("{}:{:?}", c.label, CompileOptions { inject: None, ..c.compile }))
         .collect();
     let text = format!("{}|vectors={}|seed={}", description.join(","), config.vectors, config.seed);
     blake3::hash(text.as_bytes()).to_hex()[..16].to_string()
@@ -318,9 +309,14 @@ pub fn run_night(config: &NightConfig, progress: &(dyn Fn(&str) + Sync)) -> Resu
         for (path, file) in mine.iter().zip(&files) {
             let mut file = file.clone();
             let name = relative(path, &config.root);
+            // The report names inputs relative to the root, commands too (run from the root).
+            let given = path.display().to_string();
             file.file = name.clone();
             for f in &mut file.functions {
                 f.file = name.clone();
+                for m in &mut f.examples {
+                    m.rerun = m.rerun.replace(&given, &name);
+                }
             }
             records.extend(records_of(&file, &m.label, &m.compile));
             ran.push((name, m.label.clone()));
@@ -490,16 +486,23 @@ pub fn write_night(out: &Path, report: &NightReport, history_dir: Option<&Path>)
 
 /// The exit code of a night: 1 for new mismatches or new errors (and, if asked, for failures
 /// that were there before); 0 otherwise.
-pub fn exit_code(report: &NightReport, fail_on_still_failing: bool) -> i32 {
+pub fn exit_code(report: &NightReport, baseline: Option<&NightReport>, fail_on_still_failing: bool) -> i32 {
     let new = match &report.diff {
         Diff::Compared { changes, .. } => changes.iter().any(|c| {
             matches!(c.change, diff::Change::NewMismatch | diff::Change::NewError)
                 || (fail_on_still_failing && c.change == diff::Change::StillFailing)
         }),
-        // Without a comparable baseline every failure is new.
-        _ => report.records.iter().any(|r| {
-            r.status.is_error() || (r.status == record::RecordStatus::Mismatch && r.repeated != Some(false))
-        }),
+        // Without a comparable baseline, a failure is new unless the same record failed in the
+        // baseline there is (an incompatible one still names what failed before).
+        _ => {
+            let known: std::collections::BTreeSet<record::Key> =
+                baseline.map_or_else(Default::default, |b| b.failing().map(|r| r.key()).collect());
+            report.records.iter().any(|r| {
+                (r.status.is_error()
+                    || (r.status == record::RecordStatus::Mismatch && r.repeated != Some(false)))
+                    && (fail_on_still_failing || !known.contains(&r.key()))
+            })
+        }
     };
     if new {
         crate::exit::MISMATCH

@@ -47,10 +47,12 @@ impl RecordStatus {
 }
 
 /// Executed instructions over the calls that returned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Executed {
     pub calls: u64,
     pub min: u64,
+    /// `total / calls`, rounded to 0.01 (kept for the reader; `total` is exact).
+    pub mean: f64,
     pub max: u64,
     pub total: u64,
 }
@@ -79,6 +81,9 @@ pub struct Record {
     pub function: String,
     pub configuration: String,
     pub status: RecordStatus,
+    /// Calls judged or attempted (vectors, assertions, sequence calls): a record with none did
+    /// not run, whatever its status says.
+    pub calls: usize,
     pub code_bytes: u32,
     pub executed: Option<Executed>,
     pub stack_bytes: u32,
@@ -115,6 +120,7 @@ pub fn records_of(file: &FileReport, configuration: &str, compile: &CompileOptio
             function: String::new(),
             configuration: configuration.to_string(),
             status: RecordStatus::CompileError,
+            calls: 0,
             code_bytes: 0,
             executed: None,
             stack_bytes: 0,
@@ -132,7 +138,21 @@ pub fn records_of(file: &FileReport, configuration: &str, compile: &CompileOptio
             disassembly: Vec::new(),
         }];
     }
-    file.functions.iter().map(|f| record_of(f, configuration, compile)).collect()
+    // A script may hold several modules exporting the same name: the second is `name#2`, in
+    // module order, so that every record has its own identity.
+    let mut seen = std::collections::BTreeMap::<&str, usize>::new();
+    file.functions
+        .iter()
+        .map(|f| {
+            let mut r = record_of(f, configuration, compile);
+            let n = seen.entry(f.function.as_str()).or_default();
+            *n += 1;
+            if *n > 1 {
+                r.function = format!("{}#{n}", f.function);
+            }
+            r
+        })
+        .collect()
 }
 
 fn record_of(f: &FunctionReport, configuration: &str, compile: &CompileOptions) -> Record {
@@ -172,8 +192,15 @@ fn record_of(f: &FunctionReport, configuration: &str, compile: &CompileOptions) 
         function: f.function.clone(),
         configuration: configuration.to_string(),
         status,
+        calls: f.vectors + f.assertions + f.sequence_calls,
         code_bytes: f.code_bytes,
-        executed: f.instructions.map(|i| Executed { calls: i.calls, min: i.min, max: i.max, total: i.total }),
+        executed: f.instructions.map(|i| Executed {
+            calls: i.calls,
+            min: i.min,
+            mean: (i.mean() * 100.0).round() / 100.0,
+            max: i.max,
+            total: i.total,
+        }),
         stack_bytes: f.max_stack_bytes,
         spills: f.spills,
         reloads: f.reloads,
