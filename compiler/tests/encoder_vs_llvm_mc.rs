@@ -75,12 +75,19 @@ fn parse_encodings(stdout: &str) -> Vec<Vec<u8>> {
 }
 
 fn check_against_llvm(cases: &Cases) -> usize {
+    check_against_llvm_with(cases, &[])
+}
+
+/// `check_against_llvm` with more llvm-mc arguments (an FPU's `-mattr`).
+fn check_against_llvm_with(cases: &Cases, extra: &[&str]) -> usize {
     let mut src = String::from(".syntax unified\n.thumb\n");
     for c in &cases.0 {
         src.push_str(&c.text);
         src.push('\n');
     }
-    let out = llvm_mc(&src, &["-show-encoding"]);
+    let mut args = vec!["-show-encoding"];
+    args.extend_from_slice(extra);
+    let out = llvm_mc(&src, &args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && stderr.trim().is_empty(), "llvm-mc rejected our assembly:\n{stderr}");
     let theirs = parse_encodings(&String::from_utf8_lossy(&out.stdout));
@@ -551,4 +558,153 @@ fn compare_program(a: &Assembler) -> usize {
     assert_eq!(ours.bytes.len(), text.len(), "program size differs:\n{src}");
     assert!(ours.bytes == text, "program bytes differ:\n{src}");
     text.len()
+}
+
+/// The M7's FPU (FPv5, double precision, D0–D15) and the M4F's (FPv4, single precision).
+const M7_FPU: &str = "-mattr=+fp-armv8d16";
+const M4_FPU: &str = "-mattr=+vfp4d16sp";
+
+/// Every VFP form: each operation in each precision with every register in each position
+/// (the others fixed), the core transfers with every core register and float register, every
+/// VLDR/VSTR offset from -1020 to 1020 with a few bases, every VMOV immediate in both precisions,
+/// every conversion, and a few forms inside an IT block.
+fn vfp_forms() -> Vec<(Inst, ItState)> {
+    use wasm2thumb::thumb::vfp::*;
+    let s = |n: u8| SReg::new(n).unwrap();
+    let d = |n: u8| DReg::new(n).unwrap();
+    let mut out = Vec::new();
+    let mut push = |v: Vfp| out.push((Inst::Vfp(v), ItState::Outside));
+    for op in BinOp::ALL {
+        for r in SReg::all() {
+            push(Vfp::Bin { op, regs: Three::S(r, s(1), s(2)) });
+            push(Vfp::Bin { op, regs: Three::S(s(3), r, s(30)) });
+            push(Vfp::Bin { op, regs: Three::S(s(31), s(16), r) });
+        }
+        for r in DReg::all() {
+            push(Vfp::Bin { op, regs: Three::D(r, d(1), d(2)) });
+            push(Vfp::Bin { op, regs: Three::D(d(3), r, d(15)) });
+            push(Vfp::Bin { op, regs: Three::D(d(8), d(7), r) });
+        }
+    }
+    for op in UnOp::ALL {
+        for r in SReg::all() {
+            push(Vfp::Un { op, regs: Two::S(r, s(17)) });
+            push(Vfp::Un { op, regs: Two::S(s(6), r) });
+        }
+        for r in DReg::all() {
+            push(Vfp::Un { op, regs: Two::D(r, d(9)) });
+            push(Vfp::Un { op, regs: Two::D(d(6), r) });
+        }
+    }
+    for e in [false, true] {
+        for r in SReg::all() {
+            push(Vfp::Cmp { e, regs: Two::S(r, s(5)) });
+            push(Vfp::Cmp { e, regs: Two::S(s(21), r) });
+            push(Vfp::CmpZero { e, reg: FReg::S(r) });
+        }
+        for r in DReg::all() {
+            push(Vfp::Cmp { e, regs: Two::D(r, d(5)) });
+            push(Vfp::Cmp { e, regs: Two::D(d(10), r) });
+            push(Vfp::CmpZero { e, reg: FReg::D(r) });
+        }
+    }
+    push(Vfp::FlagsToCore);
+    for rt in Reg::GENERAL {
+        for sn in [s(0), s(1), s(14), s(15), s(16), s(31)] {
+            push(Vfp::ToCore { rt, sn });
+            push(Vfp::FromCore { sn, rt });
+        }
+        for dm in [d(0), d(7), d(15)] {
+            let rt2 = if rt == Reg::R12 { Reg::R0 } else { Reg::R12 };
+            push(Vfp::ToCorePair { rt, rt2, dm });
+            push(Vfp::FromCorePair { dm, rt, rt2 });
+            push(Vfp::FromCorePair { dm, rt: rt2, rt2: rt });
+        }
+    }
+    for sn in SReg::all() {
+        push(Vfp::ToCore { rt: Reg::R3, sn });
+        push(Vfp::FromCore { sn, rt: Reg::R9 });
+    }
+    for offset in (-1020..=1020).step_by(4) {
+        let offset = VOffset::new(offset).unwrap();
+        for (fd, rn) in [
+            (FReg::S(s(0)), Reg::R0),
+            (FReg::S(s(31)), Reg::Sp),
+            (FReg::D(d(15)), Reg::R12),
+            (FReg::D(d(0)), Reg::R7),
+        ] {
+            push(Vfp::Load { fd, rn, offset });
+            push(Vfp::Store { fd, rn, offset });
+        }
+    }
+    for rn in Reg::GENERAL.into_iter().chain([Reg::Sp]) {
+        for fd in [FReg::S(s(13)), FReg::D(d(11))] {
+            push(Vfp::Load { fd, rn, offset: VOffset::new(8).unwrap() });
+            push(Vfp::Store { fd, rn, offset: VOffset::new(-8).unwrap() });
+        }
+    }
+    for imm in VImm::all() {
+        push(Vfp::MovImm { fd: FReg::S(s(imm.f32().to_bits() as u8 % 32)), imm });
+        push(Vfp::MovImm { fd: FReg::D(d((imm.f64().to_bits() >> 48) as u8 % 16)), imm });
+    }
+    for signed in [false, true] {
+        for r in SReg::all() {
+            for toward_zero in [false, true] {
+                push(Vfp::ToInt { signed, toward_zero, sd: r, m: FReg::S(s(31 - r.num())) });
+                push(Vfp::ToInt { signed, toward_zero, sd: r, m: FReg::D(d(r.num() % 16)) });
+            }
+            push(Vfp::FromInt { signed, fd: FReg::S(s(31 - r.num())), sm: r });
+            push(Vfp::FromInt { signed, fd: FReg::D(d(r.num() % 16)), sm: r });
+        }
+    }
+    for r in SReg::all() {
+        push(Vfp::Promote { dd: d(r.num() % 16), sm: r });
+        push(Vfp::Demote { sd: r, dm: d(15 - r.num() % 16) });
+    }
+    out
+}
+
+#[test]
+fn vfp_forms_match_llvm_mc_on_each_fpu() {
+    use wasm2thumb::thumb::vfp::*;
+    let forms = vfp_forms();
+    let mut m7 = Cases::default();
+    let mut m4 = Cases::default();
+    let mut doubles = Vec::new();
+    for &(inst, it) in &forms {
+        m7.push(inst, it);
+        match inst {
+            Inst::Vfp(v) if v.needs_double() => doubles.push(inst),
+            _ => m4.push(inst, it),
+        }
+    }
+    // Conditional forms inside an IT block.
+    for cond in [Cond::Eq, Cond::Mi, Cond::Gt] {
+        let v = Vfp::Bin {
+            op: BinOp::Add,
+            regs: Three::S(SReg::new(4).unwrap(), SReg::new(5).unwrap(), SReg::new(6).unwrap()),
+        };
+        m7.push_in_it(cond, Inst::Vfp(v));
+        m4.push_in_it(cond, Inst::Vfp(v));
+        m7.push_in_it(cond, Inst::Vfp(Vfp::FlagsToCore));
+    }
+    let on_m7 = check_against_llvm_with(&m7, &[M7_FPU]);
+    let on_m4 = check_against_llvm_with(&m4, &[M4_FPU]);
+    // The instruction-set gate: every form said to need double precision is one the M4F's
+    // FPU rejects.
+    let mut src = String::from(".syntax unified\n.thumb\n");
+    for inst in &doubles {
+        src.push_str(&AsmText { inst, cond: None, wide: true, branch: None }.to_string());
+        src.push('\n');
+    }
+    let out = llvm_mc(&src, &["-show-encoding", M4_FPU]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rejected = stderr.matches("error:").count();
+    assert_eq!(
+        rejected,
+        doubles.len(),
+        "llvm-mc for the M4F must reject each of the {} double-precision forms",
+        doubles.len()
+    );
+    println!("VFP encodings identical to llvm-mc: {on_m7} with the M7's FPU, {on_m4} single-precision with the M4F's; {} double-precision forms all rejected for the M4F", doubles.len());
 }

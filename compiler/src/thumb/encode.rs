@@ -118,6 +118,10 @@ pub fn encode(inst: &Inst, it: ItState) -> Result<Encoding, EncodeError> {
     };
     let n = |r: Reg| r.num();
     Ok(match *inst {
+        Inst::Vfp(v) => {
+            let word = v.encode().map_err(err)?;
+            wide(word >> 16, word & 0xFFFF)
+        }
         Inst::Dp { op, s, rd, rn, rm } => {
             let sp_form = matches!(op, DpOp::Add | DpOp::Sub) && !s && rd == Reg::Sp && rn == Reg::Sp;
             if sp_form {

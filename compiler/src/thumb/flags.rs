@@ -70,6 +70,7 @@ fn writes(inst: &Inst) -> (Flags, Flags) {
             (Flags::ALL, Flags::ALL)
         }
         Inst::ShiftImm { s: true, .. } => (Flags::NZC, Flags::NZC),
+        Inst::Vfp(super::vfp::Vfp::FlagsToCore) => (Flags::ALL, Flags::ALL),
         _ if inst.sets_flags() => (Flags::NZ, Flags::NZC),
         _ => (Flags::NONE, Flags::NONE),
     }

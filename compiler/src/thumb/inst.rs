@@ -270,6 +270,8 @@ pub struct Label(pub u32);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Inst {
+    /// A floating-point instruction (`thumb::vfp`).
+    Vfp(super::vfp::Vfp),
     /// `op{s} rd, rn, rm`.
     Dp {
         op: DpOp,
@@ -491,6 +493,7 @@ impl fmt::Display for AsmText<'_> {
         let s = |s: bool| if s { "s" } else { "" };
         let w = if self.wide { ".w" } else { "" };
         match *self.inst {
+            Inst::Vfp(v) => write!(f, "{}", v.text(c)),
             Inst::Dp { op, s: fl, rd, rn, rm } => {
                 let w = if matches!(op, DpOp::Orn | DpOp::Rsb) { "" } else { w };
                 write!(f, "{}{}{c}{w} {rd}, {rn}, {rm}", op.name(), s(fl))

@@ -6,6 +6,7 @@ pub mod encode;
 pub mod flags;
 pub mod inst;
 pub mod reg;
+pub mod vfp;
 
 pub use asm::{AsmError, Assembled, Assembler, Placed};
 pub use encode::{encode, encode_branch, BranchWidth, EncodeError, Encoding, ItState};
