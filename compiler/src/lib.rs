@@ -178,6 +178,10 @@ pub struct CompiledModule {
     /// Functions that could not be compiled, with the reason (an `Internal` one is a compiler
     /// bug caught by a checker, not a decline: see `internal_error`).
     pub declined: Vec<CompileError>,
+    /// The FPSCR the code requires (rounding mode, flush-to-zero, default NaN), if it uses the
+    /// FPU: callers set it, and the FPU enabled, before each call, and S16–S31 are callee-saved.
+    /// `None` today: floats are declined.
+    pub fpscr: Option<u32>,
 }
 
 impl CompiledModule {
@@ -443,6 +447,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         text_addr: TEXT_BASE,
         functions,
         declined,
+        fpscr: None,
     })
 }
 

@@ -513,3 +513,100 @@ fn a_clean_decline_is_reported_as_declined_not_as_a_mismatch() {
     assert!(failed.decline.as_deref().is_some_and(|s| s.contains("injected")));
     assert_eq!(exit_code(reports), exit::BAD_INPUT);
 }
+
+fn vfp(v: wasm2thumb::thumb::vfp::Vfp) -> Inst {
+    Inst::Vfp(v)
+}
+
+#[test]
+fn a_clobbered_callee_saved_float_register_is_an_abi_violation_and_a_saved_one_is_not() {
+    use wasm2thumb::thumb::vfp::{SReg, Vfp};
+    let s16 = SReg::new(16).unwrap();
+    // Float code is written by hand here (the compiler declines floats today).
+    let (m, mut c) = module(IDENTITY);
+    c.fpscr = Some(0);
+    replace_code(&mut c, "id", &[vfp(Vfp::FromCore { sn: s16, rt: Reg::R0 }), Inst::Bx { rm: Reg::Lr }]);
+    let r = run(&m, &c);
+    let f = only(&r);
+    assert_eq!(f.status, Status::Mismatch);
+    assert!(
+        matches!(
+            f.examples[0].emulated,
+            Outcome::AbiViolation { what: AbiViolation::CalleeSavedFloat { reg: 16, .. } }
+        ),
+        "{:?}",
+        f.examples[0].emulated
+    );
+    // The same write, with S16 saved in R1 and restored: nothing to report.
+    replace_code(
+        &mut c,
+        "id",
+        &[
+            vfp(Vfp::ToCore { rt: Reg::R1, sn: s16 }),
+            vfp(Vfp::FromCore { sn: s16, rt: Reg::R0 }),
+            vfp(Vfp::ToCore { rt: Reg::R0, sn: s16 }),
+            vfp(Vfp::FromCore { sn: s16, rt: Reg::R1 }),
+            Inst::Bx { rm: Reg::Lr },
+        ],
+    );
+    assert_eq!(only(&run(&m, &c)).status, Status::Match);
+}
+
+#[test]
+fn each_call_runs_under_the_fpscr_the_code_requires() {
+    use wasm2thumb::thumb::vfp::{FReg, SReg, VImm, Vfp};
+    let s0 = SReg::new(0).unwrap();
+    // `two` returns 2.5 converted by FPSCR's rounding mode: 2 to nearest (even), 3 toward +inf.
+    let code = [
+        vfp(Vfp::MovImm { fd: FReg::S(s0), imm: VImm::from_f32(2.5).unwrap() }),
+        vfp(Vfp::ToInt { signed: true, toward_zero: false, sd: s0, m: FReg::S(s0) }),
+        vfp(Vfp::ToCore { rt: Reg::R0, sn: s0 }),
+        Inst::Bx { rm: Reg::Lr },
+    ];
+    let host = r#"(module (func (export "two") (result i32) i32.const 2))"#;
+    let (m, mut c) = module(host);
+    replace_code(&mut c, "two", &code);
+    c.fpscr = Some(0);
+    assert_eq!(only(&run(&m, &c)).status, Status::Match, "round to nearest: 2");
+    c.fpscr = Some(0b01 << 22);
+    let r = run(&m, &c);
+    let f = only(&r);
+    assert_eq!(f.status, Status::Mismatch, "toward +inf: 3");
+    assert_eq!(f.examples[0].emulated, Outcome::Returned { values: vec![emulated_outcome::Value::I32(3)] });
+}
+
+#[test]
+fn the_m4_model_rejects_double_precision_and_the_m7_runs_it() {
+    use wasm2thumb::thumb::vfp::{DReg, Three, Vfp};
+    let d0 = DReg::new(0).unwrap();
+    let code = [
+        vfp(Vfp::Bin { op: wasm2thumb::thumb::vfp::BinOp::Add, regs: Three::D(d0, d0, d0) }),
+        Inst::Bx { rm: Reg::Lr },
+    ];
+    for (cpu, runs) in [(wasm2thumb::Cpu::CortexM4, false), (wasm2thumb::Cpu::CortexM7, true)] {
+        let wasm = wat::parse_str(IDENTITY).unwrap();
+        let mut c = compile(&wasm, &CompileOptions { cpu, ..CompileOptions::default() }).unwrap();
+        c.fpscr = Some(0);
+        replace_code(&mut c, "id", &code);
+        let config = RunConfig {
+            vectors: 20,
+            compile: CompileOptions { cpu, ..CompileOptions::default() },
+            ..RunConfig::default()
+        };
+        let r = Runner::new(config)
+            .unwrap()
+            .run_compiled("test", &ScriptModule::new(1, Ok(wasm)), &c)
+            .unwrap()
+            .functions;
+        let f = only(&r);
+        if runs {
+            assert_eq!(f.status, Status::Match, "{cpu:?}: {:?}", f.examples);
+        } else {
+            assert!(
+                matches!(f.examples[0].emulated, Outcome::InvalidInstruction { .. }),
+                "{cpu:?}: {:?}",
+                f.examples[0].emulated
+            );
+        }
+    }
+}

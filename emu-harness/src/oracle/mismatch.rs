@@ -111,6 +111,9 @@ pub fn signature(m: &Mismatch, compile: &CompileOptions) -> String {
         Outcome::MemoryFault { access, .. } => format!("fault-{}", access.replace(' ', "-")),
         Outcome::InvalidInstruction { .. } => "invalid-instruction".into(),
         Outcome::AbiViolation { what: AbiViolation::CalleeSaved { reg, .. } } => format!("clobbered-r{reg}"),
+        Outcome::AbiViolation { what: AbiViolation::CalleeSavedFloat { reg, .. } } => {
+            format!("clobbered-s{reg}")
+        }
         Outcome::AbiViolation { what: AbiViolation::StackPointer { .. } } => "sp-unbalanced".into(),
         Outcome::AbiViolation { what: AbiViolation::StrayWrite(s) } => format!("stray-write-{:?}", s.region),
         Outcome::EmulatorError { .. } => "emulator-error".into(),

@@ -180,6 +180,8 @@ pub enum Outcome {
 pub enum AbiViolation {
     /// A callee-saved register (R4–R11) differs from its value at the call.
     CalleeSaved { reg: u8, expected: u32, found: u32 },
+    /// A callee-saved float register (S16–S31, AAPCS-VFP) differs from its value at the call.
+    CalleeSavedFloat { reg: u8, expected: u32, found: u32 },
     /// SP after return differs from SP at the call.
     StackPointer { expected: u32, found: u32 },
     /// A byte changed where the function may not write (the first one found).
@@ -250,6 +252,9 @@ impl fmt::Display for Outcome {
                 write!(f, "memory fault ({access} {addr:#010x}) at pc {pc:#x}")
             }
             Outcome::InvalidInstruction { pc } => write!(f, "invalid instruction at pc {pc:#x}"),
+            Outcome::AbiViolation { what: AbiViolation::CalleeSavedFloat { reg, expected, found } } => {
+                write!(f, "returned with s{reg} clobbered ({expected:#010x} -> {found:#010x})")
+            }
             Outcome::AbiViolation { what: AbiViolation::CalleeSaved { reg, expected, found } } => {
                 write!(f, "returned with r{reg} clobbered ({expected:#010x} -> {found:#010x})")
             }

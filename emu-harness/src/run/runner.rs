@@ -164,6 +164,7 @@ impl Runner {
         self.emu
             .load(&compiled.text, &compiled.data, compiled.memory.as_ref(), &state)
             .map_err(|e| e.to_string())?;
+        self.emu.set_fpu(compiled.fpscr);
         self.has_memory = compiled.memory.is_some();
         self.facts = ModuleFacts::of(wasm);
         self.embedded_vectors = stored_vectors(wasm);

@@ -66,7 +66,7 @@ impl Emulator {
         results: &[Ty],
         budget: u64,
     ) -> Option<Vec<(Vec<Value>, CallMeasurements)>> {
-        if vectors.is_empty() || vectors.len() > BATCH_MAX || results.len() > 1 {
+        if vectors.is_empty() || vectors.len() > BATCH_MAX || results.len() > 1 || self.fpu.is_some() {
             return None;
         }
         self.calls += 1;

@@ -60,6 +60,26 @@ pub(super) fn place_arguments(hidden: Option<u32>, args: &[Value], pad: u32) -> 
     (regs, stack_words)
 }
 
+/// AAPCS-VFP's callee-saved float registers.
+const FLOAT_CALLEE_SAVED: [RegisterARM; 16] = [
+    RegisterARM::S16,
+    RegisterARM::S17,
+    RegisterARM::S18,
+    RegisterARM::S19,
+    RegisterARM::S20,
+    RegisterARM::S21,
+    RegisterARM::S22,
+    RegisterARM::S23,
+    RegisterARM::S24,
+    RegisterARM::S25,
+    RegisterARM::S26,
+    RegisterARM::S27,
+    RegisterARM::S28,
+    RegisterARM::S29,
+    RegisterARM::S30,
+    RegisterARM::S31,
+];
+
 /// What a call that entered the middle of an instruction is reported as: a branch whose target
 /// is not an instruction boundary (counting from the start of `.text`), a miscompile — and
 /// nothing the harness measured about the call can be trusted.
@@ -78,6 +98,17 @@ impl Emulator {
             canaries[i] =
                 0xC0DE_0000 ^ (i as u32) << 12 ^ (self.calls as u32).wrapping_mul(0x9E37_79B9) & 0xFFF0_0FFF;
             let _ = self.uc.reg_write(*r, canaries[i] as u64);
+        }
+        let mut float_canaries = [0u32; 16];
+        if let Some(fpscr) = self.fpu {
+            let _ = self.uc.reg_write(RegisterARM::CONTROL, 4);
+            let _ = self.uc.reg_write(RegisterARM::FPSCR, fpscr as u64);
+            for (i, r) in FLOAT_CALLEE_SAVED.iter().enumerate() {
+                float_canaries[i] = 0xF10A_0000
+                    ^ (i as u32) << 12
+                    ^ (self.calls as u32).wrapping_mul(0x85EB_CA6B) & 0x00F0_0FFF;
+                let _ = self.uc.reg_write(*r, float_canaries[i] as u64);
+            }
         }
         // Unused argument registers, R12 and the stack hold per-call garbage, so code that reads
         // state it never wrote gives different answers on different calls, and a write where
@@ -163,6 +194,20 @@ impl Emulator {
                 return Outcome::AbiViolation {
                     what: AbiViolation::CalleeSaved { reg: 4 + i as u8, expected: canaries[i], found },
                 };
+            }
+        }
+        if self.fpu.is_some() {
+            for (i, r) in FLOAT_CALLEE_SAVED.iter().enumerate() {
+                let found = self.uc.reg_read(*r).unwrap_or(0) as u32;
+                if found != float_canaries[i] {
+                    return Outcome::AbiViolation {
+                        what: AbiViolation::CalleeSavedFloat {
+                            reg: 16 + i as u8,
+                            expected: float_canaries[i],
+                            found,
+                        },
+                    };
+                }
             }
         }
         let found = self.uc.reg_read(RegisterARM::SP).unwrap_or(0) as u32;

@@ -87,6 +87,8 @@ pub struct Emulator {
     /// since the image was loaded plus `STACK_GUARD`.
     filled_depth: usize,
     last: CallMeasurements,
+    /// The FPSCR the loaded code requires, if it uses the FPU (`CompiledModule::fpscr`).
+    fpu: Option<u32>,
 }
 
 /// What the last call used, measured by the emulator.
@@ -264,7 +266,16 @@ impl Emulator {
             garbage,
             filled_depth: STACK_GUARD,
             last: CallMeasurements::default(),
+            fpu: None,
         })
+    }
+
+    /// Whether the loaded code uses the FPU, and the FPSCR it requires: each call then enables
+    /// the FPU (CONTROL.FPCA first: otherwise the first float instruction loads FPSCR from
+    /// FPDSCR, which unicorn's API cannot set), sets FPSCR, and checks S16–S31 like R4–R11.
+    /// Batches are not used for such code (each call sets up the FPU).
+    pub fn set_fpu(&mut self, fpscr: Option<u32>) {
+        self.fpu = fpscr;
     }
 
     /// Loads `.text` at `TEXT_BASE` (replacing what was there, and its translated blocks),
