@@ -14,6 +14,12 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
+/// `s` with only characters safe in a file name (others become `_`): signatures, export names
+/// (wasm-smith's are arbitrary strings), dates.
+pub fn safe_file_name(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
+}
+
 /// Writes a directory of `files` atomically: a temporary directory beside it, then a rename
 /// (a directory already there, from an earlier run, is replaced).
 pub fn write_directory_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), String> {

@@ -7,7 +7,7 @@ use super::detect::{campaign_detection, median, DetectConfig};
 use crate::campaign::CampaignConfig;
 use crate::reduce::module::Module;
 use crate::reduce::predicate::Predicate;
-use crate::reduce::{reduce_all, Input, Options, REVERIFICATIONS};
+use crate::reduce::{on_workers, reduce_all, Input, Options, REVERIFICATIONS};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -119,35 +119,13 @@ pub struct ReduceBenchReport {
 
 /// The case directory the campaign saved for its first finding.
 fn first_case(dir: &Path, signature: &str) -> Option<PathBuf> {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir.join(crate::reduce::output::safe_name(signature)))
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir.join(crate::atomic_file::safe_file_name(signature)))
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("case.json").exists())
         .collect();
     cases.sort();
     cases.into_iter().next()
-}
-
-/// `f` over `items` on `jobs` threads, results in order.
-fn parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let out: std::sync::Mutex<Vec<Option<R>>> =
-        std::sync::Mutex::new((0..items.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, items.len().max(1)) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                out.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
-            });
-        }
-    });
-    out.into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|r| r.expect("every item ran"))
-        .collect()
 }
 
 /// `wasm-shrink` on the input, with the reducer's own predicate (same signature, same
@@ -340,7 +318,9 @@ pub fn run_bench_reduce(
         }
     }
     if config.shrink {
-        let shrunk = parallel(&inputs, config.jobs, |(_, input)| {
+        let order: Vec<usize> = (0..inputs.len()).collect();
+        let shrunk = on_workers(&order, config.jobs, |i| {
+            let (_, input) = &inputs[i];
             let s = shrink(input);
             on_case(&format!(
                 "wasm-shrink {}: {} instructions, {} predicate calls, {:.1} s",

@@ -3,7 +3,7 @@
 
 use super::checker::{Finding, CAMPAIGN_FILE};
 use super::config::CampaignConfig;
-use crate::atomic_file::write_directory_atomically;
+use crate::atomic_file::{safe_file_name, write_directory_atomically};
 use crate::exec::reference::ReferenceCompiler;
 use crate::generate::{FunctionShape, Generator};
 use crate::oracle::mismatch::cpu_name;
@@ -119,11 +119,7 @@ pub(super) fn save_case(
         max_live: shape.map_or(0, |s| s.max_live),
         constructs: shape.map_or(Vec::new(), |s| s.constructs.iter().map(|c| format!("{c:?}")).collect()),
     };
-    // Export names are arbitrary strings (wasm-smith's are): only safe characters in paths.
-    let safe = |s: &str| -> String {
-        s.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
-    };
-    let (sig_dir, name) = (safe(sig), safe(function));
+    let (sig_dir, name) = (safe_file_name(sig), safe_file_name(function));
     let dir = config.artifacts.join(sig_dir).join(format!("{iteration:08}-{name}"));
     let wat = wasmprinter::print_bytes(wasm).unwrap_or_else(|e| format!(";; wasmprinter: {e}\n"));
     let json = serde_json::to_string_pretty(&case).map_err(|e| e.to_string())?;

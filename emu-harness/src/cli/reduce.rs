@@ -1,15 +1,16 @@
 //! `emu-harness reduce`: failing cases shrunk to small `.wast` regression tests.
 
 use super::{jobs_or_all_cores, parse_args, parse_duration, ArgList, CompileFlags};
+use emu_harness::atomic_file::safe_file_name;
 use emu_harness::exit;
-use emu_harness::reduce::output::{file_into, file_written, safe_name, write_reduction};
+use emu_harness::reduce::output::{file_into, file_written, write_reduction};
 use emu_harness::reduce::{
-    largest_first, reduce_all, unique_names, Input, Options, ReduceError, Reduction, REVERIFICATIONS,
+    largest_first, on_workers, reduce_all, unique_names, Input, Options, ReduceError, Reduction,
+    REVERIFICATIONS,
 };
 use emu_harness::run::compile_flags;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 #[derive(clap::Args)]
@@ -45,7 +46,7 @@ pub struct ReduceArgs {
 
 /// Where a case's outputs go.
 fn output_dir(out: &std::path::Path, input: &Input) -> PathBuf {
-    out.join(safe_name(&input.name))
+    out.join(safe_file_name(&input.name))
 }
 
 /// One line per reduced case.
@@ -158,26 +159,15 @@ impl ReduceArgs {
                 return exit::BAD_INPUT;
             }
         };
-        let order = largest_first(inputs);
-        let next = AtomicUsize::new(0);
-        let worst = AtomicUsize::new(exit::OK as usize);
-        std::thread::scope(|s| {
-            for _ in 0..jobs {
-                s.spawn(|| {
-                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let code = match self.worker(&exe, i, &inputs[i]).status() {
-                            Ok(status) => status.code().unwrap_or(exit::BAD_INPUT),
-                            Err(e) => {
-                                eprintln!("error: a worker for {} did not start: {e}", inputs[i].name);
-                                exit::BAD_INPUT
-                            }
-                        };
-                        worst.fetch_max(code as usize, Ordering::Relaxed);
-                    }
-                });
-            }
-        });
-        let mut code = worst.into_inner() as i32;
+        let codes =
+            on_workers(&largest_first(inputs), jobs, |i| match self.worker(&exe, i, &inputs[i]).status() {
+                Ok(status) => status.code().unwrap_or(exit::BAD_INPUT),
+                Err(e) => {
+                    eprintln!("error: a worker for {} did not start: {e}", inputs[i].name);
+                    exit::BAD_INPUT
+                }
+            });
+        let mut code = codes.into_iter().max().unwrap_or(exit::OK);
         if let Some(repro) = &self.into {
             for input in inputs {
                 let written = output_dir(&self.out, input).join("reduced.wast");

@@ -55,7 +55,7 @@ pub fn night_of(report: &NightReport) -> Night {
 /// Adds (or replaces) tonight's line.
 pub fn append(dir: &Path, night: &Night) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let path = dir.join(format!("{}.json", super::markdown::file_safe(&night.date)));
+    let path = dir.join(format!("{}.json", crate::atomic_file::safe_file_name(&night.date)));
     let json = serde_json::to_string(night).map_err(|e| e.to_string())?;
     write_atomically(&path, json.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -14,11 +14,6 @@ use std::fmt::Write;
 /// GitHub drops a step summary over 1 MiB; this leaves room.
 pub const SUMMARY_LIMIT: usize = 900 * 1024;
 
-/// `s` with only characters safe in a file name.
-pub fn file_safe(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
-}
-
 /// Text safe inside a table cell or inline code.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ").replace('`', "'")

@@ -105,22 +105,28 @@ pub fn reduce_all(
     jobs: usize,
     done: impl Fn(&Input, &Result<Reduction, ReduceError>) + Sync,
 ) -> Vec<Result<Reduction, ReduceError>> {
-    // The results still come back in input order.
-    let order = largest_first(inputs);
+    on_workers(&largest_first(inputs), jobs, |i| {
+        let input = &inputs[i];
+        // A reducer bug loses one case, not the batch.
+        let result = std::panic::catch_unwind(|| reduce(input, options)).unwrap_or_else(|_| {
+            Err(ReduceError::Harness(format!("the reducer panicked on {}", input.source)))
+        });
+        done(input, &result);
+        result
+    })
+}
+
+/// `f(i)` for every index in `order` (a permutation of `0..order.len()`), taken in that order
+/// by `jobs` threads; the results by index, whatever finished first.
+pub fn on_workers<R: Send>(order: &[usize], jobs: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Reduction, ReduceError>>>> =
-        Mutex::new((0..inputs.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..order.len()).map(|_| None).collect());
     std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, inputs.len().max(1)) {
+        for _ in 0..jobs.clamp(1, order.len().max(1)) {
             s.spawn(|| {
                 while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let input = &inputs[i];
-                    // A reducer bug loses one case, not the batch.
-                    let result = std::panic::catch_unwind(|| reduce(input, options)).unwrap_or_else(|_| {
-                        Err(ReduceError::Harness(format!("the reducer panicked on {}", input.source)))
-                    });
-                    done(input, &result);
-                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                    let r = f(i);
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
                 }
             });
         }
@@ -129,6 +135,6 @@ pub fn reduce_all(
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(ReduceError::Harness("a worker stopped".into()))))
+        .map(|r| r.expect("every index ran"))
         .collect()
 }

@@ -14,7 +14,7 @@ pub mod output;
 pub mod passes;
 pub mod predicate;
 
-pub use input::{largest_first, reduce_all, unique_names};
+pub use input::{largest_first, on_workers, reduce_all, unique_names};
 
 use crate::oracle::mismatch::{same_outcomes, Mismatch};
 use crate::oracle::outcome::Value;

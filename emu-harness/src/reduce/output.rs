@@ -4,7 +4,7 @@
 //! `.wast` filed into `repro/`.
 
 use super::Reduction;
-use crate::atomic_file::{write_atomically, write_directory_atomically};
+use crate::atomic_file::{safe_file_name, write_atomically, write_directory_atomically};
 use crate::oracle::outcome::{Outcome, Value};
 use crate::run::wast::Strictness;
 use crate::run::{compile_flags, RunConfig, Runner};
@@ -125,7 +125,7 @@ pub fn test_fails(r: &Reduction) -> bool {
 
 /// Writes `dir/<name>/` with the four files, atomically.
 pub fn write_reduction(r: &Reduction, dir: &Path) -> Result<PathBuf, String> {
-    let case_dir = dir.join(safe_name(&r.name));
+    let case_dir = dir.join(safe_file_name(&r.name));
     let wast_path = case_dir.join("reduced.wast");
     let test = wast(r, &wast_path.display().to_string());
     let wat = wasmprinter::print_bytes(&r.wasm).unwrap_or_else(|e| format!(";; wasmprinter: {e}\n"));
@@ -160,7 +160,7 @@ pub fn file_written(signature: &str, written: &Path, repro: &Path) -> Result<Pat
 
 fn file_test(signature: &str, text_at: impl Fn(&str) -> String, repro: &Path) -> Result<PathBuf, String> {
     std::fs::create_dir_all(repro).map_err(|e| format!("{}: {e}", repro.display()))?;
-    let base = safe_name(signature);
+    let base = safe_file_name(signature);
     for n in 1..10_000 {
         let path = repro.join(if n == 1 { format!("{base}.wast") } else { format!("{base}-{n}.wast") });
         if path.exists() {
@@ -178,9 +178,4 @@ fn file_test(signature: &str, text_at: impl Fn(&str) -> String, repro: &Path) ->
         }
     }
     Err(format!("{}: no free name for {base}", repro.display()))
-}
-
-/// Only characters safe in a file name.
-pub fn safe_name(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
 }
