@@ -18,15 +18,8 @@ pub struct NightlyArgs {
     /// The night's folder (default: reports/<date>).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// The night before: its `report.json` (or its folder).
-    #[arg(long)]
-    baseline: Option<PathBuf>,
-    /// Where each night's line of history goes, and the trends come from.
-    #[arg(long, default_value = "reports/history")]
-    history: PathBuf,
-    /// Keep no history (and read none).
-    #[arg(long)]
-    no_history: bool,
+    #[command(flatten)]
+    finish: FinishFlags,
     /// Run only this part of the night (`I/N`); `nightly merge` joins the parts.
     #[arg(long, value_parser = Shard::parse)]
     shard: Option<Shard>,
@@ -46,11 +39,25 @@ pub struct NightlyArgs {
     /// The night's date (default: today, UTC).
     #[arg(long)]
     date: Option<String>,
+    #[command(flatten)]
+    compile: CompileFlags,
+}
+
+/// How a whole night is finished (an unsharded run, or a merge): diff, history, exit code.
+#[derive(clap::Args)]
+struct FinishFlags {
+    /// The night before: its `report.json` (or its folder).
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Where each night's line of history goes, and the trends come from.
+    #[arg(long, default_value = "reports/history")]
+    history: PathBuf,
+    /// Keep no history (and read none).
+    #[arg(long)]
+    no_history: bool,
     /// Also exit 1 for failures the baseline already had.
     #[arg(long)]
     fail_on_still_failing: bool,
-    #[command(flatten)]
-    compile: CompileFlags,
 }
 
 #[derive(clap::Subcommand)]
@@ -65,14 +72,8 @@ struct MergeArgs {
     shards: Vec<PathBuf>,
     #[arg(long)]
     out: PathBuf,
-    #[arg(long)]
-    baseline: Option<PathBuf>,
-    #[arg(long, default_value = "reports/history")]
-    history: PathBuf,
-    #[arg(long)]
-    no_history: bool,
-    #[arg(long)]
-    fail_on_still_failing: bool,
+    #[command(flatten)]
+    finish: FinishFlags,
 }
 
 /// `YYYY-MM-DD` of today (UTC).
@@ -156,7 +157,7 @@ impl NightlyArgs {
             );
             return exit::BAD_INPUT;
         }
-        let baseline = match read_baseline(&self.baseline) {
+        let baseline = match read_baseline(&self.finish.baseline) {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -205,8 +206,8 @@ impl NightlyArgs {
             println!("{}", out.join("report.json").display());
             return exit::OK;
         }
-        let history = (!self.no_history).then_some(self.history.as_path());
-        finish_and_write(report, baseline, &out, history, self.fail_on_still_failing)
+        let history = (!self.finish.no_history).then_some(self.finish.history.as_path());
+        finish_and_write(report, baseline, &out, history, self.finish.fail_on_still_failing)
     }
 }
 
@@ -229,14 +230,14 @@ impl MergeArgs {
                 return exit::BAD_INPUT;
             }
         };
-        let baseline = match read_baseline(&self.baseline) {
+        let baseline = match read_baseline(&self.finish.baseline) {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("error: {e}");
                 return exit::BAD_INPUT;
             }
         };
-        let history = (!self.no_history).then_some(self.history.as_path());
-        finish_and_write(merged, baseline, &self.out, history, self.fail_on_still_failing)
+        let history = (!self.finish.no_history).then_some(self.finish.history.as_path());
+        finish_and_write(merged, baseline, &self.out, history, self.finish.fail_on_still_failing)
     }
 }
