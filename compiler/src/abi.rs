@@ -27,16 +27,17 @@ pub fn arg_locations(types: &[Ty]) -> (Vec<ArgLoc>, u32) {
     let mut nsaa = 0u32;
     let mut locs = Vec::with_capacity(types.len());
     for ty in types {
+        // Floats go where integers of their size go: the base AAPCS (softfp).
         match ty {
-            Ty::I32 if ncrn < 4 => {
+            Ty::I32 | Ty::F32 if ncrn < 4 => {
                 locs.push(ArgLoc::Reg(CORE[ncrn]));
                 ncrn += 1;
             }
-            Ty::I32 => {
+            Ty::I32 | Ty::F32 => {
                 locs.push(ArgLoc::Stack(nsaa));
                 nsaa += 1;
             }
-            Ty::I64 => {
+            Ty::I64 | Ty::F64 => {
                 ncrn = ncrn.next_multiple_of(2);
                 if ncrn + 2 <= 4 {
                     locs.push(ArgLoc::Pair(CORE[ncrn], CORE[ncrn + 1]));

@@ -128,6 +128,8 @@ pub fn translate_module(wasm: &[u8], max_memory_pages: u32) -> Result<ModuleInfo
                         match ops.as_slice() {
                             [Operator::I32Const { value }, Operator::End] => Ok(*value as i64),
                             [Operator::I64Const { value }, Operator::End] => Ok(*value),
+                            [Operator::F32Const { value }, Operator::End] => Ok(value.bits() as i64),
+                            [Operator::F64Const { value }, Operator::End] => Ok(value.bits() as i64),
                             [Operator::GlobalGet { global_index }, Operator::End] => globals
                                 .get(*global_index as usize)
                                 .and_then(|g: &GlobalInfo| g.init.clone().ok())
@@ -493,9 +495,13 @@ impl<'a> Translator<'a> {
     }
 
     fn load(&mut self, kind: MemLoad, memarg: wasmparser::MemArg) -> Result<(), CompileError> {
+        self.load_as(kind, memarg, Ty::I32)
+    }
+
+    fn load_as(&mut self, kind: MemLoad, memarg: wasmparser::MemArg, ty: Ty) -> Result<(), CompileError> {
         self.memory()?;
         let addr = self.pop();
-        let dst = self.temp(Ty::I32);
+        let dst = self.temp(ty);
         let offset = memarg.offset as u32; // validated: 32-bit memories have 32-bit offsets
         self.emit(IrInst::Load { kind, dst, addr, offset });
         self.stack.push(Operand::Var(dst));
@@ -1026,7 +1032,8 @@ impl<'a> Translator<'a> {
             Operator::Drop => {
                 self.pop();
             }
-            Operator::Select | Operator::TypedSelect { ty: ValType::I32 | ValType::I64 } => {
+            Operator::Select
+            | Operator::TypedSelect { ty: ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 } => {
                 let cond = self.pop();
                 let b = self.pop();
                 let a = self.pop();
@@ -1048,9 +1055,9 @@ impl<'a> Translator<'a> {
                 let g = self.global(global_index)?;
                 match (g.mutable, g.ty, g.init.clone()) {
                     // An immutable global is its initializer.
-                    (false, Ty::I32, Ok(v)) => self.stack.push(Operand::Imm(v as i32)),
-                    (false, Ty::I64, Ok(value)) => {
-                        let dst = self.temp(Ty::I64);
+                    (false, Ty::I32 | Ty::F32, Ok(v)) => self.stack.push(Operand::Imm(v as i32)),
+                    (false, ty @ (Ty::I64 | Ty::F64), Ok(value)) => {
+                        let dst = self.temp(ty);
                         self.emit(IrInst::Const64 { dst, value });
                         self.stack.push(Operand::Var(dst));
                     }
@@ -1185,9 +1192,188 @@ impl<'a> Translator<'a> {
             Operator::I32Eqz => self.eqz(),
             Operator::I32Extend8S => self.un(UnOp::Extend8S),
             Operator::I32Extend16S => self.un(UnOp::Extend16S),
+            other => self.float_operator(other)?,
+        }
+        Ok(())
+    }
+
+    /// Float operators. abs, neg, copysign, constants, loads, stores and reinterpretations are
+    /// integer work on the bit patterns; the rest are float instructions (`FloatBin`, ...), which
+    /// `lib.rs` checks against what the CPU can do.
+    fn float_operator(&mut self, op: Operator) -> Result<(), CompileError> {
+        use Operator::*;
+        const SIGN32: i32 = i32::MIN;
+        match op {
+            F32Const { value } => self.stack.push(Operand::Imm(value.bits() as i32)),
+            F64Const { value } => {
+                let dst = self.temp(Ty::F64);
+                self.emit(IrInst::Const64 { dst, value: value.bits() as i64 });
+                self.stack.push(Operand::Var(dst));
+            }
+            F32Load { memarg } => self.load_as(MemLoad::I32, memarg, Ty::F32)?,
+            F64Load { memarg } => {
+                self.load64(MemLoad64::I64, memarg)?;
+                self.retype_top(Ty::F64);
+            }
+            F32Store { memarg } => self.store(MemStore::I32, memarg)?,
+            F64Store { memarg } => self.store64(MemStore::I64, memarg)?,
+            // Same bits, another type: only the operand's type changes, and only words matter below.
+            I32ReinterpretF32 | F32ReinterpretI32 | I64ReinterpretF64 | F64ReinterpretI64 => {}
+            F32Abs => self.bits32(BinOp::And, i32::MAX),
+            F32Neg => self.bits32(BinOp::Xor, SIGN32),
+            F32Copysign => {
+                let sign = self.pop();
+                self.bits32(BinOp::And, i32::MAX);
+                self.stack.push(sign);
+                self.bits32(BinOp::And, SIGN32);
+                let b = self.pop();
+                let a = self.pop();
+                let dst = self.temp(Ty::F32);
+                self.emit(IrInst::Bin { op: BinOp::Or, dst, a, b });
+                self.stack.push(Operand::Var(dst));
+            }
+            F64Abs => self.bits64(BinOp::And, i64::MAX),
+            F64Neg => self.bits64(BinOp::Xor, i64::MIN),
+            F64Copysign => {
+                let sign = self.pop();
+                self.bits64(BinOp::And, i64::MAX);
+                self.stack.push(sign);
+                self.bits64(BinOp::And, i64::MIN);
+                let b = self.pop64();
+                let a = self.pop64();
+                let dst = self.temp(Ty::F64);
+                self.emit(IrInst::Bin64 { op: BinOp::Or, dst, a, b });
+                self.stack.push(Operand::Var(dst));
+            }
+            F32Add | F32Sub | F32Mul | F32Div | F32Min | F32Max | F64Add | F64Sub | F64Mul | F64Div
+            | F64Min | F64Max => {
+                let prec = if matches!(op, F32Add | F32Sub | F32Mul | F32Div | F32Min | F32Max) {
+                    Prec::F32
+                } else {
+                    Prec::F64
+                };
+                let fop = match op {
+                    F32Add | F64Add => FBinOp::Add,
+                    F32Sub | F64Sub => FBinOp::Sub,
+                    F32Mul | F64Mul => FBinOp::Mul,
+                    F32Div | F64Div => FBinOp::Div,
+                    F32Min | F64Min => FBinOp::Min,
+                    _ => FBinOp::Max,
+                };
+                let b = self.pop();
+                let a = self.pop();
+                let dst = self.temp(prec.ty());
+                self.emit(IrInst::FloatBin { op: fop, prec, dst, a, b });
+                self.stack.push(Operand::Var(dst));
+            }
+            F32Sqrt | F32Ceil | F32Floor | F32Trunc | F32Nearest | F64Sqrt | F64Ceil | F64Floor
+            | F64Trunc | F64Nearest => {
+                let prec = if matches!(op, F32Sqrt | F32Ceil | F32Floor | F32Trunc | F32Nearest) {
+                    Prec::F32
+                } else {
+                    Prec::F64
+                };
+                let fop = match op {
+                    F32Sqrt | F64Sqrt => FUnOp::Sqrt,
+                    F32Ceil | F64Ceil => FUnOp::Ceil,
+                    F32Floor | F64Floor => FUnOp::Floor,
+                    F32Trunc | F64Trunc => FUnOp::Trunc,
+                    _ => FUnOp::Nearest,
+                };
+                let a = self.pop();
+                let dst = self.temp(prec.ty());
+                self.emit(IrInst::FloatUn { op: fop, prec, dst, a });
+                self.stack.push(Operand::Var(dst));
+            }
+            F32Eq | F32Ne | F32Lt | F32Gt | F32Le | F32Ge | F64Eq | F64Ne | F64Lt | F64Gt | F64Le | F64Ge => {
+                let prec = if matches!(op, F32Eq | F32Ne | F32Lt | F32Gt | F32Le | F32Ge) {
+                    Prec::F32
+                } else {
+                    Prec::F64
+                };
+                let fop = match op {
+                    F32Eq | F64Eq => FCmpOp::Eq,
+                    F32Ne | F64Ne => FCmpOp::Ne,
+                    F32Lt | F64Lt => FCmpOp::Lt,
+                    F32Gt | F64Gt => FCmpOp::Gt,
+                    F32Le | F64Le => FCmpOp::Le,
+                    _ => FCmpOp::Ge,
+                };
+                let b = self.pop();
+                let a = self.pop();
+                let dst = self.temp(Ty::I32);
+                self.emit(IrInst::FloatCmp { op: fop, prec, dst, a, b });
+                self.stack.push(Operand::Var(dst));
+            }
+            I32TruncF32S | I32TruncF32U | I32TruncF64S | I32TruncF64U | I32TruncSatF32S | I32TruncSatF32U
+            | I32TruncSatF64S | I32TruncSatF64U => {
+                let prec = if matches!(op, I32TruncF32S | I32TruncF32U | I32TruncSatF32S | I32TruncSatF32U) {
+                    Prec::F32
+                } else {
+                    Prec::F64
+                };
+                let signed = matches!(op, I32TruncF32S | I32TruncF64S | I32TruncSatF32S | I32TruncSatF64S);
+                let saturating =
+                    matches!(op, I32TruncSatF32S | I32TruncSatF32U | I32TruncSatF64S | I32TruncSatF64U);
+                let a = self.pop();
+                let dst = self.temp(Ty::I32);
+                self.emit(IrInst::FloatToInt { prec, signed, saturating, dst, a });
+                self.stack.push(Operand::Var(dst));
+            }
+            F32ConvertI32S | F32ConvertI32U | F64ConvertI32S | F64ConvertI32U => {
+                let prec = if matches!(op, F32ConvertI32S | F32ConvertI32U) { Prec::F32 } else { Prec::F64 };
+                let signed = matches!(op, F32ConvertI32S | F64ConvertI32S);
+                let a = self.pop();
+                let dst = self.temp(prec.ty());
+                self.emit(IrInst::IntToFloat { prec, signed, dst, a });
+                self.stack.push(Operand::Var(dst));
+            }
+            F64PromoteF32 | F32DemoteF64 => {
+                let to = if matches!(op, F64PromoteF32) { Prec::F64 } else { Prec::F32 };
+                let a = self.pop();
+                let dst = self.temp(to.ty());
+                self.emit(IrInst::FloatResize { to, dst, a });
+                self.stack.push(Operand::Var(dst));
+            }
+            I64TruncF32S | I64TruncF32U | I64TruncF64S | I64TruncF64U | I64TruncSatF32S | I64TruncSatF32U
+            | I64TruncSatF64S | I64TruncSatF64U | F32ConvertI64S | F32ConvertI64U | F64ConvertI64S
+            | F64ConvertI64U => {
+                return Err(CompileError::Unsupported {
+                    function: self.name.to_string(),
+                    what: format!(
+                        "operator {} (i64 <-> float conversions need software routines, not written yet)",
+                        operator_name(&op)
+                    ),
+                })
+            }
             other => return Err(self.unsupported(&other)),
         }
         Ok(())
+    }
+
+    /// `op` of the i32 on top of the stack (an f32's bits) with constant `mask`; an f32 result.
+    fn bits32(&mut self, op: BinOp, mask: i32) {
+        let a = self.pop();
+        let dst = self.temp(Ty::F32);
+        self.emit(IrInst::Bin { op, dst, a, b: Operand::Imm(mask) });
+        self.stack.push(Operand::Var(dst));
+    }
+
+    /// `op` of the i64 on top of the stack (an f64's bits) with constant `mask`; an f64 result.
+    fn bits64(&mut self, op: BinOp, mask: i64) {
+        let a = self.pop64();
+        let m = self.temp(Ty::I64);
+        self.emit(IrInst::Const64 { dst: m, value: mask });
+        let dst = self.temp(Ty::F64);
+        self.emit(IrInst::Bin64 { op, dst, a, b: m });
+        self.stack.push(Operand::Var(dst));
+    }
+
+    /// The variable on top of the stack (just defined by a load) is of type `ty`.
+    fn retype_top(&mut self, ty: Ty) {
+        if let Some(Operand::Var(v)) = self.stack.last() {
+            self.types[v.0 as usize] = ty;
+        }
     }
 
     /// `else`: close the then-arm (reached by fall-through if `fall`), open the else-arm with
@@ -1218,6 +1404,8 @@ fn value_type(t: ValType) -> Option<Ty> {
     match t {
         ValType::I32 => Some(Ty::I32),
         ValType::I64 => Some(Ty::I64),
+        ValType::F32 => Some(Ty::F32),
+        ValType::F64 => Some(Ty::F64),
         _ => None,
     }
 }
@@ -1238,7 +1426,7 @@ fn is_plain_supported(op: &Operator) -> bool {
             | Return
             | Drop
             | Select
-            | TypedSelect { ty: ValType::I32 | ValType::I64 }
+            | TypedSelect { ty: ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 }
             | LocalGet { .. }
             | LocalSet { .. }
             | LocalTee { .. }
@@ -1331,6 +1519,78 @@ fn is_plain_supported(op: &Operator) -> bool {
             | I64Store8 { .. }
             | I64Store16 { .. }
             | I64Store32 { .. }
+    ) || is_float_supported(op)
+}
+
+/// The float operators `float_operator` translates (the i64 conversions are declined).
+fn is_float_supported(op: &Operator) -> bool {
+    use Operator::*;
+    matches!(
+        op,
+        F32Const { .. }
+            | F64Const { .. }
+            | F32Load { .. }
+            | F64Load { .. }
+            | F32Store { .. }
+            | F64Store { .. }
+            | I32ReinterpretF32
+            | F32ReinterpretI32
+            | I64ReinterpretF64
+            | F64ReinterpretI64
+            | F32Abs
+            | F32Neg
+            | F32Copysign
+            | F64Abs
+            | F64Neg
+            | F64Copysign
+            | F32Add
+            | F32Sub
+            | F32Mul
+            | F32Div
+            | F32Min
+            | F32Max
+            | F64Add
+            | F64Sub
+            | F64Mul
+            | F64Div
+            | F64Min
+            | F64Max
+            | F32Sqrt
+            | F32Ceil
+            | F32Floor
+            | F32Trunc
+            | F32Nearest
+            | F64Sqrt
+            | F64Ceil
+            | F64Floor
+            | F64Trunc
+            | F64Nearest
+            | F32Eq
+            | F32Ne
+            | F32Lt
+            | F32Gt
+            | F32Le
+            | F32Ge
+            | F64Eq
+            | F64Ne
+            | F64Lt
+            | F64Gt
+            | F64Le
+            | F64Ge
+            | I32TruncF32S
+            | I32TruncF32U
+            | I32TruncF64S
+            | I32TruncF64U
+            | I32TruncSatF32S
+            | I32TruncSatF32U
+            | I32TruncSatF64S
+            | I32TruncSatF64U
+            | F32ConvertI32S
+            | F32ConvertI32U
+            | F64ConvertI32S
+            | F64ConvertI32U
+            | F64PromoteF32
+            | F32DemoteF64
     )
 }
 

@@ -25,20 +25,86 @@ impl Operand {
     }
 }
 
-/// The type of a value: an i32 is one register or word, an i64 two (low word first).
+/// The type of a value: an i32 is one register or word, an i64 two (low word first). Floats
+/// are their bit patterns in the same places: an f32 like an i32, an f64 like an i64 (the base
+/// AAPCS, as `-mfloat-abi=softfp`), so the allocator, the label states and the calling
+/// convention treat them by their words; only float operators move them into VFP registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ty {
     I32,
     I64,
+    F32,
+    F64,
 }
 
 impl Ty {
     pub fn words(self) -> u32 {
         match self {
-            Ty::I32 => 1,
-            Ty::I64 => 2,
+            Ty::I32 | Ty::F32 => 1,
+            Ty::I64 | Ty::F64 => 2,
         }
     }
+
+    /// Whether a value of this type takes two words (a register pair).
+    pub fn is_pair(self) -> bool {
+        self.words() == 2
+    }
+}
+
+/// A float operation's precision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Prec {
+    F32,
+    F64,
+}
+
+impl Prec {
+    pub fn ty(self) -> Ty {
+        match self {
+            Prec::F32 => Ty::F32,
+            Prec::F64 => Ty::F64,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Prec::F32 => "f32",
+            Prec::F64 => "f64",
+        }
+    }
+}
+
+/// Float operators with two float operands and a float result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FBinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Min,
+    Max,
+}
+
+/// Float operators with one float operand and a float result (abs, neg and copysign are bit
+/// operations on the integer forms, see the frontend).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FUnOp {
+    Sqrt,
+    Ceil,
+    Floor,
+    Trunc,
+    Nearest,
+}
+
+/// Float comparisons (an i32 0/1 result; every one but `Ne` is false on NaN).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FCmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Gt,
+    Le,
+    Ge,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -320,6 +386,52 @@ pub enum IrInst {
         dst: Var,
         a: Operand,
     },
+    /// Float arithmetic; `a`, `b` and `dst` are of type `prec` (an f32 operand may be an
+    /// immediate: its bits).
+    FloatBin {
+        op: FBinOp,
+        prec: Prec,
+        dst: Var,
+        a: Operand,
+        b: Operand,
+    },
+    FloatUn {
+        op: FUnOp,
+        prec: Prec,
+        dst: Var,
+        a: Operand,
+    },
+    /// A float comparison; `dst` is an i32 0/1.
+    FloatCmp {
+        op: FCmpOp,
+        prec: Prec,
+        dst: Var,
+        a: Operand,
+        b: Operand,
+    },
+    /// `i32.trunc_*`: float `a` toward zero into i32 `dst`. Trapping (NaN: invalid conversion;
+    /// out of range: integer overflow) unless `saturating` (NaN gives 0, out of range the
+    /// nearest bound).
+    FloatToInt {
+        prec: Prec,
+        signed: bool,
+        saturating: bool,
+        dst: Var,
+        a: Operand,
+    },
+    /// `f32/f64.convert_i32_*`: i32 `a` to the nearest float (ties to even).
+    IntToFloat {
+        prec: Prec,
+        signed: bool,
+        dst: Var,
+        a: Operand,
+    },
+    /// `f64.promote_f32` (`to` F64) or `f32.demote_f64` (`to` F32).
+    FloatResize {
+        to: Prec,
+        dst: Var,
+        a: Operand,
+    },
     /// `dst = memory.size` (in 64 KiB pages).
     MemorySize {
         dst: Var,
@@ -355,7 +467,13 @@ macro_rules! defined_var {
             | IrInst::Un64 { dst, .. }
             | IrInst::Eqz64 { dst, .. }
             | IrInst::Wrap { dst, .. }
-            | IrInst::Extend { dst, .. } => Some(dst),
+            | IrInst::Extend { dst, .. }
+            | IrInst::FloatBin { dst, .. }
+            | IrInst::FloatUn { dst, .. }
+            | IrInst::FloatCmp { dst, .. }
+            | IrInst::FloatToInt { dst, .. }
+            | IrInst::IntToFloat { dst, .. }
+            | IrInst::FloatResize { dst, .. } => Some(dst),
             // A call with several results has no single destination to retarget.
             IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } if dsts.len() == 1 => dsts.$as(),
             _ => None,
@@ -382,7 +500,13 @@ impl IrInst {
             | IrInst::Un64 { .. }
             | IrInst::Eqz64 { .. }
             | IrInst::Wrap { .. }
-            | IrInst::Extend { .. } => true,
+            | IrInst::Extend { .. }
+            | IrInst::FloatBin { .. }
+            | IrInst::FloatUn { .. }
+            | IrInst::FloatCmp { .. }
+            | IrInst::IntToFloat { .. }
+            | IrInst::FloatResize { .. } => true,
+            IrInst::FloatToInt { saturating, .. } => *saturating,
             // Loads trap out of bounds; grow changes the memory; the rest write or transfer control.
             IrInst::Load { .. }
             | IrInst::Load64 { .. }
@@ -424,6 +548,11 @@ impl IrInst {
                 vec![Operand::Var(*a)]
             }
             IrInst::Extend { a, .. } => vec![*a],
+            IrInst::FloatBin { a, b, .. } | IrInst::FloatCmp { a, b, .. } => vec![*a, *b],
+            IrInst::FloatUn { a, .. }
+            | IrInst::FloatToInt { a, .. }
+            | IrInst::IntToFloat { a, .. }
+            | IrInst::FloatResize { a, .. } => vec![*a],
             IrInst::Return(values) => values.clone(),
             _ => vec![],
         };
@@ -451,6 +580,37 @@ impl IrInst {
             IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } => dsts.clone(),
             other => other.def().into_iter().collect(),
         }
+    }
+
+    /// The float precision the instruction computes in (the wider of its operand's and its
+    /// result's), with the operator's name, if it needs an FPU or the software routines.
+    pub fn float_work(&self) -> Option<(Prec, String)> {
+        Some(match self {
+            IrInst::FloatBin { op, prec, .. } => {
+                (*prec, format!("{}.{}", prec.name(), format!("{op:?}").to_lowercase()))
+            }
+            IrInst::FloatUn { op, prec, .. } => {
+                (*prec, format!("{}.{}", prec.name(), format!("{op:?}").to_lowercase()))
+            }
+            IrInst::FloatCmp { op, prec, .. } => {
+                (*prec, format!("{}.{}", prec.name(), format!("{op:?}").to_lowercase()))
+            }
+            IrInst::FloatToInt { prec, signed, saturating, .. } => (
+                *prec,
+                format!(
+                    "i32.trunc{}_{}_{}",
+                    if *saturating { "_sat" } else { "" },
+                    prec.name(),
+                    if *signed { "s" } else { "u" }
+                ),
+            ),
+            IrInst::IntToFloat { prec, signed, .. } => {
+                (*prec, format!("{}.convert_i32_{}", prec.name(), if *signed { "s" } else { "u" }))
+            }
+            IrInst::FloatResize { to: Prec::F64, .. } => (Prec::F64, "f64.promote_f32".into()),
+            IrInst::FloatResize { to: Prec::F32, .. } => (Prec::F64, "f32.demote_f64".into()),
+            _ => return None,
+        })
     }
 
     /// The variable this instruction defines, for retargeting it.

@@ -180,7 +180,7 @@ pub struct CompiledModule {
     pub declined: Vec<CompileError>,
     /// The FPSCR the code requires (rounding mode, flush-to-zero, default NaN), if it uses the
     /// FPU: callers set it, and the FPU enabled, before each call, and S16–S31 are callee-saved.
-    /// `None` today: floats are declined.
+    /// `Some(FPSCR_REQUIRED)` when any function has float instructions.
     pub fpscr: Option<u32>,
 }
 
@@ -257,6 +257,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             .into_iter()
             .map(|func| {
                 let ir = func.ir.clone()?;
+                check_float_support(&ir, opts.cpu)?;
                 let l = lower::lower(&ir, opts.pool_size, opts.strategy, opts.stack_limit, opts.inject)?;
                 Ok((func, ir, l))
             })
@@ -296,6 +297,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
     let mut notes: Vec<(Label, lower::Note)> = Vec::new();
     let mut declined = Vec::new();
     let mut pending = Vec::new();
+    let mut fpscr = None;
     for (k, entry) in lowered.into_iter().enumerate() {
         let (func, ir, lowered) = match entry {
             Ok(x) => x,
@@ -304,6 +306,9 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
                 continue;
             }
         };
+        if lowered.code.iter().any(|e| matches!(e, lower::Emit::Inst(Inst::Vfp(_)))) {
+            fpscr = Some(FPSCR_REQUIRED);
+        }
         let start = starts[k];
         asm.bind(start);
         let base = label_base(&mut asm, &lowered.code);
@@ -447,8 +452,33 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         text_addr: TEXT_BASE,
         functions,
         declined,
-        fpscr: None,
+        fpscr,
     })
+}
+
+/// The FPSCR compiled float code requires: round to nearest (RMode 0), no flush to zero
+/// (FZ = 0: WebAssembly keeps denormals), default NaN (DN, bit 25: every arithmetic NaN is the
+/// canonical 0x7FC00000 / 0x7FF8000000000000, which WebAssembly always allows).
+pub const FPSCR_REQUIRED: u32 = 1 << 25;
+
+/// Declines a function whose float operators the CPU cannot run: the Cortex-M3 has no FPU and
+/// the M4's FPv4-SP no double precision. (The software routines that would run them are not
+/// written yet; float bit operations, loads, stores and constants need no FPU and compile
+/// everywhere.)
+fn check_float_support(ir: &ir::IrFunction, cpu: Cpu) -> Result<(), CompileError> {
+    for inst in &ir.insts {
+        let Some((prec, name)) = inst.float_work() else { continue };
+        let why = match (cpu, prec) {
+            (Cpu::CortexM7, _) | (Cpu::CortexM4, ir::Prec::F32) => continue,
+            (Cpu::CortexM4, _) => "the Cortex-M4's FPv4-SP has no double precision",
+            (Cpu::CortexM3, _) => "the Cortex-M3 has no FPU",
+        };
+        return Err(CompileError::Unsupported {
+            function: ir.name.clone(),
+            what: format!("operator {name}: {why} (software float routines are not written yet)"),
+        });
+    }
+    Ok(())
 }
 
 /// Reserves fresh assembler labels for one function's local labels and returns their base.

@@ -25,6 +25,7 @@ use crate::trap::TrapCode;
 use crate::{CompileError, FunctionStats};
 
 mod edges;
+mod floats;
 mod pairs;
 pub use pairs::{helper_body as pairs_helper_body, Helper};
 
@@ -771,7 +772,7 @@ impl Lowerer<'_> {
     }
 
     fn is_i64(&self, v: Var) -> bool {
-        self.f.types[v.0 as usize] == Ty::I64
+        self.f.types[v.0 as usize].is_pair()
     }
 
     /// The frame slot (first word) of `v`: a local's home, or a temporary's spill slot (two
@@ -1078,7 +1079,7 @@ impl Lowerer<'_> {
             let st = &mut self.vars[v.0 as usize];
             st.in_memory = false;
             if let Some(s) = st.slot.take() {
-                if self.f.types[v.0 as usize] == Ty::I64 {
+                if self.f.types[v.0 as usize].is_pair() {
                     self.free_pairs.push(s);
                 } else {
                     self.free_slots.push(s);
@@ -1324,7 +1325,7 @@ impl Lowerer<'_> {
             self.free_dead(pos);
             return;
         }
-        if self.inst64(pos, &inst) {
+        if self.inst64(pos, &inst) || self.float_inst(pos, &inst) {
             return;
         }
         match inst {
@@ -1613,7 +1614,7 @@ impl Lowerer<'_> {
                     let rp = self.operand_into(Operand::Var(ptr), EXPANSION);
                     for ((v, ty), off) in values.iter().zip(&types).zip(offsets) {
                         let at = |k: u32| MemOffset::new((off + 4 * k) as i32).expect("small result area");
-                        if *ty == Ty::I64 {
+                        if ty.is_pair() {
                             self.load_pair(v.var().expect("i64 values are variables"), Reg::R0, Reg::R1);
                             self.emit(Inst::Store {
                                 kind: StoreKind::Word,
@@ -1654,6 +1655,12 @@ impl Lowerer<'_> {
             | IrInst::Eqz64 { .. }
             | IrInst::Wrap { .. }
             | IrInst::Extend { .. } => unreachable!("lowered by inst64"),
+            IrInst::FloatBin { .. }
+            | IrInst::FloatUn { .. }
+            | IrInst::FloatCmp { .. }
+            | IrInst::FloatToInt { .. }
+            | IrInst::IntToFloat { .. }
+            | IrInst::FloatResize { .. } => unreachable!("lowered by float_inst"),
             IrInst::Trap(code) => {
                 self.emit(Inst::Udf { imm: code.udf_imm() });
                 self.free_dead(pos);

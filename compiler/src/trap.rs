@@ -23,10 +23,12 @@ pub enum TrapCode {
     /// Not a WebAssembly trap: an indirect call reached a function the compiler declined (its
     /// table entry points at a stub). Nothing can be concluded from such a run.
     DeclinedFunction = 9,
+    /// A trapping float-to-integer truncation of NaN.
+    InvalidConversionToInteger = 10,
 }
 
 impl TrapCode {
-    pub const ALL: [TrapCode; 9] = [
+    pub const ALL: [TrapCode; 10] = [
         TrapCode::Unreachable,
         TrapCode::IntegerDivideByZero,
         TrapCode::IntegerOverflow,
@@ -36,6 +38,7 @@ impl TrapCode {
         TrapCode::BadSignature,
         TrapCode::StackOverflow,
         TrapCode::DeclinedFunction,
+        TrapCode::InvalidConversionToInteger,
     ];
 
     pub fn udf_imm(self) -> u16 {
@@ -57,6 +60,7 @@ impl TrapCode {
             TrapCode::BadSignature => "indirect call type mismatch",
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::DeclinedFunction => "reached a declined function",
+            TrapCode::InvalidConversionToInteger => "invalid conversion to integer",
         }
     }
 }

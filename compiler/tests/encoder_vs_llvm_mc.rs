@@ -708,3 +708,53 @@ fn vfp_forms_match_llvm_mc_on_each_fpu() {
     );
     println!("VFP encodings identical to llvm-mc: {on_m7} with the M7's FPU, {on_m4} single-precision with the M4F's; {} double-precision forms all rejected for the M4F", doubles.len());
 }
+
+/// Every float operator, in f32 and f64: the code the compiler emits for them.
+const FLOAT_OPERATORS: &str = r#"(module
+  (func (export "f32") (param f32 f32 i32) (result i32)
+    (local.get 0) (local.get 1) f32.add (local.get 1) f32.sub (local.get 0) f32.mul (local.get 1) f32.div
+    (local.get 0) f32.min (local.get 1) f32.max f32.sqrt f32.ceil f32.floor f32.trunc f32.nearest
+    (local.get 2) f32.convert_i32_s f32.add (local.get 2) f32.convert_i32_u f32.add
+    i32.trunc_f32_s (local.get 0) i32.trunc_f32_u i32.add (local.get 0) i32.trunc_sat_f32_s i32.add
+    (local.get 0) i32.trunc_sat_f32_u i32.add
+    (local.get 0) (local.get 1) f32.eq i32.add (local.get 0) (local.get 1) f32.ne i32.add
+    (local.get 0) (local.get 1) f32.lt i32.add (local.get 0) (local.get 1) f32.gt i32.add
+    (local.get 0) (local.get 1) f32.le i32.add (local.get 0) (local.get 1) f32.ge i32.add)
+  (func (export "f64") (param f64 f64 i32 f32) (result i32)
+    (local.get 0) (local.get 1) f64.add (local.get 1) f64.sub (local.get 0) f64.mul (local.get 1) f64.div
+    (local.get 0) f64.min (local.get 1) f64.max f64.sqrt f64.ceil f64.floor f64.trunc f64.nearest
+    (local.get 2) f64.convert_i32_s f64.add (local.get 2) f64.convert_i32_u f64.add
+    (local.get 3) f64.promote_f32 f64.add f32.demote_f64 i32.reinterpret_f32
+    (local.get 0) i32.trunc_f64_s i32.add (local.get 0) i32.trunc_f64_u i32.add
+    (local.get 0) i32.trunc_sat_f64_s i32.add (local.get 0) i32.trunc_sat_f64_u i32.add
+    (local.get 0) (local.get 1) f64.eq i32.add (local.get 0) (local.get 1) f64.lt i32.add
+    (local.get 0) (local.get 1) f64.ge i32.add))"#;
+
+/// The instruction-set gate on real compiler output: every instruction of compiled float code,
+/// assembled by llvm-mc with the CPU's own FPU, encodes identically, and llvm-mc for the M4F
+/// accepts every one compiled for the M4 (which declines f64 arithmetic).
+#[test]
+fn compiled_float_code_uses_only_the_cpus_fpu() {
+    use wasm2thumb::{compile, CompileOptions, Cpu};
+    let wasm = wat::parse_str(FLOAT_OPERATORS).unwrap();
+    for (cpu, fpu, functions) in [(Cpu::CortexM4, M4_FPU, 1), (Cpu::CortexM7, M7_FPU, 2)] {
+        let compiled = compile(&wasm, &CompileOptions { cpu, ..CompileOptions::default() }).unwrap();
+        assert_eq!(compiled.functions.len(), functions, "{cpu:?}: {:?}", compiled.declined);
+        let mut cases = Cases::default();
+        let mut vfp = 0;
+        for f in &compiled.functions {
+            for p in &f.insts {
+                if p.branch.is_some() {
+                    continue; // offsets: checked by the branch programs above
+                }
+                vfp += matches!(p.inst, Inst::Vfp(_)) as usize;
+                let mut bytes = Vec::new();
+                p.encoding.write_to(&mut bytes);
+                cases.0.push(Case { text: p.asm_text(), bytes });
+            }
+        }
+        let checked = check_against_llvm_with(&cases, &[fpu]);
+        println!("{cpu:?}: {checked} compiled instructions ({vfp} VFP) identical to llvm-mc {fpu}");
+        assert!(vfp > 50, "{cpu:?}: the float code must be there ({vfp})");
+    }
+}

@@ -522,7 +522,7 @@ fn vfp(v: wasm2thumb::thumb::vfp::Vfp) -> Inst {
 fn a_clobbered_callee_saved_float_register_is_an_abi_violation_and_a_saved_one_is_not() {
     use wasm2thumb::thumb::vfp::{SReg, Vfp};
     let s16 = SReg::new(16).unwrap();
-    // Float code is written by hand here (the compiler declines floats today).
+    // Float code written by hand: the compiler itself never touches S16–S31.
     let (m, mut c) = module(IDENTITY);
     c.fpscr = Some(0);
     replace_code(&mut c, "id", &[vfp(Vfp::FromCore { sn: s16, rt: Reg::R0 }), Inst::Bx { rm: Reg::Lr }]);
@@ -609,4 +609,50 @@ fn the_m4_model_rejects_double_precision_and_the_m7_runs_it() {
             );
         }
     }
+}
+
+/// Float results: a wrong value is a mismatch; NaNs are judged by WebAssembly's NaN rule, or
+/// bit for bit with `--strict-nan`.
+#[test]
+fn float_nans_are_judged_by_the_nan_rule_or_bit_for_bit() {
+    use emu_harness::oracle::outcome::NanComparison;
+    // The reference canonicalizes: 0/0 is 0x7FC00000, its negation 0xFFC00000.
+    let wat = r#"(module (func (export "n") (result f32) f32.const 0 f32.const 0 f32.div f32.neg))"#;
+    let status = |bits: u32, nan: NanComparison| {
+        let (m, mut c) = module(wat);
+        assert!(c.fpscr.is_some(), "float code states its FPSCR");
+        let mut code = wasm2thumb::lower::mov_imm(Reg::R0, bits);
+        code.push(Inst::Bx { rm: Reg::Lr });
+        replace_code(&mut c, "n", &code);
+        let config = RunConfig { vectors: 5, nan, ..RunConfig::default() };
+        let r = Runner::new(config).unwrap().run_compiled("test", &m, &c).unwrap().functions;
+        only(&r).status
+    };
+    use NanComparison::{Rule, Strict};
+    assert_eq!(status(0xFFC0_0000, Strict), Status::Match, "the right bits");
+    // The canonical NaN of the other sign: allowed by the rule (it cannot know a neg made
+    // it), caught in strict mode.
+    assert_eq!(status(0x7FC0_0000, Rule), Status::Match);
+    assert_eq!(status(0x7FC0_0000, Strict), Status::Mismatch);
+    // A payload NaN where the reference gave a canonical one: the operands may all have been
+    // canonical, so the rule requires a canonical result.
+    assert_eq!(status(0xFFC0_0001, Rule), Status::Mismatch);
+    // Not a NaN at all.
+    assert_eq!(status(0x3F80_0000, Rule), Status::Mismatch);
+}
+
+#[test]
+fn a_wrong_float_operation_is_a_mismatch() {
+    // f32.sub compiled as f32.add: same length, one VFP instruction.
+    use wasm2thumb::thumb::vfp::{BinOp, SReg, Three, Vfp};
+    let (m, mut c) = module(
+        r#"(module (func (export "s") (param f32 f32) (result f32) local.get 0 local.get 1 f32.sub))"#,
+    );
+    let s = |n| SReg::new(n).unwrap();
+    patch(&mut c, "s", "vsub", &[vfp(Vfp::Bin { op: BinOp::Add, regs: Three::S(s(2), s(0), s(1)) })]);
+    let r = run(&m, &c);
+    let f = only(&r);
+    assert_eq!(f.status, Status::Mismatch);
+    // llvm-objdump decodes the M4's float instructions.
+    assert!(f.disassembly.iter().any(|l| l.contains("vadd.f32")), "{:#?}", f.disassembly);
 }

@@ -102,7 +102,14 @@ impl Lowerer<'_> {
     /// The registers to read i64 `v` from in place: its pool pair if resident (their indices
     /// are added to `pinned`), else scratch `lo`:`hi` loaded from memory (the value is also
     /// reloaded into a pool pair when two registers can be had without evicting `pinned`).
-    fn pair_operand(&mut self, v: Var, lo: Reg, hi: Reg, pos: u32, pinned: &mut Vec<usize>) -> (Reg, Reg) {
+    pub(super) fn pair_operand(
+        &mut self,
+        v: Var,
+        lo: Reg,
+        hi: Reg,
+        pos: u32,
+        pinned: &mut Vec<usize>,
+    ) -> (Reg, Reg) {
         let st = self.vars[v.0 as usize];
         if let (Some(a), Some(b)) = (st.reg, st.reg_hi) {
             pinned.extend([a, b]);

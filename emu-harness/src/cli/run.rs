@@ -2,6 +2,7 @@
 
 use super::{jobs_or_all_cores, parse_args, progress, tick, write_report, ArgList, CompileFlags};
 use emu_harness::exit;
+use emu_harness::oracle::outcome::NanComparison;
 use emu_harness::report::matrix::MatrixReport;
 use emu_harness::report::{function_line, mismatch_details, summary_line, Report};
 use emu_harness::run::matrix::{configurations, run_matrix};
@@ -19,8 +20,8 @@ pub struct RunArgs {
     /// Only this function.
     #[arg(long)]
     function: Option<String>,
-    /// Call each function once with exactly these arguments (`i32:N,i64:N`, N decimal or
-    /// 0x-hex) instead of generated vectors; `''` for none. Mismatch reports print it.
+    /// Call each function once with exactly these arguments (`i32:N,i64:N,f32:N,f64:N`, N
+    /// decimal or 0x-hex; floats by their bits) instead of generated vectors; `''` for none. Mismatch reports print it.
     #[arg(long, value_parser = parse_args)]
     args: Option<ArgList>,
     /// Print the report as JSON (schema in ARCHITECTURE.md) instead of text.
@@ -41,6 +42,10 @@ pub struct RunArgs {
     /// No progress bar (it is shown only on a terminal anyway).
     #[arg(long)]
     quiet: bool,
+    /// Compare float results bit for bit instead of by WebAssembly's NaN rule (the reference
+    /// canonicalizes NaNs, as compiled code does under FPSCR.DN).
+    #[arg(long)]
+    strict_nan: bool,
     #[command(flatten)]
     flags: CompileFlags,
 }
@@ -61,6 +66,7 @@ impl RunArgs {
             function: self.function,
             args: self.args.map(|a| a.0),
             compile: self.flags.options(),
+            nan: if self.strict_nan { NanComparison::Strict } else { NanComparison::Rule },
             ..RunConfig::default()
         };
         let output = Output {

@@ -72,6 +72,11 @@ impl Reference {
         config.native_unwind_info(false);
         config.generate_address_map(false);
         config.memory_init_cow(false);
+        // Every arithmetic NaN the reference makes is the canonical 0x7FC00000 (f64 likewise),
+        // as the compiled code's are under FPSCR.DN. Without it x86 gives 0xFFC00000 for 0/0
+        // and propagates payloads; results could be judged by the NaN rule anyway, but a NaN
+        // stored to memory or a global is compared byte for byte, where no rule can apply.
+        config.cranelift_nan_canonicalization(true);
         match compiler {
             ReferenceCompiler::Cranelift => {
                 config.strategy(wasmtime::Strategy::Cranelift);
@@ -234,6 +239,8 @@ impl ReferenceInstance {
         match g.get(&mut self.store) {
             Val::I32(v) => Some(Value::I32(v as u32)),
             Val::I64(v) => Some(Value::I64(v as u64)),
+            Val::F32(v) => Some(Value::F32(v)),
+            Val::F64(v) => Some(Value::F64(v)),
             _ => None,
         }
     }
@@ -265,6 +272,8 @@ impl ReferenceInstance {
                 let integer = |t: &Ty| match t {
                     Ty::I32 => wasmtime::ValType::I32,
                     Ty::I64 => wasmtime::ValType::I64,
+                    Ty::F32 => wasmtime::ValType::F32,
+                    Ty::F64 => wasmtime::ValType::F64,
                 };
                 // The unchecked call below relies on this signature.
                 let same =
@@ -293,6 +302,8 @@ impl ReferenceInstance {
             *slot = match *a {
                 Value::I32(v) => ValRaw::i32(v as i32),
                 Value::I64(v) => ValRaw::i64(v as i64),
+                Value::F32(v) => ValRaw::f32(v),
+                Value::F64(v) => ValRaw::f64(v),
             };
         }
         // SAFETY: the function's signature was checked against these integer types when it was
@@ -307,6 +318,8 @@ impl ReferenceInstance {
                     .map(|(t, raw)| match t {
                         Ty::I32 => Value::I32(raw.get_i32() as u32),
                         Ty::I64 => Value::I64(raw.get_i64() as u64),
+                        Ty::F32 => Value::F32(raw.get_f32()),
+                        Ty::F64 => Value::F64(raw.get_f64()),
                     })
                     .collect(),
             },
@@ -329,6 +342,7 @@ fn trap_kind(t: Trap) -> TrapKind {
         Trap::IndirectCallToNull => TrapKind::IndirectCallToNull,
         Trap::BadSignature => TrapKind::BadSignature,
         Trap::StackOverflow => TrapKind::StackOverflow,
+        Trap::BadConversionToInteger => TrapKind::InvalidConversionToInteger,
         _ => TrapKind::Other,
     }
 }

@@ -5,12 +5,15 @@ use std::fmt;
 use wasm2thumb::ir::Ty;
 use wasm2thumb::TrapCode;
 
-/// An integer WebAssembly value (an argument or a result), as raw bits.
+/// A WebAssembly value (an argument or a result), as raw bits (floats too: two NaNs with
+/// different bits are different values here; `Value::agrees_with` is where NaNs may differ).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Value {
     I32(u32),
     I64(u64),
+    F32(u32),
+    F64(u64),
 }
 
 impl Value {
@@ -18,15 +21,113 @@ impl Value {
         match self {
             Value::I32(_) => Ty::I32,
             Value::I64(_) => Ty::I64,
+            Value::F32(_) => Ty::F32,
+            Value::F64(_) => Ty::F64,
         }
     }
 
-    /// A value of type `ty` from raw bits (an i32 keeps the low 32).
+    /// A value of type `ty` from raw bits (a 32-bit type keeps the low 32).
     pub fn of(ty: Ty, bits: u64) -> Value {
         match ty {
             Ty::I32 => Value::I32(bits as u32),
             Ty::I64 => Value::I64(bits),
+            Ty::F32 => Value::F32(bits as u32),
+            Ty::F64 => Value::F64(bits),
         }
+    }
+
+    /// The raw bits (zero-extended).
+    pub fn bits(self) -> u64 {
+        match self {
+            Value::I32(v) | Value::F32(v) => v as u64,
+            Value::I64(v) | Value::F64(v) => v,
+        }
+    }
+
+    /// What kind of NaN the value is, if it is a float NaN.
+    pub fn nan(self) -> Option<NanKind> {
+        let (bits, exponent, quiet) = match self {
+            Value::F32(v) => (v as u64 & 0x7FFF_FFFF, 0x7F80_0000, 0x0040_0000),
+            Value::F64(v) => (v & !(1 << 63), 0x7FF0_0000_0000_0000, 0x0008_0000_0000_0000),
+            _ => return None,
+        };
+        Some(match bits {
+            b if b <= exponent => return None,
+            b if b == exponent | quiet => NanKind::Canonical,
+            b if b & quiet != 0 => NanKind::Arithmetic,
+            _ => NanKind::Signalling,
+        })
+    }
+
+    /// Whether the compiled code's value `self` is a correct stand-in for the reference's
+    /// `reference`: the same bits, except under WebAssembly's NaN rule. A NaN result's sign
+    /// and payload are not specified: where the reference gives a canonical NaN the operands
+    /// may all have been canonical, so a canonical NaN (either sign) is required; where it gives
+    /// another arithmetic NaN, any arithmetic NaN is allowed. A signalling NaN can only come
+    /// from bit operations (abs, neg, copysign, loads, reinterpretation), which are exact.
+    pub fn agrees_with(self, reference: Value) -> bool {
+        if self == reference {
+            return true;
+        }
+        if self.ty() != reference.ty() {
+            return false;
+        }
+        matches!(
+            (reference.nan(), self.nan()),
+            (Some(NanKind::Canonical), Some(NanKind::Canonical))
+                | (Some(NanKind::Arithmetic), Some(NanKind::Canonical | NanKind::Arithmetic))
+        )
+    }
+}
+
+/// The kinds of float NaN WebAssembly's rule distinguishes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NanKind {
+    /// Only the quiet bit set in the payload (either sign).
+    Canonical,
+    /// The quiet bit and more.
+    Arithmetic,
+    /// The quiet bit clear.
+    Signalling,
+}
+
+/// A result an assertion expects: exact bits, or a NaN of a kind (the spec testsuite's
+/// `nan:canonical` and `nan:arithmetic`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    Exactly(Value),
+    CanonicalNan(Ty),
+    ArithmeticNan(Ty),
+}
+
+impl Expected {
+    pub fn admits(self, v: Value) -> bool {
+        match self {
+            Expected::Exactly(e) => e == v,
+            Expected::CanonicalNan(t) => v.ty() == t && v.nan() == Some(NanKind::Canonical),
+            Expected::ArithmeticNan(t) => {
+                v.ty() == t && matches!(v.nan(), Some(NanKind::Canonical | NanKind::Arithmetic))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expected::Exactly(v) => v.fmt(f),
+            Expected::CanonicalNan(t) => write!(f, "{} nan:canonical", ty_name(*t)),
+            Expected::ArithmeticNan(t) => write!(f, "{} nan:arithmetic", ty_name(*t)),
+        }
+    }
+}
+
+fn ty_name(t: Ty) -> &'static str {
+    match t {
+        Ty::I32 => "i32",
+        Ty::I64 => "i64",
+        Ty::F32 => "f32",
+        Ty::F64 => "f64",
     }
 }
 
@@ -36,7 +137,9 @@ impl std::str::FromStr for Value {
     /// `i32:N` or `i64:N`, N decimal (may be negative) or `0x` hexadecimal: the form `--args`
     /// takes and re-run commands print.
     fn from_str(s: &str) -> Result<Value, String> {
-        let bad = || format!("`{s}` is not a typed value (i32:N or i64:N)");
+        let bad = || {
+            format!("`{s}` is not a typed value (i32:N, i64:N, f32:N or f64:N; N an integer or the bits in 0x hex)")
+        };
         let (ty, n) = s.split_once(':').ok_or_else(bad)?;
         let (negative, digits) = n.strip_prefix('-').map_or((false, n), |d| (true, d));
         let magnitude = match digits.strip_prefix("0x") {
@@ -50,6 +153,9 @@ impl std::str::FromStr for Value {
                 Ok(Value::I32(bits as u32))
             }
             "i64" => Ok(Value::I64(bits)),
+            // Floats by their bits (so NaN payloads survive a re-run command).
+            "f32" if !negative && magnitude <= u32::MAX as u64 => Ok(Value::F32(bits as u32)),
+            "f64" if !negative => Ok(Value::F64(bits)),
             _ => Err(bad()),
         }
     }
@@ -61,6 +167,8 @@ impl Value {
         match self {
             Value::I32(v) => format!("i32:{v:#x}"),
             Value::I64(v) => format!("i64:{v:#x}"),
+            Value::F32(v) => format!("f32:{v:#x}"),
+            Value::F64(v) => format!("f64:{v:#x}"),
         }
     }
 }
@@ -70,6 +178,10 @@ impl fmt::Display for Value {
         match *self {
             Value::I32(v) => write!(f, "{v:#010x} ({})", v as i32),
             Value::I64(v) => write!(f, "{v:#018x} ({})", v as i64),
+            Value::F32(v) => {
+                write!(f, "f32 {v:#010x} ({})", float_text(f32::from_bits(v) as f64, self.nan()))
+            }
+            Value::F64(v) => write!(f, "f64 {v:#018x} ({})", float_text(f64::from_bits(v), self.nan())),
         }
     }
 }
@@ -79,7 +191,19 @@ impl fmt::LowerHex for Value {
         match *self {
             Value::I32(v) => fmt::LowerHex::fmt(&v, f),
             Value::I64(v) => fmt::LowerHex::fmt(&v, f),
+            Value::F32(v) => fmt::LowerHex::fmt(&v, f),
+            Value::F64(v) => fmt::LowerHex::fmt(&v, f),
         }
+    }
+}
+
+/// A float for people: `-0`, `inf`, `1.5e-45`, or the NaN's kind.
+fn float_text(v: f64, nan: Option<NanKind>) -> String {
+    match nan {
+        Some(NanKind::Canonical) => "canonical NaN".into(),
+        Some(NanKind::Arithmetic) => "arithmetic NaN".into(),
+        Some(NanKind::Signalling) => "signalling NaN".into(),
+        None => format!("{v:?}"),
     }
 }
 
@@ -95,6 +219,7 @@ pub enum TrapKind {
     IndirectCallToNull,
     BadSignature,
     StackOverflow,
+    InvalidConversionToInteger,
     /// A wasmtime trap this harness has no mapping for.
     Other,
 }
@@ -111,6 +236,7 @@ impl TrapKind {
             TrapCode::IndirectCallToNull => TrapKind::IndirectCallToNull,
             TrapCode::BadSignature => TrapKind::BadSignature,
             TrapCode::StackOverflow => TrapKind::StackOverflow,
+            TrapCode::InvalidConversionToInteger => TrapKind::InvalidConversionToInteger,
             TrapCode::DeclinedFunction => return None,
         })
     }
@@ -131,6 +257,7 @@ impl TrapKind {
             TrapKind::IndirectCallToNull => "uninitialized element",
             TrapKind::BadSignature => "indirect call type mismatch",
             TrapKind::StackOverflow => "call stack exhausted",
+            TrapKind::InvalidConversionToInteger => "invalid conversion to integer",
             TrapKind::Other => return None,
         })
     }
@@ -286,6 +413,23 @@ fn is_stack_overflow(o: &Outcome) -> bool {
 
 /// Compares the emulated outcome with the reference's.
 pub fn judge(reference: &Outcome, emulated: &Outcome) -> Verdict {
+    judge_with(reference, emulated, NanComparison::Rule)
+}
+
+/// How float NaN results are compared.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NanComparison {
+    /// WebAssembly's NaN rule (`Value::agrees_with`): the only relaxation of bit equality.
+    #[default]
+    Rule,
+    /// Bit for bit. Against the NaN-canonicalizing reference this holds code to what
+    /// FPSCR.DN promises, and catches what the rule cannot tell: a canonical NaN whose sign a
+    /// neg, abs or copysign should have changed.
+    Strict,
+}
+
+/// `judge`, with NaN results compared as `nan` says.
+pub fn judge_with(reference: &Outcome, emulated: &Outcome, nan: NanComparison) -> Verdict {
     match (reference, emulated) {
         // The reference did not finish: whatever the emulator did cannot be judged.
         (Outcome::BudgetExhausted { .. }, _) => Verdict::Inconclusive,
@@ -298,6 +442,13 @@ pub fn judge(reference: &Outcome, emulated: &Outcome) -> Verdict {
         // The emulator's budget is sized so correct code always finishes within it when the
         // reference finishes within its fuel: running out here is a hang in compiled code.
         (a, b) if a == b => Verdict::Match,
+        (Outcome::Returned { values: r }, Outcome::Returned { values: e })
+            if nan == NanComparison::Rule
+                && r.len() == e.len()
+                && e.iter().zip(r).all(|(e, r)| e.agrees_with(*r)) =>
+        {
+            Verdict::Match
+        }
         _ => Verdict::Mismatch,
     }
 }

@@ -5,7 +5,7 @@
 
 use super::Reduction;
 use crate::atomic_file::{safe_file_name, write_atomically, write_directory_atomically};
-use crate::oracle::outcome::{Outcome, Value};
+use crate::oracle::outcome::{NanKind, Outcome, Value};
 use crate::run::wast::Strictness;
 use crate::run::{compile_flags, RunConfig, Runner};
 use std::fmt::Write;
@@ -28,10 +28,38 @@ fn quoted(s: &str) -> String {
     out
 }
 
+/// An argument's constant, exactly (a NaN with its sign and payload).
 fn constant(v: &Value) -> String {
     match *v {
         Value::I32(x) => format!("(i32.const {})", x as i32),
         Value::I64(x) => format!("(i64.const {})", x as i64),
+        Value::F32(x) => format!("(f32.const {})", float_literal(x as u64, 23)),
+        Value::F64(x) => format!("(f64.const {})", float_literal(x, 52)),
+    }
+}
+
+/// An expected result: a NaN as the kind the NaN rule lets any correct code return.
+fn expected_constant(v: &Value) -> String {
+    let ty = if matches!(v, Value::F32(_)) { "f32" } else { "f64" };
+    match v.nan() {
+        Some(NanKind::Canonical) => format!("({ty}.const nan:canonical)"),
+        Some(NanKind::Arithmetic) => format!("({ty}.const nan:arithmetic)"),
+        _ => constant(v),
+    }
+}
+
+/// The text-format literal of float bits with `mantissa` fraction bits (23 or 52): `nan:0x..`
+/// with its sign and payload, or the shortest decimal that reads back to the same value.
+fn float_literal(bits: u64, mantissa: u32) -> String {
+    let f32_bits = mantissa == 23;
+    let negative = if f32_bits { bits >> 31 & 1 == 1 } else { bits >> 63 == 1 };
+    let sign = if negative { "-" } else { "" };
+    let payload = bits & ((1 << mantissa) - 1);
+    match f32_bits {
+        true if f32::from_bits(bits as u32).is_nan() => format!("{sign}nan:{payload:#x}"),
+        true => format!("{:?}", f32::from_bits(bits as u32)),
+        false if f64::from_bits(bits).is_nan() => format!("{sign}nan:{payload:#x}"),
+        false => format!("{:?}", f64::from_bits(bits)),
     }
 }
 
@@ -81,7 +109,7 @@ pub fn wast(r: &Reduction, path: &str) -> String {
         );
         match &m.reference {
             Outcome::Returned { values } => {
-                let values: Vec<String> = values.iter().map(constant).collect();
+                let values: Vec<String> = values.iter().map(expected_constant).collect();
                 let _ = writeln!(
                     out,
                     "(assert_return {invoke}{}{})",

@@ -43,6 +43,18 @@ fn value_bits(v: &Value) -> u32 {
     match *v {
         Value::I32(x) => bits(x as i32 as i64),
         Value::I64(x) => bits(x as i64),
+        Value::F32(x) => float_size(f32::from_bits(x) as f64),
+        Value::F64(x) => float_size(f64::from_bits(x)),
+    }
+}
+
+/// How big a float argument is for a reader: a small integer is as small as that integer;
+/// anything else (fractions, infinities, NaNs) is larger than every such integer.
+fn float_size(v: f64) -> u32 {
+    if v.fract() == 0.0 && v.abs() < (1u64 << 53) as f64 {
+        bits(v as i64) + (v.is_sign_negative() && v == 0.0) as u32
+    } else {
+        65
     }
 }
 
@@ -465,12 +477,38 @@ fn local_edits(state: &State) -> Vec<Edit> {
     edits
 }
 
+/// Smaller float arguments than `a` (by `value_bits`): 0, 1, -1, and the integers from its
+/// truncation halving toward 0.
+fn float_candidates(a: Value) -> Vec<Value> {
+    let (v, make): (f64, fn(f64) -> Value) = match a {
+        Value::F32(x) => (f32::from_bits(x) as f64, |v| Value::F32((v as f32).to_bits())),
+        _ => (f64::from_bits(a.bits()), |v| Value::F64(v.to_bits())),
+    };
+    let mut candidates = vec![0.0, 1.0, -1.0];
+    if v.is_finite() {
+        let mut t = v.trunc();
+        while t.abs() >= 2.0 {
+            candidates.push(t);
+            t = (t / 2.0).trunc();
+        }
+    }
+    let size = value_bits(&a);
+    let mut out: Vec<Value> = candidates.into_iter().map(make).filter(|c| value_bits(c) < size).collect();
+    out.dedup();
+    out
+}
+
 fn argument_edits(state: &State) -> Vec<Edit> {
     let mut edits = Vec::new();
     for (index, a) in state.args.iter().enumerate() {
         let (v, make): (i64, fn(i64) -> Value) = match *a {
             Value::I32(x) => (x as i32 as i64, |v| Value::I32(v as i32 as u32)),
             Value::I64(x) => (x as i64, |v| Value::I64(v as u64)),
+            // Floats: 0, 1, -1, then the integer toward zero, halving as for integers.
+            Value::F32(_) | Value::F64(_) => {
+                edits.extend(float_candidates(*a).into_iter().map(|value| Edit::Argument { index, value }));
+                continue;
+            }
         };
         if v == 0 {
             continue;

@@ -2,7 +2,7 @@
 
 use crate::exec::reference::ReferenceCompiler;
 use crate::oracle::mismatch::cpu_name;
-use crate::oracle::outcome::Value;
+use crate::oracle::outcome::{NanComparison, Value};
 use wasm2thumb::CompileOptions;
 
 #[derive(Clone, Debug)]
@@ -39,6 +39,8 @@ pub struct RunConfig {
     pub random_vectors: bool,
     /// The wasmtime compiler behind the reference.
     pub reference: ReferenceCompiler,
+    /// How float NaN results are compared (`--strict-nan`: bit for bit).
+    pub nan: NanComparison,
 }
 
 impl RunConfig {
@@ -68,6 +70,9 @@ impl RunConfig {
     pub fn rerun_command(&self, file: &str, function: Option<&str>, args: Option<&[Value]>) -> String {
         let only = function.map(|f| format!(" --function '{f}'")).unwrap_or_default();
         let mut cmd = format!("emu-harness run {file}{only} {}", compile_flags(&self.compile));
+        if self.nan == NanComparison::Strict {
+            cmd.push_str(" --strict-nan");
+        }
         match args {
             Some(args) => {
                 let typed: Vec<String> = args.iter().map(|a| a.typed_hex()).collect();
@@ -117,6 +122,7 @@ impl Default for RunConfig {
             mismatches_per_function: None,
             random_vectors: false,
             reference: ReferenceCompiler::Cranelift,
+            nan: NanComparison::Rule,
         }
     }
 }

@@ -25,6 +25,12 @@ fn llvm_objdump(compiled: &CompiledModule, func: &CompiledFunction) -> Result<Ve
     let end = func.addr + func.stats.code_bytes;
     let output = Command::new("llvm-objdump")
         .args(["-d", "--no-show-raw-insn", "--triple=thumbv7em-none-eabi"])
+        // The CPU's FPU, so its float instructions decode (and no other FPU's would).
+        .arg(match compiled.cpu {
+            wasm2thumb::Cpu::CortexM3 => "--mattr=-fpregs",
+            wasm2thumb::Cpu::CortexM4 => "--mattr=+vfp4d16sp",
+            wasm2thumb::Cpu::CortexM7 => "--mattr=+fp-armv8d16",
+        })
         .arg(format!("--start-address={:#x}", func.addr))
         .arg(format!("--stop-address={end:#x}"))
         .arg(&path)

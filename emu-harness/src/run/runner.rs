@@ -7,14 +7,13 @@ use super::{FileReport, FunctionReport, InstructionCounts, ModuleRun, RunConfig,
 use crate::exec::emulator::{Emulator, BATCH_MAX};
 use crate::exec::reference::{Reference, ReferenceInstance};
 use crate::oracle::mismatch::Mismatch;
-use crate::oracle::outcome::{inconclusive_reason, judge, Outcome, Value, Verdict};
+use crate::oracle::outcome::{inconclusive_reason, judge_with, Outcome, Value, Verdict};
 use crate::oracle::state::ModuleFacts;
 use crate::oracle::vectors::{function_seed, random_vectors, stored_vectors, vectors, StoredVectors};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 use std::path::Path;
-use wasm2thumb::ir::Ty;
 use wasm2thumb::{compile, parse_input, CompiledFunction, CompiledModule, MEMORY_SIZE_ADDR};
 
 /// A function whose batches keep failing (it traps often, say) stops being batched: each failed
@@ -158,7 +157,7 @@ impl Runner {
         let state: Vec<std::ops::Range<u32>> = std::iter::once(MEMORY_SIZE_ADDR..MEMORY_SIZE_ADDR + 4)
             .chain(compiled.globals.iter().map(|g| {
                 let at = wasm2thumb::global_addr(g.index);
-                at..at + if g.ty == Ty::I64 { 8 } else { 4 }
+                at..at + 4 * g.ty.words()
             }))
             .collect();
         self.emu
@@ -398,7 +397,11 @@ impl Runner {
             InstructionCounts::add(&mut report.instructions, used.executed);
             report.max_stack_bytes = report.max_stack_bytes.max(used.stack_bytes);
         }
-        let verdict = if state.is_some() { Verdict::Mismatch } else { judge(&expected, &emulated) };
+        let verdict = if state.is_some() {
+            Verdict::Mismatch
+        } else {
+            judge_with(&expected, &emulated, self.config.nan)
+        };
         run.hangs +=
             (verdict == Verdict::Mismatch && matches!(emulated, Outcome::BudgetExhausted { .. })) as usize;
         record(report, verdict, inconclusive_reason(&expected, &emulated), |file| Mismatch {
@@ -448,7 +451,11 @@ impl Runner {
             let report = &mut reports[k];
             report.sequence_calls += 1;
             let used = self.emu.last_call();
-            let verdict = if state.is_some() { Verdict::Mismatch } else { judge(&expected, &emulated) };
+            let verdict = if state.is_some() {
+                Verdict::Mismatch
+            } else {
+                judge_with(&expected, &emulated, self.config.nan)
+            };
             record(report, verdict, inconclusive_reason(&expected, &emulated), |_| Mismatch {
                 source: format!("sequence call {step}"),
                 rerun: self.config.rerun_command(file, None, None),
@@ -477,7 +484,7 @@ impl Runner {
         let used = self.emu.last_call();
         let verdict = match &a.expect {
             _ if state.is_some() => Verdict::Mismatch,
-            Expect::Nothing => judge(&expected, &emulated),
+            Expect::Nothing => judge_with(&expected, &emulated, self.config.nan),
             // Both sides must satisfy the assertion (a reference failure means the fixture itself
             // is wrong, which must not pass unnoticed either).
             expect if satisfies(&emulated, expect) && satisfies(&expected, expect) => Verdict::Match,
@@ -485,7 +492,14 @@ impl Runner {
         };
         let wanted = match &a.expect {
             Expect::Nothing => expected.to_string(),
-            Expect::Return(values) => format!("assertion: {}", Outcome::Returned { values: values.clone() }),
+            Expect::Return(values) => {
+                let values: Vec<String> = values.iter().map(ToString::to_string).collect();
+                match values.as_slice() {
+                    [] => "assertion: returned".to_string(),
+                    [v] => format!("assertion: returned {v}"),
+                    vs => format!("assertion: returned ({})", vs.join(", ")),
+                }
+            }
             Expect::Trap(m) => format!("assertion: traps \"{m}\""),
         };
         report.assertion_mismatches += (verdict == Verdict::Mismatch) as usize;
@@ -528,7 +542,7 @@ impl Runner {
             Outcome::BudgetExhausted { .. } => Outcome::NotRun,
             _ => self.emu.call(func.addr, args, &func.results, budget),
         };
-        if judge(&expected, &emulated) == Verdict::Inconclusive {
+        if judge_with(&expected, &emulated, self.config.nan) == Verdict::Inconclusive {
             self.copy_state(reference);
             return (expected, emulated, None);
         }
@@ -613,7 +627,9 @@ impl Runner {
 
 fn satisfies(outcome: &Outcome, expect: &Expect) -> bool {
     match (expect, outcome) {
-        (Expect::Return(v), Outcome::Returned { values }) => v == values,
+        (Expect::Return(v), Outcome::Returned { values }) => {
+            v.len() == values.len() && v.iter().zip(values).all(|(e, v)| e.admits(*v))
+        }
         (Expect::Trap(msg), Outcome::Trapped { trap }) => trap.matches_message(msg),
         _ => false,
     }

@@ -7,7 +7,9 @@
 //! silently half-checked. Lenient mode (the WebAssembly spec testsuite) records every directive it
 //! cannot run as [`Skipped`], with the reason, so the counts say exactly what was not checked.
 
-use crate::oracle::outcome::Value;
+use crate::oracle::outcome::{Expected, Value};
+use wasm2thumb::ir::Ty;
+use wast::core::NanPattern;
 use wast::core::{WastArgCore, WastRetCore};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
@@ -18,7 +20,7 @@ use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastRet};
 pub enum Expect {
     /// `invoke`: only that it does not disagree with the reference.
     Nothing,
-    Return(Vec<Value>),
+    Return(Vec<Expected>),
     Trap(String),
 }
 
@@ -125,8 +127,18 @@ fn add_directive(script: &mut Script, directive: WastDirective<'_>, line: usize)
                 results
                     .iter()
                     .map(|r| match r {
-                        WastRet::Core(WastRetCore::I32(v)) => Ok(Value::I32(*v as u32)),
-                        WastRet::Core(WastRetCore::I64(v)) => Ok(Value::I64(*v as u64)),
+                        WastRet::Core(WastRetCore::I32(v)) => Ok(Expected::Exactly(Value::I32(*v as u32))),
+                        WastRet::Core(WastRetCore::I64(v)) => Ok(Expected::Exactly(Value::I64(*v as u64))),
+                        WastRet::Core(WastRetCore::F32(p)) => Ok(match p {
+                            NanPattern::CanonicalNan => Expected::CanonicalNan(Ty::F32),
+                            NanPattern::ArithmeticNan => Expected::ArithmeticNan(Ty::F32),
+                            NanPattern::Value(v) => Expected::Exactly(Value::F32(v.bits)),
+                        }),
+                        WastRet::Core(WastRetCore::F64(p)) => Ok(match p {
+                            NanPattern::CanonicalNan => Expected::CanonicalNan(Ty::F64),
+                            NanPattern::ArithmeticNan => Expected::ArithmeticNan(Ty::F64),
+                            NanPattern::Value(v) => Expected::Exactly(Value::F64(v.bits)),
+                        }),
                         r => Err(ret_type(r).to_string()),
                     })
                     .collect::<Result<_, _>>()?,
@@ -164,7 +176,6 @@ fn directive_name(d: &WastDirective<'_>) -> String {
 fn ret_type(r: &WastRet<'_>) -> &'static str {
     match r {
         WastRet::Core(WastRetCore::I64(_)) => "i64",
-        WastRet::Core(WastRetCore::F32(_) | WastRetCore::F64(_)) => "float",
         _ => "reference or vector types",
     }
 }
@@ -187,7 +198,8 @@ fn push(script: &mut Script, line: usize, inv: wast::WastInvoke<'_>, expect: Exp
         .map(|a| match a {
             WastArg::Core(WastArgCore::I32(v)) => Ok(Value::I32(*v as u32)),
             WastArg::Core(WastArgCore::I64(v)) => Ok(Value::I64(*v as u64)),
-            WastArg::Core(WastArgCore::F32(_) | WastArgCore::F64(_)) => Err("float".to_string()),
+            WastArg::Core(WastArgCore::F32(v)) => Ok(Value::F32(v.bits)),
+            WastArg::Core(WastArgCore::F64(v)) => Ok(Value::F64(v.bits)),
             _ => Err("reference or vector types".to_string()),
         })
         .collect::<Result<Vec<Value>, String>>()?;

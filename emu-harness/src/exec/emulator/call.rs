@@ -14,7 +14,7 @@ fn struct_offsets(types: &[Ty]) -> Vec<u32> {
     types
         .iter()
         .map(|t| {
-            let size = if *t == Ty::I64 { 8 } else { 4 };
+            let size = 4 * t.words();
             at = at.div_ceil(size) * size;
             at += size;
             at - size
@@ -36,12 +36,13 @@ pub(super) fn place_arguments(hidden: Option<u32>, args: &[Value], pad: u32) -> 
     }
     for a in args {
         match *a {
-            Value::I32(v) if ncrn < 4 => {
+            // Floats go where integers of their size go (the base AAPCS; see `wasm2thumb::abi`).
+            Value::I32(v) | Value::F32(v) if ncrn < 4 => {
                 regs[ncrn] = Some(v);
                 ncrn += 1;
             }
-            Value::I32(v) => stack_words.push(v),
-            Value::I64(v) => {
+            Value::I32(v) | Value::F32(v) => stack_words.push(v),
+            Value::I64(v) | Value::F64(v) => {
                 ncrn += ncrn % 2;
                 if ncrn <= 2 {
                     regs[ncrn] = Some(v as u32);

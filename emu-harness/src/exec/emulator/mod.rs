@@ -447,15 +447,15 @@ impl Emulator {
     pub fn read_value(&self, addr: u32, ty: Ty) -> Option<Value> {
         let lo = self.read_word(addr)? as u64;
         match ty {
-            Ty::I32 => Some(Value::I32(lo as u32)),
-            Ty::I64 => Some(Value::I64((self.read_word(addr + 4)? as u64) << 32 | lo)),
+            Ty::I32 | Ty::F32 => Some(Value::of(ty, lo)),
+            Ty::I64 | Ty::F64 => Some(Value::of(ty, (self.read_word(addr + 4)? as u64) << 32 | lo)),
         }
     }
 
     pub fn write_value(&mut self, addr: u32, value: Value) {
         match value {
-            Value::I32(v) => self.write_word(addr, v),
-            Value::I64(v) => {
+            Value::I32(v) | Value::F32(v) => self.write_word(addr, v),
+            Value::I64(v) | Value::F64(v) => {
                 self.write_word(addr, v as u32);
                 self.write_word(addr + 4, (v >> 32) as u32);
             }

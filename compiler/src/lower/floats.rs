@@ -1,0 +1,349 @@
+//! Float operators on the FPU. Float values live where integers do (an f32 in a pool register,
+//! an f64 in a pool pair, as bit patterns; see `ir::Ty`), so the allocator needs nothing new:
+//! each float operator moves its operands into caller-saved VFP scratch registers (S0–S7 /
+//! D0–D4, never S16–S31, so no function has float registers to save), computes, and moves the
+//! result back. The code is correct under the FPSCR in `crate::FPSCR_REQUIRED` (round to
+//! nearest, no flush to zero, default NaN): every arithmetic NaN is then the canonical one.
+//!
+//! Where the FPU has no instruction, inline sequences:
+//! - min/max: a compare; unordered gives `a + b` (a canonical NaN), equal operands combine
+//!   their bits (OR for min, AND for max: so -0 < +0), otherwise the smaller or larger one.
+//! - ceil/floor/trunc/nearest, without VRINT (M4 has none; M7 uses the same code): for
+//!   |x| < 2^23 (2^52), `(|x| + 2^23) - 2^23` is |x| rounded to nearest, ties to even; one
+//!   compare and a ±1 give its floor or ceiling; the sign of x is put back (so -0.5 gives -0).
+//!   Larger |x|, infinities and NaNs give `x * 1` (x itself; NaN made canonical).
+//! - trapping truncation: NaN traps as an invalid conversion, a value outside the range as an
+//!   integer overflow, then VCVT toward zero (which alone is the saturating truncation).
+
+use super::*;
+use crate::thumb::vfp::{self, DReg, FReg, SReg, Three, Two, VImm, Vfp};
+
+const R12: Reg = Reg::R12;
+const LR: Reg = Reg::Lr;
+
+/// The float register of number `n` in precision `prec` (S n or D n; D n overlaps S 2n, S 2n+1).
+fn freg(prec: Prec, n: u8) -> FReg {
+    match prec {
+        Prec::F32 => FReg::S(SReg::new(n).expect("scratch S register")),
+        Prec::F64 => FReg::D(DReg::new(n).expect("scratch D register")),
+    }
+}
+
+fn sreg(n: u8) -> SReg {
+    SReg::new(n).expect("scratch S register")
+}
+
+fn dreg(n: u8) -> DReg {
+    DReg::new(n).expect("scratch D register")
+}
+
+fn three(prec: Prec, d: u8, n: u8, m: u8) -> Three {
+    match prec {
+        Prec::F32 => Three::S(sreg(d), sreg(n), sreg(m)),
+        Prec::F64 => Three::D(dreg(d), dreg(n), dreg(m)),
+    }
+}
+
+fn two(prec: Prec, d: u8, m: u8) -> Two {
+    match prec {
+        Prec::F32 => Two::S(sreg(d), sreg(m)),
+        Prec::F64 => Two::D(dreg(d), dreg(m)),
+    }
+}
+
+fn one(prec: Prec) -> VImm {
+    match prec {
+        Prec::F32 => VImm::from_f32(1.0),
+        Prec::F64 => VImm::from_f64(1.0),
+    }
+    .expect("1.0 is a VMOV immediate")
+}
+
+/// A float constant's bits, low word then high word (f32: high word unused).
+fn constant_words(prec: Prec, value: f64) -> (u32, u32) {
+    match prec {
+        Prec::F32 => ((value as f32).to_bits(), 0),
+        Prec::F64 => (value.to_bits() as u32, (value.to_bits() >> 32) as u32),
+    }
+}
+
+impl Lowerer<'_> {
+    fn vfp(&mut self, v: Vfp) {
+        self.emit(Inst::Vfp(v));
+    }
+
+    fn bind(&mut self, label: Label) {
+        self.code.push(Emit::Bind(label));
+    }
+
+    fn branch(&mut self, cond: Option<Cond>, target: Label) {
+        self.emit(Inst::B { cond, target });
+    }
+
+    /// Float operand `op` into float register `n`; returns the core registers it was read from
+    /// (an f32's twice; for an f64 low and high word), which stay intact until the result is
+    /// defined.
+    fn float_operand(
+        &mut self,
+        prec: Prec,
+        op: Operand,
+        n: u8,
+        pinned: &mut Vec<usize>,
+        pos: u32,
+        scratch: (Reg, Reg),
+    ) -> (Reg, Reg) {
+        match (prec, op) {
+            (Prec::F32, _) => {
+                let r = self.use_operand(op, pinned, pos, scratch.0);
+                self.vfp(Vfp::FromCore { sn: sreg(n), rt: r });
+                (r, r)
+            }
+            (Prec::F64, Operand::Var(v)) => {
+                let (lo, hi) = self.pair_operand(v, scratch.0, scratch.1, pos, pinned);
+                self.vfp(Vfp::FromCorePair { dm: dreg(n), rt: lo, rt2: hi });
+                (lo, hi)
+            }
+            (Prec::F64, Operand::Imm(_)) => unreachable!("f64 operands are variables (f64.const is Const64)"),
+        }
+    }
+
+    /// Float constant `value` into float register `n`, through R12 (and LR).
+    fn float_constant(&mut self, prec: Prec, value: f64, n: u8) {
+        let (lo, hi) = constant_words(prec, value);
+        for i in mov_imm(R12, lo) {
+            self.emit(i);
+        }
+        match prec {
+            Prec::F32 => self.vfp(Vfp::FromCore { sn: sreg(n), rt: R12 }),
+            Prec::F64 => {
+                for i in mov_imm(LR, hi) {
+                    self.emit(i);
+                }
+                self.vfp(Vfp::FromCorePair { dm: dreg(n), rt: R12, rt2: LR });
+            }
+        }
+    }
+
+    /// `vcmp a, b` then the flags into APSR.
+    fn float_compare(&mut self, prec: Prec, a: u8, b: u8) {
+        self.vfp(Vfp::Cmp { e: false, regs: two(prec, a, b) });
+        self.vfp(Vfp::FlagsToCore);
+    }
+
+    /// Float register `n` becomes `dst`'s value (operands have been read).
+    fn float_result(&mut self, prec: Prec, dst: Var, pos: u32, n: u8) {
+        match prec {
+            Prec::F32 => {
+                self.free_dead(pos);
+                let rd = self.def(dst, pos);
+                self.vfp(Vfp::ToCore { rt: rd, sn: sreg(n) });
+                self.after_def(dst, pos);
+            }
+            Prec::F64 => {
+                self.vfp(Vfp::ToCorePair { rt: R12, rt2: LR, dm: dreg(n) });
+                self.def_pair(dst, pos, R12, LR);
+            }
+        }
+    }
+
+    /// Lowers `inst` if it is a float operator; returns whether it did.
+    pub(super) fn float_inst(&mut self, pos: u32, inst: &IrInst) -> bool {
+        match *inst {
+            IrInst::FloatBin { op, prec, dst, a, b } => {
+                let mut pinned = Vec::new();
+                let ra = self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
+                let rb = self.float_operand(prec, b, 1, &mut pinned, pos, (Reg::R2, Reg::R3));
+                let arith = |op| Vfp::Bin { op, regs: three(prec, 2, 0, 1) };
+                match op {
+                    FBinOp::Add => self.vfp(arith(vfp::BinOp::Add)),
+                    FBinOp::Sub => self.vfp(arith(vfp::BinOp::Sub)),
+                    FBinOp::Mul => self.vfp(arith(vfp::BinOp::Mul)),
+                    FBinOp::Div => self.vfp(arith(vfp::BinOp::Div)),
+                    FBinOp::Min | FBinOp::Max => self.min_max(prec, op == FBinOp::Min, ra, rb),
+                }
+                self.float_result(prec, dst, pos, 2);
+            }
+            IrInst::FloatUn { op, prec, dst, a } => {
+                let mut pinned = Vec::new();
+                let (_, sign_word) = self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
+                match op {
+                    FUnOp::Sqrt => self.vfp(Vfp::Un { op: vfp::UnOp::Sqrt, regs: two(prec, 3, 0) }),
+                    _ => self.round(prec, op, sign_word),
+                }
+                self.float_result(prec, dst, pos, 3);
+            }
+            IrInst::FloatCmp { op, prec, dst, a, b } => {
+                let mut pinned = Vec::new();
+                self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
+                self.float_operand(prec, b, 1, &mut pinned, pos, (Reg::R2, Reg::R3));
+                self.float_compare(prec, 0, 1);
+                // Flags of a float compare: less N, equal ZC, greater C, unordered CV.
+                let cond = match op {
+                    FCmpOp::Eq => Cond::Eq,
+                    FCmpOp::Ne => Cond::Ne,
+                    FCmpOp::Lt => Cond::Mi,
+                    FCmpOp::Gt => Cond::Gt,
+                    FCmpOp::Le => Cond::Ls,
+                    FCmpOp::Ge => Cond::Ge,
+                };
+                self.free_dead(pos);
+                let rd = self.def(dst, pos);
+                self.set_bool(rd, cond);
+                self.after_def(dst, pos);
+            }
+            IrInst::FloatToInt { prec, signed, saturating, dst, a } => {
+                let mut pinned = Vec::new();
+                self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
+                if !saturating {
+                    self.truncation_guard(prec, signed);
+                }
+                // Toward zero, saturating, NaN to 0: the saturating truncation itself.
+                self.vfp(Vfp::ToInt { signed, toward_zero: true, sd: sreg(4), m: freg(prec, 0) });
+                self.free_dead(pos);
+                let rd = self.def(dst, pos);
+                self.vfp(Vfp::ToCore { rt: rd, sn: sreg(4) });
+                self.after_def(dst, pos);
+            }
+            IrInst::IntToFloat { prec, signed, dst, a } => {
+                let mut pinned = Vec::new();
+                let r = self.use_operand(a, &mut pinned, pos, Reg::R2);
+                self.vfp(Vfp::FromCore { sn: sreg(0), rt: r });
+                self.vfp(Vfp::FromInt { signed, fd: freg(prec, 2), sm: sreg(0) });
+                self.float_result(prec, dst, pos, 2);
+            }
+            IrInst::FloatResize { to, dst, a } => {
+                let mut pinned = Vec::new();
+                match to {
+                    Prec::F64 => {
+                        self.float_operand(Prec::F32, a, 0, &mut pinned, pos, (Reg::R2, Reg::R3));
+                        self.vfp(Vfp::Promote { dd: dreg(2), sm: sreg(0) });
+                        self.float_result(Prec::F64, dst, pos, 2);
+                    }
+                    Prec::F32 => {
+                        self.float_operand(Prec::F64, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
+                        self.vfp(Vfp::Demote { sd: sreg(4), dm: dreg(0) });
+                        self.float_result(Prec::F32, dst, pos, 4);
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// min/max of float registers 0 and 1 into register 2; `ra`, `rb`: the operands' core
+    /// registers (low, high words).
+    fn min_max(&mut self, prec: Prec, min: bool, ra: (Reg, Reg), rb: (Reg, Reg)) {
+        let (nan, equal, first, done) =
+            (self.new_label(), self.new_label(), self.new_label(), self.new_label());
+        self.float_compare(prec, 0, 1);
+        self.branch(Some(Cond::Vs), nan);
+        self.branch(Some(Cond::Eq), equal);
+        self.branch(Some(if min { Cond::Mi } else { Cond::Gt }), first);
+        self.vfp(Vfp::Un { op: vfp::UnOp::Mov, regs: two(prec, 2, 1) });
+        self.branch(None, done);
+        self.bind(first);
+        self.vfp(Vfp::Un { op: vfp::UnOp::Mov, regs: two(prec, 2, 0) });
+        self.branch(None, done);
+        self.bind(nan);
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Add, regs: three(prec, 2, 0, 1) });
+        self.branch(None, done);
+        // Equal: the same bits, or zeros of two signs (min: -0, max: +0).
+        self.bind(equal);
+        let op = if min { DpOp::Orr } else { DpOp::And };
+        self.emit(Inst::Dp { op, s: false, rd: R12, rn: ra.0, rm: rb.0 });
+        match prec {
+            Prec::F32 => self.vfp(Vfp::FromCore { sn: sreg(2), rt: R12 }),
+            Prec::F64 => {
+                self.emit(Inst::Dp { op, s: false, rd: LR, rn: ra.1, rm: rb.1 });
+                self.vfp(Vfp::FromCorePair { dm: dreg(2), rt: R12, rt2: LR });
+            }
+        }
+        self.bind(done);
+    }
+
+    /// ceil/floor/trunc/nearest of float register 0 into register 3 (see the module comment);
+    /// `sign_word`: the core register holding x's sign bit.
+    fn round(&mut self, prec: Prec, op: FUnOp, sign_word: Reg) {
+        let (big, done) = (self.new_label(), self.new_label());
+        let magic = match prec {
+            Prec::F32 => 8_388_608.0,             // 2^23: from here on every f32 is an integer
+            Prec::F64 => 4_503_599_627_370_496.0, // 2^52
+        };
+        self.vfp(Vfp::Un { op: vfp::UnOp::Abs, regs: two(prec, 1, 0) });
+        self.float_constant(prec, magic, 2);
+        self.float_compare(prec, 1, 2);
+        self.branch(Some(Cond::Pl), big); // not below 2^23 (or NaN)
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Add, regs: three(prec, 3, 1, 2) });
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Sub, regs: three(prec, 3, 3, 2) });
+        self.vfp(Vfp::MovImm { fd: freg(prec, 4), imm: one(prec) });
+        // Register 3 holds |x| rounded to nearest; floor(|x|) and ceil(|x|) are one step away.
+        match op {
+            FUnOp::Nearest => {}
+            FUnOp::Trunc => self.step_toward(prec, true),
+            FUnOp::Floor | FUnOp::Ceil => {
+                let (negative, joined) = (self.new_label(), self.new_label());
+                self.emit(Inst::CmpImm { rn: sign_word, imm: modimm(0) });
+                self.branch(Some(Cond::Mi), negative);
+                self.step_toward(prec, op == FUnOp::Floor);
+                self.branch(None, joined);
+                self.bind(negative);
+                // floor(-y) = -ceil(y), ceil(-y) = -floor(y).
+                self.step_toward(prec, op == FUnOp::Ceil);
+                self.bind(joined);
+            }
+            FUnOp::Sqrt => unreachable!("not a rounding"),
+        }
+        let positive = self.new_label();
+        self.emit(Inst::CmpImm { rn: sign_word, imm: modimm(0) });
+        self.branch(Some(Cond::Pl), positive);
+        self.vfp(Vfp::Un { op: vfp::UnOp::Neg, regs: two(prec, 3, 3) });
+        self.bind(positive);
+        self.branch(None, done);
+        self.bind(big);
+        self.vfp(Vfp::MovImm { fd: freg(prec, 3), imm: one(prec) });
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Mul, regs: three(prec, 3, 0, 3) });
+        self.bind(done);
+    }
+
+    /// Register 3 (|x| rounded to nearest; register 1 holds |x|, register 4 holds 1) becomes
+    /// floor(|x|) (`down`) or ceil(|x|).
+    fn step_toward(&mut self, prec: Prec, down: bool) {
+        let skip = self.new_label();
+        self.float_compare(prec, 3, 1);
+        self.branch(Some(if down { Cond::Ls } else { Cond::Ge }), skip);
+        let op = if down { vfp::BinOp::Sub } else { vfp::BinOp::Add };
+        self.vfp(Vfp::Bin { op, regs: three(prec, 3, 3, 4) });
+        self.bind(skip);
+    }
+
+    /// Traps unless float register 0 truncates to an i32 (`signed`) or a u32: NaN is an
+    /// invalid conversion, anything at or beyond the bounds an integer overflow.
+    fn truncation_guard(&mut self, prec: Prec, signed: bool) {
+        self.float_compare(prec, 0, 0);
+        self.trap_if(Cond::Vs, TrapCode::InvalidConversionToInteger);
+        // x must be above `low` and below `high` (both exclusive); the values in between
+        // truncate into range.
+        let (low, high) = match (signed, prec) {
+            (true, Prec::F32) => (None, 2_147_483_648.0),
+            (true, Prec::F64) => (Some(-2_147_483_649.0), 2_147_483_648.0),
+            (false, _) => (Some(-1.0), 4_294_967_296.0),
+        };
+        match low {
+            Some(low) => {
+                self.float_constant(prec, low, 1);
+                self.float_compare(prec, 0, 1);
+                self.trap_if(Cond::Ls, TrapCode::IntegerOverflow);
+            }
+            None => {
+                // f32: no value lies between -2^31 - 1 and -2^31, so x >= -2^31 is the bound.
+                self.float_constant(prec, -2_147_483_648.0, 1);
+                self.float_compare(prec, 0, 1);
+                self.trap_if(Cond::Mi, TrapCode::IntegerOverflow);
+            }
+        }
+        self.float_constant(prec, high, 1);
+        self.float_compare(prec, 0, 1);
+        self.trap_if(Cond::Ge, TrapCode::IntegerOverflow);
+    }
+}
