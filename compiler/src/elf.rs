@@ -251,8 +251,9 @@ fn initial_memory(m: &crate::MemoryInfo) -> Vec<u8> {
     image
 }
 
-/// The `.ARM.attributes` section: the CPU, M profile and Thumb-2 only. Disassemblers read it to
-/// pick the Thumb instruction set (`llvm-objdump -d` needs no `--triple`).
+/// The `.ARM.attributes` section: the CPU, M profile, Thumb-2, the FPU and the float ABI.
+/// Disassemblers read it to pick the instruction set (`llvm-objdump -d` needs no `--triple`,
+/// and decodes exactly the float instructions the CPU's FPU has).
 fn arm_attributes(cpu: Cpu) -> Vec<u8> {
     let (name, arch): (&[u8], u8) = match cpu {
         Cpu::CortexM3 => (b"cortex-m3", 10), // ARMv7-M
@@ -264,6 +265,14 @@ fn arm_attributes(cpu: Cpu) -> Vec<u8> {
     tags.extend_from_slice(name);
     tags.push(0);
     tags.extend_from_slice(&[6, arch, 7, b'M', 8, 0, 9, 2]);
+    // Tag_FP_arch: none, VFPv4-D16 (of which the M4's FPv4-SP has the single-precision half:
+    // Tag_ABI_HardFP_use 1), ARMv8 FP D16 (the M7's FPv5). Tag_ABI_VFP_args: base AAPCS, floats
+    // in core registers (see `abi`).
+    match cpu {
+        Cpu::CortexM3 => tags.extend_from_slice(&[10, 0]),
+        Cpu::CortexM4 => tags.extend_from_slice(&[10, 6, 27, 1, 28, 0]),
+        Cpu::CortexM7 => tags.extend_from_slice(&[10, 8, 28, 0]),
+    }
     let mut file = vec![1u8];
     file.extend_from_slice(&(5 + tags.len() as u32).to_le_bytes());
     file.extend_from_slice(&tags);

@@ -534,9 +534,16 @@ impl<'a> Translator<'a> {
     }
 
     fn unsupported(&self, op: &Operator) -> CompileError {
+        use Operator::*;
+        let why = match op {
+            I64TruncF32S | I64TruncF32U | I64TruncF64S | I64TruncF64U | I64TruncSatF32S | I64TruncSatF32U
+            | I64TruncSatF64S | I64TruncSatF64U | F32ConvertI64S | F32ConvertI64U | F64ConvertI64S
+            | F64ConvertI64U => " (i64 <-> float conversions need software routines, not written yet)",
+            _ => "",
+        };
         CompileError::Unsupported {
             function: self.name.to_string(),
-            what: format!("operator {}", operator_name(op)),
+            what: format!("operator {}{why}", operator_name(op)),
         }
     }
 
@@ -1337,15 +1344,7 @@ impl<'a> Translator<'a> {
             }
             I64TruncF32S | I64TruncF32U | I64TruncF64S | I64TruncF64U | I64TruncSatF32S | I64TruncSatF32U
             | I64TruncSatF64S | I64TruncSatF64U | F32ConvertI64S | F32ConvertI64U | F64ConvertI64S
-            | F64ConvertI64U => {
-                return Err(CompileError::Unsupported {
-                    function: self.name.to_string(),
-                    what: format!(
-                        "operator {} (i64 <-> float conversions need software routines, not written yet)",
-                        operator_name(&op)
-                    ),
-                })
-            }
+            | F64ConvertI64U => return Err(self.unsupported(&op)),
             other => return Err(self.unsupported(&other)),
         }
         Ok(())

@@ -35,10 +35,10 @@ fn broken_inputs_give_one_line_and_exit_2() {
     let truncated = write_temp("truncated.wasm", &valid[..valid.len() - 3]);
     let invalid_wat = write_temp("invalid.wat", b"(module (func (export \"f\") (result i32) i32.add))");
     let syntax = write_temp("syntax.wat", b"(module (func (export \"f\")");
-    let unsupported = write_temp("f32.wat", b"(module (func (export \"f\") (result f32) f32.const 1))");
+    let unsupported = write_temp("v128.wat", b"(module (func (export \"f\") (param v128)))");
     let operator = write_temp(
         "op.wat",
-        b"(module (memory 1) (func (export \"f\") (param i32) (result i32) local.get 0 f32.load i32.trunc_f32_s))",
+        b"(module (func (export \"f\") (param i64) (result f32) local.get 0 f32.convert_i64_s))",
     );
     let out = std::env::temp_dir().join("emu-harness-cli-out.elf");
     let out = out.to_str().unwrap();
@@ -53,8 +53,8 @@ fn broken_inputs_give_one_line_and_exit_2() {
     // A declined function in a run: one `error:` line, its `declined` line, exit 2.
     assert_bad_input(&["run", &operator]);
     let (_, stdout, stderr) = harness(&["run", &operator]);
-    assert!(stdout.contains("declined") && stdout.contains("f32.load"), "{stdout}");
-    assert!(stderr.contains("function `f`: unsupported operator f32.load"), "{stderr}");
+    assert!(stdout.contains("declined") && stdout.contains("f32.convert_i64_s"), "{stdout}");
+    assert!(stderr.contains("function `f`: unsupported operator f32.convert_i64_s"), "{stderr}");
 }
 
 #[test]

@@ -39,7 +39,7 @@ fn smoke_campaign_finds_nothing() {
         run_campaign(&config(250, CompileOptions::default(), dir.clone()), &AtomicBool::new(false), &|_| {})
             .unwrap();
     assert_eq!(stats.modules, 250);
-    assert!(stats.executions >= 2000, "{} executions", stats.executions);
+    assert!(stats.executions >= 1500, "{} executions", stats.executions);
     // Our generator's functions all exceed the pool; wasm-smith's some of the time.
     assert!(
         stats.over_pool * 2 > stats.functions,
@@ -48,12 +48,13 @@ fn smoke_campaign_finds_nothing() {
         stats.functions
     );
     assert!(stats.i64_over_pool > 0);
-    // The only declines are modules whose instantiation traps (wasm-smith's segments).
+    // The only declines are modules whose instantiation traps (wasm-smith's segments), and
+    // float work the M4 has no hardware or software routines for (f64, i64 <-> float).
     assert!(
-        stats
-            .declines
-            .keys()
-            .all(|what| what.contains("instantiation traps") || what.contains("which is declined")),
+        stats.declines.keys().all(|what| what.contains("instantiation traps")
+            || what.contains("which is declined")
+            || what.contains("software float routines")
+            || what.contains("float conversions need software routines")),
         "{:#?}",
         stats.declines
     );

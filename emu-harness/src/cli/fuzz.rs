@@ -12,9 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(clap::Args)]
 pub struct FuzzArgs {
-    /// `pressure` (ours), `smith` (wasm-smith's differential and pressure configurations,
-    /// alternating) or `all` (the three in turn).
-    #[arg(long, default_value = "all", value_parser = ["pressure", "smith", "all"])]
+    /// `pressure` (ours), `smith` (wasm-smith's differential, pressure and float
+    /// configurations, in turn), `floats` (wasm-smith with floats only) or `all` (the four in
+    /// turn).
+    #[arg(long, default_value = "all", value_parser = ["pressure", "smith", "floats", "all"])]
     generator: String,
     /// The reference mismatches are found against: `winch` (fast) or `cranelift`; every
     /// finding is confirmed against Cranelift either way.
@@ -59,7 +60,10 @@ impl FuzzArgs {
         CampaignConfig {
             generators: match self.generator.as_str() {
                 "pressure" => vec![Generator::Pressure],
-                "smith" => vec![Generator::SmithDifferential, Generator::SmithPressure],
+                "smith" => {
+                    vec![Generator::SmithDifferential, Generator::SmithPressure, Generator::SmithFloats]
+                }
+                "floats" => vec![Generator::SmithFloats],
                 _ => Generator::ALL.to_vec(),
             },
             reference: if self.reference == "cranelift" {

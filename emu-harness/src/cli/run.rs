@@ -20,8 +20,8 @@ pub struct RunArgs {
     /// Only this function.
     #[arg(long)]
     function: Option<String>,
-    /// Call each function once with exactly these arguments (`i32:N,i64:N,f32:N,f64:N`, N
-    /// decimal or 0x-hex; floats by their bits) instead of generated vectors; `''` for none. Mismatch reports print it.
+    /// Call each function once with exactly these arguments (`i32:N,i64:N,f32:X,f64:X`, N
+    /// decimal or 0x-hex; X a decimal value or the bits in 0x-hex) instead of generated vectors; `''` for none. Mismatch reports print it.
     #[arg(long, value_parser = parse_args)]
     args: Option<ArgList>,
     /// Print the report as JSON (schema in ARCHITECTURE.md) instead of text.
@@ -118,8 +118,12 @@ fn matrix(inputs: &[PathBuf], config: RunConfig, out: Output) -> i32 {
                 })
                 .collect();
             let good = d.with(Status::Match);
+            // Declined where the CPU lacks what the function needs, matching everywhere else:
+            // the configurations do not disagree on anything they both ran.
+            let only_declined = d.statuses.iter().all(|(_, s)| matches!(s, Status::Match | Status::Declined));
             println!(
-                "DISAGREE     {} :: {}  {}; match in: {}",
+                "{}{} :: {}  {}; match in: {}",
+                if only_declined { "DECLINED-IN  " } else { "DISAGREE     " },
                 d.file,
                 d.function,
                 bad.join(", "),
@@ -129,10 +133,16 @@ fn matrix(inputs: &[PathBuf], config: RunConfig, out: Output) -> i32 {
         for run in &matrix.runs {
             println!("[{}] {}", run.label, summary_line(&run.report));
         }
+        let declined_only = matrix
+            .disagreements
+            .iter()
+            .filter(|d| d.statuses.iter().all(|(_, s)| matches!(s, Status::Match | Status::Declined)))
+            .count();
         println!(
-            "matrix: {} configurations, {} functions not matching in every one",
+            "matrix: {} configurations, {} functions not matching in every one ({} of them only declined in some)",
             matrix.runs.len(),
-            matrix.disagreements.len()
+            matrix.disagreements.len(),
+            declined_only
         );
     }
     if !write_report(&out.report, &matrix.to_json()) {

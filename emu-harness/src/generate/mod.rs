@@ -25,17 +25,21 @@ pub enum Generator {
     Pressure,
     SmithDifferential,
     SmithPressure,
+    /// wasm-smith's differential configuration with floats on (f32/f64 arithmetic, memory
+    /// and conversions, saturating truncation).
+    SmithFloats,
 }
 
 impl Generator {
-    pub const ALL: [Generator; 3] =
-        [Generator::Pressure, Generator::SmithDifferential, Generator::SmithPressure];
+    pub const ALL: [Generator; 4] =
+        [Generator::Pressure, Generator::SmithDifferential, Generator::SmithPressure, Generator::SmithFloats];
 
     pub fn name(self) -> &'static str {
         match self {
             Generator::Pressure => "pressure",
             Generator::SmithDifferential => "smith-differential",
             Generator::SmithPressure => "smith-pressure",
+            Generator::SmithFloats => "smith-floats",
         }
     }
 
@@ -65,6 +69,7 @@ impl Generator {
             Generator::Pressure => pressure_module_with(u, functions, knobs),
             Generator::SmithDifferential => smith_module(u, SmithConfig::Differential, functions),
             Generator::SmithPressure => smith_module(u, SmithConfig::Pressure, functions),
+            Generator::SmithFloats => smith_module(u, SmithConfig::Floats, functions),
         }
     }
 }

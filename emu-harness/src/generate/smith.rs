@@ -25,6 +25,8 @@ use wasm_smith::{Config, InstructionKind, InstructionKinds};
 pub enum SmithConfig {
     Differential,
     Pressure,
+    /// `Differential` with floats.
+    Floats,
 }
 
 /// Loop and call fuel the generated modules start with: enough for real work, small enough
@@ -81,6 +83,22 @@ pub fn smith_module(
     let mut config = base_config();
     config.disallow_traps = u.arbitrary()?;
     match which {
+        SmithConfig::Floats => {
+            config.allow_floats = true;
+            config.saturating_float_to_int_enabled = true;
+            config.allowed_instructions = InstructionKinds::new(&[
+                InstructionKind::Numeric,
+                InstructionKind::Parametric,
+                InstructionKind::Variable,
+                InstructionKind::Memory,
+                InstructionKind::Control,
+            ]);
+            config.export_everything = true;
+            config.min_funcs = 1;
+            config.max_funcs = 8;
+            config.max_instructions = 200;
+            config.max_globals = 8;
+        }
         SmithConfig::Differential => {
             config.export_everything = true;
             config.min_funcs = 1;

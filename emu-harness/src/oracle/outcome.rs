@@ -138,9 +138,18 @@ impl std::str::FromStr for Value {
     /// takes and re-run commands print.
     fn from_str(s: &str) -> Result<Value, String> {
         let bad = || {
-            format!("`{s}` is not a typed value (i32:N, i64:N, f32:N or f64:N; N an integer or the bits in 0x hex)")
+            format!("`{s}` is not a typed value (i32:N or i64:N, N decimal or 0x hex; f32:X or f64:X, X a decimal value or the bits in 0x hex)")
         };
         let (ty, n) = s.split_once(':').ok_or_else(bad)?;
+        // A float is its bits in hex (what re-run commands print: NaN payloads survive), or a
+        // decimal value (`f32:1.5`, `f64:-0`, `f32:inf`).
+        if (ty == "f32" || ty == "f64") && !n.starts_with("0x") {
+            return match ty {
+                "f32" => n.parse::<f32>().map(|v| Value::F32(v.to_bits())),
+                _ => n.parse::<f64>().map(|v| Value::F64(v.to_bits())),
+            }
+            .map_err(|_| bad());
+        }
         let (negative, digits) = n.strip_prefix('-').map_or((false, n), |d| (true, d));
         let magnitude = match digits.strip_prefix("0x") {
             Some(hex) => u64::from_str_radix(hex, 16),
@@ -479,7 +488,13 @@ mod tests {
         assert_eq!("i64:-2".parse::<Value>(), Ok(Value::I64(u64::MAX - 1)));
         assert!("i32:0x100000000".parse::<Value>().is_err());
         assert!("i32:-2147483649".parse::<Value>().is_err());
-        assert!("f32:1".parse::<Value>().is_err());
+        assert_eq!("f32:1".parse::<Value>(), Ok(Value::F32(0x3F80_0000)));
+        assert_eq!("f64:-0".parse::<Value>(), Ok(Value::F64(1 << 63)));
+        for v in [Value::F32(0x7FA0_0001), Value::F64(0xFFF8_0000_0000_0001)] {
+            assert_eq!(v.typed_hex().parse::<Value>(), Ok(v), "NaN payloads survive a re-run command");
+        }
+        assert!("f32:x".parse::<Value>().is_err());
+        assert!("f32:0x100000000".parse::<Value>().is_err());
         assert!("7".parse::<Value>().is_err());
     }
 }

@@ -49,13 +49,23 @@ impl MatrixReport {
         MatrixReport { schema_version: SCHEMA_VERSION, disagreements: disagreements(&runs), runs }
     }
 
-    /// The most severe exit code of any configuration.
+    /// The most severe exit code of any configuration, except that a function declined only
+    /// in some configurations (float arithmetic on a CPU without the FPU for it) is not bad
+    /// input: the matrix compared it where it compiles. Declined in every one, it is.
     pub fn exit_code(&self) -> i32 {
-        let codes: Vec<i32> = self.runs.iter().map(|r| r.report.exit_code()).collect();
-        [crate::exit::MISMATCH, crate::exit::BAD_INPUT, crate::exit::INCONCLUSIVE]
-            .into_iter()
-            .find(|c| codes.contains(c))
-            .unwrap_or(crate::exit::OK)
+        let summaries = || self.runs.iter().map(|r| &r.report.summary);
+        let declined_everywhere = self.disagreements.iter().any(|d| {
+            d.statuses.len() == self.runs.len() && d.statuses.iter().all(|(_, s)| *s == Status::Declined)
+        });
+        if summaries().any(|s| s.mismatched > 0) {
+            crate::exit::MISMATCH
+        } else if summaries().any(|s| s.bad_files > 0) || declined_everywhere {
+            crate::exit::BAD_INPUT
+        } else if summaries().any(|s| s.inconclusive > 0) {
+            crate::exit::INCONCLUSIVE
+        } else {
+            crate::exit::OK
+        }
     }
 
     pub fn to_json(&self) -> String {

@@ -480,9 +480,13 @@ impl Runner {
         let fuel = self.config.assertion_fuel.max(self.config.fuel);
         let budget = RunConfig::emulator_budget(fuel);
         let (expected, emulated, state) = self.call_both(func, &a.args, reference, fuel, budget);
-        report.assertions += 1;
+        // A call that reached a declined function (through `call_indirect`) proves nothing
+        // either way: inconclusive, and not counted as an assertion run.
+        let reached_declined = matches!(emulated, Outcome::ReachedDeclined);
+        report.assertions += (!reached_declined) as usize;
         let used = self.emu.last_call();
         let verdict = match &a.expect {
+            _ if reached_declined => Verdict::Inconclusive,
             _ if state.is_some() => Verdict::Mismatch,
             Expect::Nothing => judge_with(&expected, &emulated, self.config.nan),
             // Both sides must satisfy the assertion (a reference failure means the fixture itself
