@@ -1,7 +1,9 @@
 ;; f64 on the Cortex-M7's FPv5-D16 (the M4 and the M3 decline the arithmetic, not the bit
 ;; operations): every operator at its edges, as `float32.wast` does for f32, plus promotion and
-;; demotion (rounding, overflow to infinity, NaN payloads), f64 values in register pairs next to
-;; i64 ones, and f64 arguments passed in R2:R3 and on the stack.
+;; demotion (rounding, overflow to infinity, NaN payloads), the i64 <-> float conversions (which
+;; compute in double precision: the M7 only), including an f32.convert_i64 that rounding through
+;; f64 first would round twice, f64 values in register pairs next to i64 ones, and f64
+;; arguments passed in R2:R3 and on the stack.
 (module
   (memory 1)
   (global $acc (mut f64) (f64.const -2.25))
@@ -31,6 +33,15 @@
   (func (export "sat_u") (param f64) (result i32) (i32.trunc_sat_f64_u (local.get 0)))
   (func (export "convert_s") (param i32) (result f64) (f64.convert_i32_s (local.get 0)))
   (func (export "convert_u") (param i32) (result f64) (f64.convert_i32_u (local.get 0)))
+  (func (export "i64_to_f32_s") (param i64) (result f32) (f32.convert_i64_s (local.get 0)))
+  (func (export "i64_to_f32_u") (param i64) (result f32) (f32.convert_i64_u (local.get 0)))
+  (func (export "i64_to_f64_s") (param i64) (result f64) (f64.convert_i64_s (local.get 0)))
+  (func (export "i64_to_f64_u") (param i64) (result f64) (f64.convert_i64_u (local.get 0)))
+  (func (export "f64_to_i64_s") (param f64) (result i64) (i64.trunc_f64_s (local.get 0)))
+  (func (export "f64_to_i64_u") (param f64) (result i64) (i64.trunc_f64_u (local.get 0)))
+  (func (export "f32_to_i64_s") (param f32) (result i64) (i64.trunc_f32_s (local.get 0)))
+  (func (export "f32_to_i64_sat_u") (param f32) (result i64) (i64.trunc_sat_f32_u (local.get 0)))
+  (func (export "f64_to_i64_sat_s") (param f64) (result i64) (i64.trunc_sat_f64_s (local.get 0)))
   (func (export "promote") (param f32) (result f64) (f64.promote_f32 (local.get 0)))
   (func (export "demote") (param f64) (result f32) (f32.demote_f64 (local.get 0)))
   (func (export "store_load") (param $addr i32) (param $v f64) (result f64)
@@ -89,3 +100,24 @@
 (assert_return (invoke "store_load" (i32.const 1) (f64.const -nan:0x123456789)) (f64.const -nan:0x123456789))
 (assert_return (invoke "accumulate" (f64.const 2)) (f64.const -4.5))
 (assert_return (invoke "mixed_args" (i32.const 2) (f64.const 9) (i32.const 3) (f64.const 0.5)) (f64.const 2))
+(assert_return (invoke "i64_to_f32_u" (i64.const 0x1000001000000001)) (f32.const 0x1.000002p60))
+(assert_return (invoke "i64_to_f32_s" (i64.const -0x1000001000000001)) (f32.const -0x1.000002p60))
+(assert_return (invoke "i64_to_f32_u" (i64.const 0x1000001000000000)) (f32.const 0x1p60))
+(assert_return (invoke "i64_to_f32_u" (i64.const -1)) (f32.const 0x1p64))
+(assert_return (invoke "i64_to_f32_s" (i64.const 0x8000000000000000)) (f32.const -0x1p63))
+(assert_return (invoke "i64_to_f64_u" (i64.const -1)) (f64.const 0x1p64))
+(assert_return (invoke "i64_to_f64_s" (i64.const 0x20000000000001)) (f64.const 0x1p53))
+(assert_return (invoke "i64_to_f64_s" (i64.const 0x20000000000003)) (f64.const 0x1.0000000000002p53))
+(assert_return (invoke "f64_to_i64_s" (f64.const -0x1p63)) (i64.const 0x8000000000000000))
+(assert_trap (invoke "f64_to_i64_s" (f64.const 0x1p63)) "integer overflow")
+(assert_return (invoke "f64_to_i64_s" (f64.const -1.9)) (i64.const -1))
+(assert_return (invoke "f64_to_i64_u" (f64.const 0x1.fffffffffffffp63)) (i64.const 0xfffffffffffff800))
+(assert_trap (invoke "f64_to_i64_u" (f64.const 0x1p64)) "integer overflow")
+(assert_return (invoke "f64_to_i64_u" (f64.const -0.99)) (i64.const 0))
+(assert_trap (invoke "f64_to_i64_u" (f64.const nan)) "invalid conversion to integer")
+(assert_return (invoke "f32_to_i64_s" (f32.const -0x1p63)) (i64.const 0x8000000000000000))
+(assert_trap (invoke "f32_to_i64_s" (f32.const 0x1p63)) "integer overflow")
+(assert_return (invoke "f32_to_i64_sat_u" (f32.const inf)) (i64.const -1))
+(assert_return (invoke "f32_to_i64_sat_u" (f32.const -nan)) (i64.const 0))
+(assert_return (invoke "f64_to_i64_sat_s" (f64.const -1e300)) (i64.const 0x8000000000000000))
+(assert_return (invoke "f64_to_i64_sat_s" (f64.const 0x1.23456789abcdep50)) (i64.const 0x48d159e26af37))

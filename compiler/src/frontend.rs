@@ -534,16 +534,9 @@ impl<'a> Translator<'a> {
     }
 
     fn unsupported(&self, op: &Operator) -> CompileError {
-        use Operator::*;
-        let why = match op {
-            I64TruncF32S | I64TruncF32U | I64TruncF64S | I64TruncF64U | I64TruncSatF32S | I64TruncSatF32U
-            | I64TruncSatF64S | I64TruncSatF64U | F32ConvertI64S | F32ConvertI64U | F64ConvertI64S
-            | F64ConvertI64U => " (i64 <-> float conversions need software routines, not written yet)",
-            _ => "",
-        };
         CompileError::Unsupported {
             function: self.name.to_string(),
-            what: format!("operator {}{why}", operator_name(op)),
+            what: format!("operator {}", operator_name(op)),
         }
     }
 
@@ -1343,8 +1336,28 @@ impl<'a> Translator<'a> {
                 self.stack.push(Operand::Var(dst));
             }
             I64TruncF32S | I64TruncF32U | I64TruncF64S | I64TruncF64U | I64TruncSatF32S | I64TruncSatF32U
-            | I64TruncSatF64S | I64TruncSatF64U | F32ConvertI64S | F32ConvertI64U | F64ConvertI64S
-            | F64ConvertI64U => return Err(self.unsupported(&op)),
+            | I64TruncSatF64S | I64TruncSatF64U => {
+                let prec = if matches!(op, I64TruncF32S | I64TruncF32U | I64TruncSatF32S | I64TruncSatF32U) {
+                    Prec::F32
+                } else {
+                    Prec::F64
+                };
+                let signed = matches!(op, I64TruncF32S | I64TruncF64S | I64TruncSatF32S | I64TruncSatF64S);
+                let saturating =
+                    matches!(op, I64TruncSatF32S | I64TruncSatF32U | I64TruncSatF64S | I64TruncSatF64U);
+                let a = self.pop();
+                let dst = self.temp(Ty::I64);
+                self.emit(IrInst::FloatToInt64 { prec, signed, saturating, dst, a });
+                self.stack.push(Operand::Var(dst));
+            }
+            F32ConvertI64S | F32ConvertI64U | F64ConvertI64S | F64ConvertI64U => {
+                let prec = if matches!(op, F32ConvertI64S | F32ConvertI64U) { Prec::F32 } else { Prec::F64 };
+                let signed = matches!(op, F32ConvertI64S | F64ConvertI64S);
+                let a = self.pop64();
+                let dst = self.temp(prec.ty());
+                self.emit(IrInst::Int64ToFloat { prec, signed, dst, a });
+                self.stack.push(Operand::Var(dst));
+            }
             other => return Err(self.unsupported(&other)),
         }
         Ok(())
@@ -1521,7 +1534,7 @@ fn is_plain_supported(op: &Operator) -> bool {
     ) || is_float_supported(op)
 }
 
-/// The float operators `float_operator` translates (the i64 conversions are declined).
+/// The float operators `float_operator` translates.
 fn is_float_supported(op: &Operator) -> bool {
     use Operator::*;
     matches!(
@@ -1590,6 +1603,18 @@ fn is_float_supported(op: &Operator) -> bool {
             | F64ConvertI32U
             | F64PromoteF32
             | F32DemoteF64
+            | I64TruncF32S
+            | I64TruncF32U
+            | I64TruncF64S
+            | I64TruncF64U
+            | I64TruncSatF32S
+            | I64TruncSatF32U
+            | I64TruncSatF64S
+            | I64TruncSatF64U
+            | F32ConvertI64S
+            | F32ConvertI64U
+            | F64ConvertI64S
+            | F64ConvertI64U
     )
 }
 

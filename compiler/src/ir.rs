@@ -426,6 +426,23 @@ pub enum IrInst {
         dst: Var,
         a: Operand,
     },
+    /// `i64.trunc_*`: float `a` toward zero into i64 `dst`, trapping or saturating as
+    /// `FloatToInt`. Computed in double precision.
+    FloatToInt64 {
+        prec: Prec,
+        signed: bool,
+        saturating: bool,
+        dst: Var,
+        a: Operand,
+    },
+    /// `f32/f64.convert_i64_*`: i64 `a` to the nearest float, rounded once. Computed in double
+    /// precision.
+    Int64ToFloat {
+        prec: Prec,
+        signed: bool,
+        dst: Var,
+        a: Var,
+    },
     /// `f64.promote_f32` (`to` F64) or `f32.demote_f64` (`to` F32).
     FloatResize {
         to: Prec,
@@ -473,7 +490,9 @@ macro_rules! defined_var {
             | IrInst::FloatCmp { dst, .. }
             | IrInst::FloatToInt { dst, .. }
             | IrInst::IntToFloat { dst, .. }
-            | IrInst::FloatResize { dst, .. } => Some(dst),
+            | IrInst::FloatResize { dst, .. }
+            | IrInst::FloatToInt64 { dst, .. }
+            | IrInst::Int64ToFloat { dst, .. } => Some(dst),
             // A call with several results has no single destination to retarget.
             IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } if dsts.len() == 1 => dsts.$as(),
             _ => None,
@@ -505,8 +524,9 @@ impl IrInst {
             | IrInst::FloatUn { .. }
             | IrInst::FloatCmp { .. }
             | IrInst::IntToFloat { .. }
-            | IrInst::FloatResize { .. } => true,
-            IrInst::FloatToInt { saturating, .. } => *saturating,
+            | IrInst::FloatResize { .. }
+            | IrInst::Int64ToFloat { .. } => true,
+            IrInst::FloatToInt { saturating, .. } | IrInst::FloatToInt64 { saturating, .. } => *saturating,
             // Loads trap out of bounds; grow changes the memory; the rest write or transfer control.
             IrInst::Load { .. }
             | IrInst::Load64 { .. }
@@ -552,7 +572,9 @@ impl IrInst {
             IrInst::FloatUn { a, .. }
             | IrInst::FloatToInt { a, .. }
             | IrInst::IntToFloat { a, .. }
-            | IrInst::FloatResize { a, .. } => vec![*a],
+            | IrInst::FloatResize { a, .. }
+            | IrInst::FloatToInt64 { a, .. } => vec![*a],
+            IrInst::Int64ToFloat { a, .. } => vec![Operand::Var(*a)],
             IrInst::Return(values) => values.clone(),
             _ => vec![],
         };
@@ -608,6 +630,19 @@ impl IrInst {
                 (*prec, format!("{}.convert_i32_{}", prec.name(), if *signed { "s" } else { "u" }))
             }
             IrInst::FloatResize { to: Prec::F64, .. } => (Prec::F64, "f64.promote_f32".into()),
+            // Both directions go through f64 arithmetic.
+            IrInst::FloatToInt64 { prec, signed, saturating, .. } => (
+                Prec::F64,
+                format!(
+                    "i64.trunc{}_{}_{}",
+                    if *saturating { "_sat" } else { "" },
+                    prec.name(),
+                    if *signed { "s" } else { "u" }
+                ),
+            ),
+            IrInst::Int64ToFloat { prec, signed, .. } => {
+                (Prec::F64, format!("{}.convert_i64_{}", prec.name(), if *signed { "s" } else { "u" }))
+            }
             IrInst::FloatResize { to: Prec::F32, .. } => (Prec::F64, "f32.demote_f64".into()),
             _ => return None,
         })

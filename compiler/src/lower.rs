@@ -1660,7 +1660,9 @@ impl Lowerer<'_> {
             | IrInst::FloatCmp { .. }
             | IrInst::FloatToInt { .. }
             | IrInst::IntToFloat { .. }
-            | IrInst::FloatResize { .. } => unreachable!("lowered by float_inst"),
+            | IrInst::FloatResize { .. }
+            | IrInst::FloatToInt64 { .. }
+            | IrInst::Int64ToFloat { .. } => unreachable!("lowered by float_inst"),
             IrInst::Trap(code) => {
                 self.emit(Inst::Udf { imm: code.udf_imm() });
                 self.free_dead(pos);

@@ -28,7 +28,7 @@ fn unsupported_operators_are_named() {
         (r#"(module (func (export "f") (param v128) (result v128) local.get 0))"#, "value type v128"),
         (
             r#"(module (func (export "f") (param i64) (result f32) local.get 0 f32.convert_i64_s))"#,
-            "operator f32.convert_i64_s (i64 <-> float conversions need software routines",
+            "operator f32.convert_i64_s: the Cortex-M4's FPv4-SP has no double precision",
         ),
         (
             r#"(module (memory 1) (func (export "f") i32.const 0 i32.const 0 i32.const 1 memory.fill))"#,

@@ -51,6 +51,10 @@ fn two(prec: Prec, d: u8, m: u8) -> Two {
     }
 }
 
+fn shift(amount: u32) -> ShiftAmount {
+    ShiftAmount::new(amount).expect("shift amount 1..=31")
+}
+
 fn one(prec: Prec) -> VImm {
     match prec {
         Prec::F32 => VImm::from_f32(1.0),
@@ -226,9 +230,157 @@ impl Lowerer<'_> {
                     }
                 }
             }
+            IrInst::Int64ToFloat { prec, signed, dst, a } => {
+                let (lo, hi) = self.pair_operand(a, Reg::R0, Reg::R1, pos, &mut Vec::new());
+                self.int64_to_float(prec, signed, lo, hi);
+                self.float_result(prec, dst, pos, 1);
+            }
+            IrInst::FloatToInt64 { prec, signed, saturating, dst, a } => {
+                let mut pinned = Vec::new();
+                match prec {
+                    Prec::F64 => {
+                        self.float_operand(Prec::F64, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
+                    }
+                    Prec::F32 => {
+                        // Promotion is exact: the f64 algorithm serves both.
+                        self.float_operand(Prec::F32, a, 2, &mut pinned, pos, (Reg::R2, Reg::R3));
+                        self.vfp(Vfp::Promote { dd: dreg(0), sm: sreg(2) });
+                    }
+                }
+                self.float_to_int64(signed, saturating);
+                self.def_pair(dst, pos, R12, LR);
+            }
             _ => return false,
         }
         true
+    }
+
+    /// i64 `hi`:`lo` to the nearest float in register 1 (S1 or D1), rounded once. For f64, hi ×
+    /// 2^32 and lo are exact doubles and their sum rounds once. For f32 the magnitude first
+    /// becomes exact in a double: from 2^53 up its bits below bit 11 are ORed into bit 11 (a
+    /// sticky bit far below f32's rounding position), then one demotion rounds.
+    fn int64_to_float(&mut self, prec: Prec, signed: bool, lo: Reg, hi: Reg) {
+        if prec == Prec::F64 {
+            self.vfp(Vfp::FromCore { sn: sreg(0), rt: hi });
+            self.vfp(Vfp::FromInt { signed, fd: freg(Prec::F64, 1), sm: sreg(0) });
+            self.float_constant(Prec::F64, 4_294_967_296.0, 2);
+            self.vfp(Vfp::Bin { op: vfp::BinOp::Mul, regs: three(Prec::F64, 1, 1, 2) });
+            self.vfp(Vfp::FromCore { sn: sreg(0), rt: lo });
+            self.vfp(Vfp::FromInt { signed: false, fd: freg(Prec::F64, 3), sm: sreg(0) });
+            self.vfp(Vfp::Bin { op: vfp::BinOp::Add, regs: three(Prec::F64, 1, 1, 3) });
+            return;
+        }
+        // The magnitude in R2:R3 (never an operand's register: operands are in the pool or R0:R1).
+        let (mlo, mhi) = (Reg::R2, Reg::R3);
+        self.emit(Inst::Mov { rd: mlo, rm: lo });
+        self.emit(Inst::Mov { rd: mhi, rm: hi });
+        let positive = self.new_label();
+        if signed {
+            self.emit(Inst::CmpImm { rn: mhi, imm: modimm(0) });
+            self.branch(Some(Cond::Pl), positive);
+            self.negate64(mlo, mhi);
+            self.bind(positive);
+        }
+        let exact = self.new_label();
+        // Below 2^53 (high word below 2^21) the magnitude is an exact double already.
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: true, rd: R12, rm: mhi, amount: shift(21) });
+        self.branch(Some(Cond::Eq), exact);
+        // (Every instruction `emit`s may set flags: the test goes right before its IT.)
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsl, s: false, rd: R12, rm: mlo, amount: shift(21) });
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: false, rd: mlo, rm: mlo, amount: shift(11) });
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsl, s: false, rd: mlo, rm: mlo, amount: shift(11) });
+        self.emit(Inst::CmpImm { rn: R12, imm: modimm(0) });
+        self.emit_it(
+            Cond::Ne,
+            ItPattern::t(),
+            &[Inst::DpImm { op: DpOp::Orr, s: false, rd: mlo, rn: mlo, imm: modimm(0x800) }],
+        );
+        self.bind(exact);
+        self.vfp(Vfp::FromCore { sn: sreg(0), rt: mhi });
+        self.vfp(Vfp::FromInt { signed: false, fd: freg(Prec::F64, 1), sm: sreg(0) });
+        self.float_constant(Prec::F64, 4_294_967_296.0, 2);
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Mul, regs: three(Prec::F64, 1, 1, 2) });
+        self.vfp(Vfp::FromCore { sn: sreg(0), rt: mlo });
+        self.vfp(Vfp::FromInt { signed: false, fd: freg(Prec::F64, 3), sm: sreg(0) });
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Add, regs: three(Prec::F64, 3, 1, 3) });
+        self.vfp(Vfp::Demote { sd: sreg(1), dm: dreg(3) });
+        if signed {
+            let done = self.new_label();
+            self.emit(Inst::CmpImm { rn: hi, imm: modimm(0) });
+            self.branch(Some(Cond::Pl), done);
+            self.vfp(Vfp::Un { op: vfp::UnOp::Neg, regs: two(Prec::F32, 1, 1) });
+            self.bind(done);
+        }
+    }
+
+    /// `hi`:`lo` = −(`hi`:`lo`) (R0 is overwritten with the zero it subtracts from).
+    fn negate64(&mut self, lo: Reg, hi: Reg) {
+        self.emit(Inst::MovImm { s: false, rd: Reg::R0, imm: modimm(0) });
+        self.emit(Inst::DpImm { op: DpOp::Rsb, s: true, rd: lo, rn: lo, imm: modimm(0) });
+        self.emit(Inst::Dp { op: DpOp::Sbc, s: false, rd: hi, rn: Reg::R0, rm: hi });
+    }
+
+    /// D0 toward zero into i64 R12:LR (lo:hi): traps (or saturates) on NaN and outside the
+    /// range; then |x| splits exactly into hi = trunc(|x| / 2^32) and lo = trunc(|x| - hi × 2^32),
+    /// negated for a negative x.
+    fn float_to_int64(&mut self, signed: bool, saturating: bool) {
+        let f64p = Prec::F64;
+        let (done, nan, below, above) =
+            (self.new_label(), self.new_label(), self.new_label(), self.new_label());
+        self.float_compare(f64p, 0, 0);
+        match saturating {
+            true => self.branch(Some(Cond::Vs), nan),
+            false => self.trap_if(Cond::Vs, TrapCode::InvalidConversionToInteger),
+        }
+        // In range: signed -2^63 <= x < 2^63; unsigned -1 < x < 2^64.
+        let (low, low_fails, high) = match signed {
+            true => (-9_223_372_036_854_775_808.0, Cond::Mi, 9_223_372_036_854_775_808.0),
+            false => (-1.0, Cond::Ls, 18_446_744_073_709_551_616.0),
+        };
+        self.float_constant(f64p, low, 1);
+        self.float_compare(f64p, 0, 1);
+        match saturating {
+            true => self.branch(Some(low_fails), below),
+            false => self.trap_if(low_fails, TrapCode::IntegerOverflow),
+        }
+        self.float_constant(f64p, high, 1);
+        self.float_compare(f64p, 0, 1);
+        match saturating {
+            true => self.branch(Some(Cond::Ge), above),
+            false => self.trap_if(Cond::Ge, TrapCode::IntegerOverflow),
+        }
+        self.vfp(Vfp::Un { op: vfp::UnOp::Abs, regs: two(f64p, 1, 0) });
+        self.float_constant(f64p, 1.0 / 4_294_967_296.0, 2);
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Mul, regs: three(f64p, 3, 1, 2) });
+        self.vfp(Vfp::ToInt { signed: false, toward_zero: true, sd: sreg(8), m: freg(f64p, 3) });
+        self.vfp(Vfp::FromInt { signed: false, fd: freg(f64p, 3), sm: sreg(8) });
+        self.float_constant(f64p, 4_294_967_296.0, 2);
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Mul, regs: three(f64p, 3, 3, 2) });
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Sub, regs: three(f64p, 3, 1, 3) });
+        self.vfp(Vfp::ToInt { signed: false, toward_zero: true, sd: sreg(9), m: freg(f64p, 3) });
+        self.vfp(Vfp::ToCore { rt: R12, sn: sreg(9) });
+        self.vfp(Vfp::ToCore { rt: LR, sn: sreg(8) });
+        if signed {
+            self.vfp(Vfp::CmpZero { e: false, reg: freg(f64p, 0) });
+            self.vfp(Vfp::FlagsToCore);
+            self.branch(Some(Cond::Pl), done);
+            self.negate64(R12, LR);
+        }
+        if saturating {
+            self.branch(None, done);
+            // NaN: 0. Below: MIN (signed) or 0. Above: MAX or all ones.
+            let words = |v: u64| (v as u32, (v >> 32) as u32);
+            let (min, max) = if signed { (i64::MIN as u64, i64::MAX as u64) } else { (0, u64::MAX) };
+            for (label, value) in [(nan, 0), (below, min), (above, max)] {
+                self.bind(label);
+                let (lo, hi) = words(value);
+                for i in mov_imm(R12, lo).into_iter().chain(mov_imm(LR, hi)) {
+                    self.emit(i);
+                }
+                self.branch(None, done);
+            }
+        }
+        self.bind(done);
     }
 
     /// min/max of float registers 0 and 1 into register 2; `ra`, `rb`: the operands' core

@@ -22,27 +22,36 @@ pub struct Knobs {
     /// branch or select), `if`/`else`, loop bodies that work on several values, and calls with
     /// i64 and stack arguments.
     pub shapes: bool,
+    /// f32 values among the live ones: float arithmetic, comparisons and rounding in their
+    /// definitions, converted to and from the integer values (bit-exact reinterpretation into
+    /// the integer fold, so a float value lost or clobbered changes the result).
+    pub floats: bool,
 }
 
 impl Knobs {
     /// The generators as they were before either knob existed.
-    pub const PLAIN: Knobs = Knobs { boundary: false, swarm: false, shapes: false };
+    pub const PLAIN: Knobs = Knobs { boundary: false, swarm: false, shapes: false, floats: false };
 }
 
 impl Knobs {
     /// Names of the knobs (`--without`).
-    pub const NAMES: [&'static str; 3] = ["boundary", "swarm", "shapes"];
+    pub const NAMES: [&'static str; 4] = ["boundary", "swarm", "shapes", "floats"];
 
     /// Every knob on but those named (names outside `NAMES` are ignored).
     pub fn without(names: &[String]) -> Knobs {
         let off = |name: &str| names.iter().any(|n| n == name);
-        Knobs { boundary: !off("boundary"), swarm: !off("swarm"), shapes: !off("shapes") }
+        Knobs {
+            boundary: !off("boundary"),
+            swarm: !off("swarm"),
+            shapes: !off("shapes"),
+            floats: !off("floats"),
+        }
     }
 }
 
 impl Default for Knobs {
     fn default() -> Self {
-        Knobs { boundary: true, swarm: true, shapes: true }
+        Knobs { boundary: true, swarm: true, shapes: true, floats: true }
     }
 }
 
@@ -114,17 +123,20 @@ pub struct Swarm {
     pub classes: [bool; 5],
     /// Share of the values that are i64, in eighths.
     pub i64_eighths: u32,
+    /// Share of the other values that are f32, in eighths (with the `floats` knob).
+    pub f32_eighths: u32,
 }
 
 impl Swarm {
     /// Everything on, i64 a quarter of the values (the generator without swarm testing).
     pub fn everything() -> Swarm {
-        Swarm { constructs: [true; 7], classes: [true; 5], i64_eighths: 2 }
+        Swarm { constructs: [true; 7], classes: [true; 5], i64_eighths: 2, f32_eighths: 2 }
     }
 
     /// A random subset for one module: each construct and class on with probability 1/2 (at
-    /// least one class), i64 share 0, 1/4, 1/2 or 3/4 of the values.
-    pub fn draw(u: &mut Unstructured) -> Result<Swarm> {
+    /// least one class), i64 share 0, 1/4, 1/2 or 3/4 of the values; with `floats`, the f32
+    /// share of the rest likewise (nothing more is drawn without: the generator stays as it was).
+    pub fn draw(u: &mut Unstructured, floats: bool) -> Result<Swarm> {
         let mut s = Swarm::everything();
         for c in s.constructs.iter_mut() {
             *c = u.arbitrary()?;
@@ -136,6 +148,9 @@ impl Swarm {
             s.classes = [true; 5];
         }
         s.i64_eighths = 2 * u.int_in_range(0..=3)?;
+        if floats {
+            s.f32_eighths = 2 * u.int_in_range(0..=3)?;
+        }
         Ok(s)
     }
 }

@@ -3,10 +3,13 @@
 //! once (K from 6 to 40, so the five-register pool is always exceeded): it defines them early,
 //! optionally does work in between (a loop, a call, a branch edge, a `br_table`, memory and
 //! global traffic) and consumes them late in a non-commutative fold, so a value lost, swapped
-//! or clobbered by the allocator changes the result.
+//! or clobbered by the allocator changes the result. With the `floats` knob some of the values
+//! are f32 (float arithmetic, comparisons, rounding; converted from the integer values and
+//! folded in by their exact bits), so float values share the pool with integer ones.
 
 use super::knobs::{boundary_constants, boundary_constants64, Knobs, Swarm};
 use super::shape::{Construct, FunctionShape, Generated, ALL_CONSTRUCTS, POOL};
+use crate::oracle::vectors::boundary_values_f32;
 use arbitrary::{Result, Unstructured};
 use wasm_encoder::{
     BlockType, CodeSection, ConstExpr, ExportKind, ExportSection, Function, FunctionSection, GlobalSection,
@@ -27,7 +30,7 @@ pub fn pressure_module_with(
     functions: std::ops::RangeInclusive<u32>,
     knobs: Knobs,
 ) -> Result<Generated> {
-    let swarm = if knobs.swarm { Swarm::draw(u)? } else { Swarm::everything() };
+    let swarm = if knobs.swarm { Swarm::draw(u, knobs.floats)? } else { Swarm::everything() };
     let mut types = TypeSection::new();
     let mut funcs = FunctionSection::new();
     let mut code = CodeSection::new();
@@ -152,10 +155,11 @@ fn compare_ops(ty: ValType) -> &'static [I<'static>] {
         I::I32GeS,
         I::I32GeU,
     ];
-    if ty == ValType::I64 {
-        &I64
-    } else {
-        &I32
+    const F32: [I<'static>; 6] = [I::F32Eq, I::F32Ne, I::F32Lt, I::F32Gt, I::F32Le, I::F32Ge];
+    match ty {
+        ValType::I64 => &I64,
+        ValType::F32 => &F32,
+        _ => &I32,
     }
 }
 
@@ -182,6 +186,7 @@ impl Draw {
         }
         Ok(match ty {
             ValType::I64 => I::I64Const(u.arbitrary::<i32>()? as i64 * 0x1_0001),
+            ValType::F32 => return self.table_constant(u, ty),
             _ => I::I32Const(u.arbitrary()?),
         })
     }
@@ -192,6 +197,11 @@ impl Draw {
     fn table_constant(&self, u: &mut Unstructured, ty: ValType) -> Result<I<'static>> {
         const CORE: [i32; 8] = [0, 1, -1, i32::MIN, i32::MAX, 31, 32, 33];
         const CORE64: [i64; 10] = [0, 1, -1, i64::MIN, i64::MAX, i32::MIN as i64, 0xFFFF_FFFF, 63, 64, 32];
+        if ty == ValType::F32 {
+            // The float edges: zeros, infinities, NaNs with payloads, denormals, ties, 2^23,
+            // the integer conversion bounds.
+            return Ok(I::F32Const(f32::from_bits(*u.choose(float_constants())?).into()));
+        }
         let core = u.arbitrary::<bool>()?;
         Ok(match (ty, core) {
             (ValType::I64, true) => I::I64Const(*u.choose(&CORE64)?),
@@ -215,7 +225,16 @@ fn memory_end_address(u: &mut Unstructured, width: u64, offset: u64) -> Result<i
     Ok((last as i64 + u.int_in_range(-1..=1)?) as i32)
 }
 
-/// Emits `local.get`s and operators that leave one value of type `want` built from `from`.
+/// The f32 constants the generator draws (as bits).
+fn float_constants() -> &'static [u32] {
+    static TABLE: std::sync::LazyLock<Vec<u32>> = std::sync::LazyLock::new(boundary_values_f32);
+    &TABLE
+}
+
+/// Emits operators that turn the value of type `have` on the stack into one of type `want`. A
+/// float becomes an integer by its bits (exactly: every bit of it reaches the result), an
+/// integer a float by conversion (i64 through its low word: i64 <-> float conversions are
+/// outside the compiler's scope).
 fn convert(body: &mut Function, have: ValType, want: ValType) {
     match (have, want) {
         (ValType::I64, ValType::I32) => {
@@ -223,6 +242,18 @@ fn convert(body: &mut Function, have: ValType, want: ValType) {
         }
         (ValType::I32, ValType::I64) => {
             body.instruction(&I::I64ExtendI32S);
+        }
+        (ValType::F32, ValType::I32) => {
+            body.instruction(&I::I32ReinterpretF32);
+        }
+        (ValType::F32, ValType::I64) => {
+            body.instruction(&I::I32ReinterpretF32).instruction(&I::I64ExtendI32U);
+        }
+        (ValType::I32, ValType::F32) => {
+            body.instruction(&I::F32ConvertI32S);
+        }
+        (ValType::I64, ValType::F32) => {
+            body.instruction(&I::I32WrapI64).instruction(&I::F32ConvertI32S);
         }
         _ => {}
     }
@@ -241,6 +272,9 @@ fn binary(
     other: (u32, ValType),
     nonzero_constant_divisor: bool,
 ) -> Result<()> {
+    if ty == ValType::F32 {
+        return float_binary(u, draw, body, condition, other);
+    }
     let wide = ty == ValType::I64;
     let plain: &[I] = if wide {
         &[
@@ -346,6 +380,44 @@ fn binary(
     Ok(())
 }
 
+/// `binary` for two f32 values: arithmetic (sub, add, mul, div, min, max, copysign), a
+/// comparison converted back to 0.0/1.0, a `select`, or a rounding or sign operation.
+fn float_binary(
+    u: &mut Unstructured,
+    draw: &Draw,
+    body: &mut Function,
+    condition: (u32, ValType),
+    other: (u32, ValType),
+) -> Result<()> {
+    const PLAIN: [I<'static>; 7] =
+        [I::F32Sub, I::F32Add, I::F32Mul, I::F32Div, I::F32Min, I::F32Max, I::F32Copysign];
+    const UNARY: [I<'static>; 7] =
+        [I::F32Sqrt, I::F32Ceil, I::F32Floor, I::F32Trunc, I::F32Nearest, I::F32Abs, I::F32Neg];
+    match u.int_in_range(0..=9)? {
+        0..=5 => {
+            body.instruction(u.choose(&PLAIN)?);
+        }
+        6 => {
+            body.instruction(u.choose(compare_ops(ValType::F32))?);
+            body.instruction(&I::F32ConvertI32U);
+        }
+        7 => {
+            if draw.knobs.shapes && u.ratio(1, 2)? {
+                compare_values(u, body, condition, other)?;
+            } else {
+                body.instruction(&I::LocalGet(condition.0));
+                convert(body, condition.1, ValType::I32);
+            }
+            body.instruction(&I::Select);
+        }
+        _ => {
+            body.instruction(&I::Drop);
+            body.instruction(u.choose(&UNARY)?);
+        }
+    }
+    Ok(())
+}
+
 fn pressure_function(
     u: &mut Unstructured,
     draw: &Draw,
@@ -355,13 +427,26 @@ fn pressure_function(
 ) -> Result<(Function, FunctionShape)> {
     let k: u32 = u.int_in_range(6..=40)?;
     let values: Vec<ValType> = (0..k)
-        .map(|_| {
+        .map(|i| {
             let wide = match draw.swarm.i64_eighths {
                 _ if !draw.knobs.swarm => u.ratio(1, 4)?,
                 0 => false,
                 n => u.ratio(n, 8)?,
             };
-            Ok(if wide { ValType::I64 } else { ValType::I32 })
+            // The first value stays an integer: the constructs work on integer values.
+            let float = draw.knobs.floats
+                && !wide
+                && i > 0
+                && match draw.swarm.f32_eighths {
+                    _ if !draw.knobs.swarm => u.ratio(1, 4)?,
+                    0 => false,
+                    n => u.ratio(n, 8)?,
+                };
+            Ok(match (wide, float) {
+                (true, _) => ValType::I64,
+                (false, true) => ValType::F32,
+                (false, false) => ValType::I32,
+            })
         })
         .collect::<Result<_>>()?;
     // Locals: the K values, then the accumulator (of the result type), then a loop counter.
@@ -413,11 +498,11 @@ fn pressure_function(
         let other = if draw.knobs.shapes { *u.choose(&srcs)? } else { condition };
         binary(u, draw, &mut body, ty, condition, other, nonzero_constant_divisor)?;
         body.instruction(&draw.constant(u, ty)?);
-        if ty == ValType::I64 {
-            body.instruction(&I::I64Add);
-        } else {
-            body.instruction(&I::I32Sub);
-        }
+        body.instruction(match ty {
+            ValType::I64 => &I::I64Add,
+            ValType::F32 => &I::F32Sub,
+            _ => &I::I32Sub,
+        });
         body.instruction(&I::LocalSet(first + i));
     }
     if values.contains(&ValType::I64) {
@@ -425,8 +510,16 @@ fn pressure_function(
     }
     // Work while every value is live: the constructs in a random order, each at most once.
     let pick = |v: u32| -> (u32, ValType) { (first + v, values[v as usize]) };
+    // The constructs below work on integer values (the first value always is one).
+    let ints: Vec<u32> = (0..k).filter(|v| values[*v as usize] != ValType::F32).collect();
+    let int_index = |u: &mut Unstructured| -> Result<u32> {
+        match draw.knobs.floats {
+            true => Ok(ints[u.int_in_range(0..=ints.len() - 1)?]),
+            false => u.int_in_range(0..=k - 1),
+        }
+    };
     let i32_value = |u: &mut Unstructured, body: &mut Function| -> Result<()> {
-        let (l, t) = pick(u.int_in_range(0..=k - 1)?);
+        let (l, t) = pick(int_index(u)?);
         body.instruction(&I::LocalGet(l));
         convert(body, t, ValType::I32);
         Ok(())
@@ -450,10 +543,10 @@ fn pressure_function(
                     i32_value(u, &mut body)?;
                     body.instruction(&I::LocalSet(step));
                 }
-                let (l, t) = pick(u.int_in_range(0..=k - 1)?);
+                let (l, t) = pick(int_index(u)?);
                 body.instruction(&I::Loop(BlockType::Empty));
                 if draw.knobs.shapes {
-                    let (s, st) = pick(u.int_in_range(0..=k - 1)?);
+                    let (s, st) = pick(int_index(u)?);
                     body.instruction(&I::LocalGet(s)).instruction(&I::LocalGet(step));
                     convert(&mut body, ValType::I32, st);
                     body.instruction(if st == ValType::I64 { &I::I64Sub } else { &I::I32Sub });
@@ -470,8 +563,8 @@ fn pressure_function(
                 // the body itself holds several live at once.
                 let extra = if draw.knobs.shapes { u.int_in_range(0..=4)? } else { 0 };
                 for _ in 0..extra {
-                    let (l, t) = pick(u.int_in_range(0..=k - 1)?);
-                    let (m, mt) = pick(u.int_in_range(0..=k - 1)?);
+                    let (l, t) = pick(int_index(u)?);
+                    let (m, mt) = pick(int_index(u)?);
                     body.instruction(&I::LocalGet(l));
                     body.instruction(&I::LocalGet(m));
                     convert(&mut body, mt, t);
@@ -487,12 +580,12 @@ fn pressure_function(
                 body.instruction(&I::LocalTee(counter)).instruction(&I::BrIf(0)).instruction(&I::End);
             }
             Construct::Call => {
-                let (l, t) = pick(u.int_in_range(0..=k - 1)?);
+                let (l, t) = pick(int_index(u)?);
                 match &draw.mixn {
                     // Richer shapes: the drawn signature half of the time.
                     Some((index, params)) if u.ratio(1, 2)? => {
                         for ty in params {
-                            let (v, vt) = pick(u.int_in_range(0..=k - 1)?);
+                            let (v, vt) = pick(int_index(u)?);
                             body.instruction(&I::LocalGet(v));
                             convert(&mut body, vt, *ty);
                         }
@@ -516,11 +609,11 @@ fn pressure_function(
             }
             Construct::BrIfEdge => {
                 // block { br_if out (a value's low bit); value <<= 1 }: live values cross the edge.
-                let (l, t) = pick(u.int_in_range(0..=k - 1)?);
+                let (l, t) = pick(int_index(u)?);
                 body.instruction(&I::Block(BlockType::Empty));
                 if draw.knobs.shapes && u.ratio(1, 2)? {
-                    let x = pick(u.int_in_range(0..=k - 1)?);
-                    let y = pick(u.int_in_range(0..=k - 1)?);
+                    let x = pick(int_index(u)?);
+                    let y = pick(int_index(u)?);
                     compare_values(u, &mut body, x, y)?;
                 } else {
                     i32_value(u, &mut body)?;
@@ -539,7 +632,7 @@ fn pressure_function(
                 // br_table on a value mod 4 into nested blocks: entering at depth d runs the arms
                 // from d outward (index 0 runs all three, 3 none), each changing a value.
                 let arms: Vec<(u32, ValType)> =
-                    (0..3).map(|_| Ok(pick(u.int_in_range(0..=k - 1)?))).collect::<Result<_>>()?;
+                    (0..3).map(|_| Ok(pick(int_index(u)?))).collect::<Result<_>>()?;
                 for _ in 0..4 {
                     body.instruction(&I::Block(BlockType::Empty));
                 }
@@ -561,8 +654,8 @@ fn pressure_function(
             Construct::MemoryStore => {
                 // Store a value at a masked address (in bounds: below 32 KiB + 64 + 8), then read
                 // one back into another value.
-                let (src, st) = pick(u.int_in_range(0..=k - 1)?);
-                let (dst, dt) = pick(u.int_in_range(0..=k - 1)?);
+                let (src, st) = pick(int_index(u)?);
+                let (dst, dt) = pick(int_index(u)?);
                 let offset = u.int_in_range(0..=64u64)?;
                 let mem = MemArg {
                     offset,
@@ -603,7 +696,7 @@ fn pressure_function(
                 body.instruction(&I::LocalSet(dst));
             }
             Construct::GlobalSet => {
-                let (l, t) = pick(u.int_in_range(0..=k - 1)?);
+                let (l, t) = pick(int_index(u)?);
                 body.instruction(&I::LocalGet(l));
                 if t == ValType::I64 {
                     body.instruction(&I::GlobalGet(1)).instruction(&I::I64Sub).instruction(&I::GlobalSet(1));
@@ -614,15 +707,15 @@ fn pressure_function(
             Construct::IfElse => {
                 // if (x cmp y) { a = a - k } else { b = b ^ k' }: live values cross both arms
                 // and meet at the join.
-                let x = pick(u.int_in_range(0..=k - 1)?);
-                let y = pick(u.int_in_range(0..=k - 1)?);
+                let x = pick(int_index(u)?);
+                let y = pick(int_index(u)?);
                 compare_values(u, &mut body, x, y)?;
                 body.instruction(&I::If(BlockType::Empty));
                 for (arm, op) in [(0, [I::I32Sub, I::I64Sub]), (1, [I::I32Xor, I::I64Xor])] {
                     if arm == 1 {
                         body.instruction(&I::Else);
                     }
-                    let (l, t) = pick(u.int_in_range(0..=k - 1)?);
+                    let (l, t) = pick(int_index(u)?);
                     body.instruction(&I::LocalGet(l));
                     body.instruction(&draw.constant(u, t)?);
                     body.instruction(&op[(t == ValType::I64) as usize]);
