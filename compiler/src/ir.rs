@@ -427,7 +427,7 @@ pub enum IrInst {
         a: Operand,
     },
     /// `i64.trunc_*`: float `a` toward zero into i64 `dst`, trapping or saturating as
-    /// `FloatToInt`. Computed in double precision.
+    /// `FloatToInt`.
     FloatToInt64 {
         prec: Prec,
         signed: bool,
@@ -435,8 +435,7 @@ pub enum IrInst {
         dst: Var,
         a: Operand,
     },
-    /// `f32/f64.convert_i64_*`: i64 `a` to the nearest float, rounded once. Computed in double
-    /// precision.
+    /// `f32/f64.convert_i64_*`: i64 `a` to the nearest float, rounded once.
     Int64ToFloat {
         prec: Prec,
         signed: bool,
@@ -630,9 +629,9 @@ impl IrInst {
                 (*prec, format!("{}.convert_i32_{}", prec.name(), if *signed { "s" } else { "u" }))
             }
             IrInst::FloatResize { to: Prec::F64, .. } => (Prec::F64, "f64.promote_f32".into()),
-            // Both directions go through f64 arithmetic.
+            // In the float's own precision (the f32 ones run on the M4 too).
             IrInst::FloatToInt64 { prec, signed, saturating, .. } => (
-                Prec::F64,
+                *prec,
                 format!(
                     "i64.trunc{}_{}_{}",
                     if *saturating { "_sat" } else { "" },
@@ -641,7 +640,7 @@ impl IrInst {
                 ),
             ),
             IrInst::Int64ToFloat { prec, signed, .. } => {
-                (Prec::F64, format!("{}.convert_i64_{}", prec.name(), if *signed { "s" } else { "u" }))
+                (*prec, format!("{}.convert_i64_{}", prec.name(), if *signed { "s" } else { "u" }))
             }
             IrInst::FloatResize { to: Prec::F32, .. } => (Prec::F64, "f32.demote_f64".into()),
             _ => return None,

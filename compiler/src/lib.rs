@@ -258,7 +258,14 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             .map(|func| {
                 let ir = func.ir.clone()?;
                 check_float_support(&ir, opts.cpu)?;
-                let l = lower::lower(&ir, opts.pool_size, opts.strategy, opts.stack_limit, opts.inject)?;
+                let l = lower::lower(
+                    &ir,
+                    opts.pool_size,
+                    opts.strategy,
+                    opts.cpu,
+                    opts.stack_limit,
+                    opts.inject,
+                )?;
                 Ok((func, ir, l))
             })
             .collect();

@@ -483,12 +483,15 @@ pub struct Lowerer<'a> {
     /// Values a division's zero check has seen non-zero since the last label (and not
     /// written since): a later division by them needs no check.
     nonzero: Vec<Var>,
+    /// The FPU has FPv5's VRINT and VMINNM/VMAXNM (the M7).
+    fpv5: bool,
 }
 
 pub fn lower(
     f: &IrFunction,
     pool_size: usize,
     strategy: Strategy,
+    cpu: crate::Cpu,
     stack_limit: u32,
     inject: Option<crate::InjectedFault>,
 ) -> Result<Lowered, CompileError> {
@@ -598,6 +601,7 @@ pub fn lower(
         in_r0: None,
         preferred: vec![None; f.vars.len()],
         nonzero: Vec::new(),
+        fpv5: cpu == crate::Cpu::CortexM7,
     };
     l.prologue();
     let reachable = reachable_insts(f);

@@ -27,8 +27,8 @@ fn unsupported_operators_are_named() {
     for (wat, what) in [
         (r#"(module (func (export "f") (param v128) (result v128) local.get 0))"#, "value type v128"),
         (
-            r#"(module (func (export "f") (param i64) (result f32) local.get 0 f32.convert_i64_s))"#,
-            "operator f32.convert_i64_s: the Cortex-M4's FPv4-SP has no double precision",
+            r#"(module (func (export "f") (param i64) (result f64) local.get 0 f64.convert_i64_s))"#,
+            "operator f64.convert_i64_s: the Cortex-M4's FPv4-SP has no double precision",
         ),
         (
             r#"(module (memory 1) (func (export "f") i32.const 0 i32.const 0 i32.const 1 memory.fill))"#,

@@ -661,6 +661,26 @@ fn vfp_forms() -> Vec<(Inst, ItState)> {
         push(Vfp::Promote { dd: d(r.num() % 16), sm: r });
         push(Vfp::Demote { sd: r, dm: d(15 - r.num() % 16) });
     }
+    for round in Round::ALL {
+        for r in SReg::all() {
+            push(Vfp::Rint { round, regs: Two::S(r, s(31 - r.num())) });
+        }
+        for r in DReg::all() {
+            push(Vfp::Rint { round, regs: Two::D(r, d(15 - r.num())) });
+        }
+    }
+    for max in [false, true] {
+        for r in SReg::all() {
+            push(Vfp::MinMaxNum { max, regs: Three::S(r, s(1), s(30)) });
+            push(Vfp::MinMaxNum { max, regs: Three::S(s(2), r, s(17)) });
+            push(Vfp::MinMaxNum { max, regs: Three::S(s(29), s(3), r) });
+        }
+        for r in DReg::all() {
+            push(Vfp::MinMaxNum { max, regs: Three::D(r, d(1), d(14)) });
+            push(Vfp::MinMaxNum { max, regs: Three::D(d(2), r, d(9)) });
+            push(Vfp::MinMaxNum { max, regs: Three::D(d(13), d(3), r) });
+        }
+    }
     out
 }
 
@@ -674,7 +694,7 @@ fn vfp_forms_match_llvm_mc_on_each_fpu() {
     for &(inst, it) in &forms {
         m7.push(inst, it);
         match inst {
-            Inst::Vfp(v) if v.needs_double() => doubles.push(inst),
+            Inst::Vfp(v) if v.needs_fpv5() => doubles.push(inst),
             _ => m4.push(inst, it),
         }
     }
@@ -690,8 +710,8 @@ fn vfp_forms_match_llvm_mc_on_each_fpu() {
     }
     let on_m7 = check_against_llvm_with(&m7, &[M7_FPU]);
     let on_m4 = check_against_llvm_with(&m4, &[M4_FPU]);
-    // The instruction-set gate: every form said to need double precision is one the M4F's
-    // FPU rejects.
+    // The instruction-set gate: every form said to need double precision or FPv5 is one the
+    // M4F's FPU rejects.
     let mut src = String::from(".syntax unified\n.thumb\n");
     for inst in &doubles {
         src.push_str(&AsmText { inst, cond: None, wide: true, branch: None }.to_string());
@@ -703,10 +723,10 @@ fn vfp_forms_match_llvm_mc_on_each_fpu() {
     assert_eq!(
         rejected,
         doubles.len(),
-        "llvm-mc for the M4F must reject each of the {} double-precision forms",
+        "llvm-mc for the M4F must reject each of the {} double-precision or FPv5 forms",
         doubles.len()
     );
-    println!("VFP encodings identical to llvm-mc: {on_m7} with the M7's FPU, {on_m4} single-precision with the M4F's; {} double-precision forms all rejected for the M4F", doubles.len());
+    println!("VFP encodings identical to llvm-mc: {on_m7} with the M7's FPU, {on_m4} with the M4F's; {} double-precision or FPv5 forms all rejected for the M4F", doubles.len());
 }
 
 /// Every float operator, in f32 and f64: the code the compiler emits for them.
@@ -728,7 +748,15 @@ const FLOAT_OPERATORS: &str = r#"(module
     (local.get 0) i32.trunc_f64_s i32.add (local.get 0) i32.trunc_f64_u i32.add
     (local.get 0) i32.trunc_sat_f64_s i32.add (local.get 0) i32.trunc_sat_f64_u i32.add
     (local.get 0) (local.get 1) f64.eq i32.add (local.get 0) (local.get 1) f64.lt i32.add
-    (local.get 0) (local.get 1) f64.ge i32.add))"#;
+    (local.get 0) (local.get 1) f64.ge i32.add)
+  (func (export "i64_f32") (param i64 f32) (result i64)
+    (local.get 0) f32.convert_i64_s (local.get 0) f32.convert_i64_u f32.add (local.get 1) f32.add
+    i64.trunc_f32_s (local.get 1) i64.trunc_f32_u i64.add (local.get 1) i64.trunc_sat_f32_s i64.add
+    (local.get 1) i64.trunc_sat_f32_u i64.add)
+  (func (export "i64_f64") (param i64 f64) (result i64)
+    (local.get 0) f64.convert_i64_s (local.get 0) f64.convert_i64_u f64.add (local.get 1) f64.add
+    i64.trunc_f64_s (local.get 1) i64.trunc_f64_u i64.add (local.get 1) i64.trunc_sat_f64_s i64.add
+    (local.get 1) i64.trunc_sat_f64_u i64.add))"#;
 
 /// The instruction-set gate on real compiler output: every instruction of compiled float code,
 /// assembled by llvm-mc with the CPU's own FPU, encodes identically, and llvm-mc for the M4F
@@ -737,7 +765,7 @@ const FLOAT_OPERATORS: &str = r#"(module
 fn compiled_float_code_uses_only_the_cpus_fpu() {
     use wasm2thumb::{compile, CompileOptions, Cpu};
     let wasm = wat::parse_str(FLOAT_OPERATORS).unwrap();
-    for (cpu, fpu, functions) in [(Cpu::CortexM4, M4_FPU, 1), (Cpu::CortexM7, M7_FPU, 2)] {
+    for (cpu, fpu, functions) in [(Cpu::CortexM4, M4_FPU, 2), (Cpu::CortexM7, M7_FPU, 4)] {
         let compiled = compile(&wasm, &CompileOptions { cpu, ..CompileOptions::default() }).unwrap();
         assert_eq!(compiled.functions.len(), functions, "{cpu:?}: {:?}", compiled.declined);
         let mut cases = Cases::default();

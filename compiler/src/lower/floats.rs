@@ -5,10 +5,12 @@
 //! result back. The code is correct under the FPSCR in `crate::FPSCR_REQUIRED` (round to
 //! nearest, no flush to zero, default NaN): every arithmetic NaN is then the canonical one.
 //!
-//! Where the FPU has no instruction, inline sequences:
+//! On the M7 (FPv5) ceil/floor/trunc/nearest are one VRINT, and min/max a VMINNM/VMAXNM after
+//! a compare that sends NaNs to `a + b`. Where the FPU has no instruction (the M4), inline
+//! sequences:
 //! - min/max: a compare; unordered gives `a + b` (a canonical NaN), equal operands combine
 //!   their bits (OR for min, AND for max: so -0 < +0), otherwise the smaller or larger one.
-//! - ceil/floor/trunc/nearest, without VRINT (M4 has none; M7 uses the same code): for
+//! - ceil/floor/trunc/nearest, without VRINT: for
 //!   |x| < 2^23 (2^52), `(|x| + 2^23) - 2^23` is |x| rounded to nearest, ties to even; one
 //!   compare and a ±1 give its floor or ceiling; the sign of x is put back (so -0.5 gives -0).
 //!   Larger |x|, infinities and NaNs give `x * 1` (x itself; NaN made canonical).
@@ -16,7 +18,7 @@
 //!   integer overflow, then VCVT toward zero (which alone is the saturating truncation).
 
 use super::*;
-use crate::thumb::vfp::{self, DReg, FReg, SReg, Three, Two, VImm, Vfp};
+use crate::thumb::vfp::{self, DReg, FReg, Round, SReg, Three, Two, VImm, Vfp};
 
 const R12: Reg = Reg::R12;
 const LR: Reg = Reg::Lr;
@@ -172,6 +174,16 @@ impl Lowerer<'_> {
                 let (_, sign_word) = self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
                 match op {
                     FUnOp::Sqrt => self.vfp(Vfp::Un { op: vfp::UnOp::Sqrt, regs: two(prec, 3, 0) }),
+                    // FPv5 rounds in one instruction (a NaN comes out quiet: canonical under DN).
+                    _ if self.fpv5 => {
+                        let round = match op {
+                            FUnOp::Ceil => Round::P,
+                            FUnOp::Floor => Round::M,
+                            FUnOp::Trunc => Round::Z,
+                            _ => Round::N,
+                        };
+                        self.vfp(Vfp::Rint { round, regs: two(prec, 3, 0) });
+                    }
                     _ => self.round(prec, op, sign_word),
                 }
                 self.float_result(prec, dst, pos, 3);
@@ -236,18 +248,8 @@ impl Lowerer<'_> {
                 self.float_result(prec, dst, pos, 1);
             }
             IrInst::FloatToInt64 { prec, signed, saturating, dst, a } => {
-                let mut pinned = Vec::new();
-                match prec {
-                    Prec::F64 => {
-                        self.float_operand(Prec::F64, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
-                    }
-                    Prec::F32 => {
-                        // Promotion is exact: the f64 algorithm serves both.
-                        self.float_operand(Prec::F32, a, 2, &mut pinned, pos, (Reg::R2, Reg::R3));
-                        self.vfp(Vfp::Promote { dd: dreg(0), sm: sreg(2) });
-                    }
-                }
-                self.float_to_int64(signed, saturating);
+                self.float_operand(prec, a, 0, &mut Vec::new(), pos, (Reg::R0, Reg::R1));
+                self.float_to_int64(prec, signed, saturating);
                 self.def_pair(dst, pos, R12, LR);
             }
             _ => return false,
@@ -256,9 +258,10 @@ impl Lowerer<'_> {
     }
 
     /// i64 `hi`:`lo` to the nearest float in register 1 (S1 or D1), rounded once. For f64, hi ×
-    /// 2^32 and lo are exact doubles and their sum rounds once. For f32 the magnitude first
-    /// becomes exact in a double: from 2^53 up its bits below bit 11 are ORed into bit 11 (a
-    /// sticky bit far below f32's rounding position), then one demotion rounds.
+    /// 2^32 and lo are exact doubles and their sum rounds once. For f32 (no double precision:
+    /// it runs on the M4 too) the magnitude is shifted left until its top bit is bit 63; its top
+    /// word, with the bits below ORed into bit 0 (a sticky bit far below f32's rounding
+    /// position), converts as a u32 with the one rounding, and a power of two scales it back.
     fn int64_to_float(&mut self, prec: Prec, signed: bool, lo: Reg, hi: Reg) {
         if prec == Prec::F64 {
             self.vfp(Vfp::FromCore { sn: sreg(0), rt: hi });
@@ -274,36 +277,43 @@ impl Lowerer<'_> {
         let (mlo, mhi) = (Reg::R2, Reg::R3);
         self.emit(Inst::Mov { rd: mlo, rm: lo });
         self.emit(Inst::Mov { rd: mhi, rm: hi });
-        let positive = self.new_label();
         if signed {
+            let positive = self.new_label();
             self.emit(Inst::CmpImm { rn: mhi, imm: modimm(0) });
             self.branch(Some(Cond::Pl), positive);
             self.negate64(mlo, mhi);
             self.bind(positive);
         }
-        let exact = self.new_label();
-        // Below 2^53 (high word below 2^21) the magnitude is an exact double already.
-        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: true, rd: R12, rm: mhi, amount: shift(21) });
-        self.branch(Some(Cond::Eq), exact);
-        // (Every instruction `emit`s may set flags: the test goes right before its IT.)
-        self.emit(Inst::ShiftImm { op: ShiftOp::Lsl, s: false, rd: R12, rm: mlo, amount: shift(21) });
-        self.emit(Inst::ShiftImm { op: ShiftOp::Lsr, s: false, rd: mlo, rm: mlo, amount: shift(11) });
-        self.emit(Inst::ShiftImm { op: ShiftOp::Lsl, s: false, rd: mlo, rm: mlo, amount: shift(11) });
-        self.emit(Inst::CmpImm { rn: R12, imm: modimm(0) });
+        let (wide, rounded) = (self.new_label(), self.new_label());
+        // (Every instruction `emit`s may set flags: each test goes right before its use.)
+        self.emit(Inst::CmpImm { rn: mhi, imm: modimm(0) });
+        self.branch(Some(Cond::Ne), wide);
+        // Below 2^32: the low word is the value.
+        self.vfp(Vfp::FromCore { sn: sreg(0), rt: mlo });
+        self.vfp(Vfp::FromInt { signed: false, fd: freg(Prec::F32, 1), sm: sreg(0) });
+        self.branch(None, rounded);
+        self.bind(wide);
+        // n = clz(hi); hi:lo <<= n (LSR by 32, for n = 0, gives 0).
+        self.emit(Inst::Clz { rd: R12, rm: mhi });
+        self.emit(Inst::ShiftReg { op: ShiftOp::Lsl, s: false, rd: mhi, rn: mhi, rm: R12 });
+        self.emit(Inst::DpImm { op: DpOp::Rsb, s: false, rd: LR, rn: R12, imm: modimm(32) });
+        self.emit(Inst::ShiftReg { op: ShiftOp::Lsr, s: false, rd: Reg::R0, rn: mlo, rm: LR });
+        self.emit(Inst::Dp { op: DpOp::Orr, s: false, rd: mhi, rn: mhi, rm: Reg::R0 });
+        self.emit(Inst::ShiftReg { op: ShiftOp::Lsl, s: false, rd: mlo, rn: mlo, rm: R12 });
+        self.emit(Inst::CmpImm { rn: mlo, imm: modimm(0) });
         self.emit_it(
             Cond::Ne,
             ItPattern::t(),
-            &[Inst::DpImm { op: DpOp::Orr, s: false, rd: mlo, rn: mlo, imm: modimm(0x800) }],
+            &[Inst::DpImm { op: DpOp::Orr, s: false, rd: mhi, rn: mhi, imm: modimm(1) }],
         );
-        self.bind(exact);
         self.vfp(Vfp::FromCore { sn: sreg(0), rt: mhi });
-        self.vfp(Vfp::FromInt { signed: false, fd: freg(Prec::F64, 1), sm: sreg(0) });
-        self.float_constant(Prec::F64, 4_294_967_296.0, 2);
-        self.vfp(Vfp::Bin { op: vfp::BinOp::Mul, regs: three(Prec::F64, 1, 1, 2) });
-        self.vfp(Vfp::FromCore { sn: sreg(0), rt: mlo });
-        self.vfp(Vfp::FromInt { signed: false, fd: freg(Prec::F64, 3), sm: sreg(0) });
-        self.vfp(Vfp::Bin { op: vfp::BinOp::Add, regs: three(Prec::F64, 3, 1, 3) });
-        self.vfp(Vfp::Demote { sd: sreg(1), dm: dreg(3) });
+        self.vfp(Vfp::FromInt { signed: false, fd: freg(Prec::F32, 1), sm: sreg(0) });
+        // × 2^(32 - n): the f32 whose exponent field is 127 + 32 - n.
+        self.emit(Inst::DpImm { op: DpOp::Rsb, s: false, rd: R12, rn: R12, imm: modimm(159) });
+        self.emit(Inst::ShiftImm { op: ShiftOp::Lsl, s: false, rd: R12, rm: R12, amount: shift(23) });
+        self.vfp(Vfp::FromCore { sn: sreg(2), rt: R12 });
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Mul, regs: three(Prec::F32, 1, 1, 2) });
+        self.bind(rounded);
         if signed {
             let done = self.new_label();
             self.emit(Inst::CmpImm { rn: hi, imm: modimm(0) });
@@ -320,14 +330,15 @@ impl Lowerer<'_> {
         self.emit(Inst::Dp { op: DpOp::Sbc, s: false, rd: hi, rn: Reg::R0, rm: hi });
     }
 
-    /// D0 toward zero into i64 R12:LR (lo:hi): traps (or saturates) on NaN and outside the
-    /// range; then |x| splits exactly into hi = trunc(|x| / 2^32) and lo = trunc(|x| - hi × 2^32),
-    /// negated for a negative x.
-    fn float_to_int64(&mut self, signed: bool, saturating: bool) {
-        let f64p = Prec::F64;
+    /// Float register 0 toward zero into i64 R12:LR (lo:hi): traps (or saturates) on NaN and
+    /// outside the range; then |x| splits exactly into hi = trunc(|x| / 2^32) and
+    /// lo = trunc(|x| - hi × 2^32), negated for a negative x. Exact in either precision: hi ×
+    /// 2^32 is |x| with its bits below 2^32 cleared, and the rest is a multiple of |x|'s ulp
+    /// below 2^32.
+    fn float_to_int64(&mut self, prec: Prec, signed: bool, saturating: bool) {
         let (done, nan, below, above) =
             (self.new_label(), self.new_label(), self.new_label(), self.new_label());
-        self.float_compare(f64p, 0, 0);
+        self.float_compare(prec, 0, 0);
         match saturating {
             true => self.branch(Some(Cond::Vs), nan),
             false => self.trap_if(Cond::Vs, TrapCode::InvalidConversionToInteger),
@@ -337,31 +348,31 @@ impl Lowerer<'_> {
             true => (-9_223_372_036_854_775_808.0, Cond::Mi, 9_223_372_036_854_775_808.0),
             false => (-1.0, Cond::Ls, 18_446_744_073_709_551_616.0),
         };
-        self.float_constant(f64p, low, 1);
-        self.float_compare(f64p, 0, 1);
+        self.float_constant(prec, low, 1);
+        self.float_compare(prec, 0, 1);
         match saturating {
             true => self.branch(Some(low_fails), below),
             false => self.trap_if(low_fails, TrapCode::IntegerOverflow),
         }
-        self.float_constant(f64p, high, 1);
-        self.float_compare(f64p, 0, 1);
+        self.float_constant(prec, high, 1);
+        self.float_compare(prec, 0, 1);
         match saturating {
             true => self.branch(Some(Cond::Ge), above),
             false => self.trap_if(Cond::Ge, TrapCode::IntegerOverflow),
         }
-        self.vfp(Vfp::Un { op: vfp::UnOp::Abs, regs: two(f64p, 1, 0) });
-        self.float_constant(f64p, 1.0 / 4_294_967_296.0, 2);
-        self.vfp(Vfp::Bin { op: vfp::BinOp::Mul, regs: three(f64p, 3, 1, 2) });
-        self.vfp(Vfp::ToInt { signed: false, toward_zero: true, sd: sreg(8), m: freg(f64p, 3) });
-        self.vfp(Vfp::FromInt { signed: false, fd: freg(f64p, 3), sm: sreg(8) });
-        self.float_constant(f64p, 4_294_967_296.0, 2);
-        self.vfp(Vfp::Bin { op: vfp::BinOp::Mul, regs: three(f64p, 3, 3, 2) });
-        self.vfp(Vfp::Bin { op: vfp::BinOp::Sub, regs: three(f64p, 3, 1, 3) });
-        self.vfp(Vfp::ToInt { signed: false, toward_zero: true, sd: sreg(9), m: freg(f64p, 3) });
+        self.vfp(Vfp::Un { op: vfp::UnOp::Abs, regs: two(prec, 1, 0) });
+        self.float_constant(prec, 1.0 / 4_294_967_296.0, 2);
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Mul, regs: three(prec, 3, 1, 2) });
+        self.vfp(Vfp::ToInt { signed: false, toward_zero: true, sd: sreg(8), m: freg(prec, 3) });
+        self.vfp(Vfp::FromInt { signed: false, fd: freg(prec, 3), sm: sreg(8) });
+        self.float_constant(prec, 4_294_967_296.0, 2);
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Mul, regs: three(prec, 3, 3, 2) });
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Sub, regs: three(prec, 3, 1, 3) });
+        self.vfp(Vfp::ToInt { signed: false, toward_zero: true, sd: sreg(9), m: freg(prec, 3) });
         self.vfp(Vfp::ToCore { rt: R12, sn: sreg(9) });
         self.vfp(Vfp::ToCore { rt: LR, sn: sreg(8) });
         if signed {
-            self.vfp(Vfp::CmpZero { e: false, reg: freg(f64p, 0) });
+            self.vfp(Vfp::CmpZero { e: false, reg: freg(prec, 0) });
             self.vfp(Vfp::FlagsToCore);
             self.branch(Some(Cond::Pl), done);
             self.negate64(R12, LR);
@@ -386,6 +397,10 @@ impl Lowerer<'_> {
     /// min/max of float registers 0 and 1 into register 2; `ra`, `rb`: the operands' core
     /// registers (low, high words).
     fn min_max(&mut self, prec: Prec, min: bool, ra: (Reg, Reg), rb: (Reg, Reg)) {
+        if self.fpv5 {
+            self.min_max_num(prec, min);
+            return;
+        }
         let (nan, equal, first, done) =
             (self.new_label(), self.new_label(), self.new_label(), self.new_label());
         self.float_compare(prec, 0, 1);
@@ -411,6 +426,19 @@ impl Lowerer<'_> {
                 self.vfp(Vfp::FromCorePair { dm: dreg(2), rt: R12, rt2: LR });
             }
         }
+        self.bind(done);
+    }
+
+    /// min/max with FPv5's VMINNM/VMAXNM, which order -0 below +0: only their NaN handling (a
+    /// number wins over a quiet NaN) is not WebAssembly's, so NaNs branch to `a + b` first.
+    fn min_max_num(&mut self, prec: Prec, min: bool) {
+        let (nan, done) = (self.new_label(), self.new_label());
+        self.float_compare(prec, 0, 1);
+        self.branch(Some(Cond::Vs), nan);
+        self.vfp(Vfp::MinMaxNum { max: !min, regs: three(prec, 2, 0, 1) });
+        self.branch(None, done);
+        self.bind(nan);
+        self.vfp(Vfp::Bin { op: vfp::BinOp::Add, regs: three(prec, 2, 0, 1) });
         self.bind(done);
     }
 

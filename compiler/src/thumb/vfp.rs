@@ -183,6 +183,29 @@ impl UnOp {
     }
 }
 
+/// FPv5's rounding to an integral value in floating point (`vrint{a,n,p,m}` and `vrintz`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Round {
+    /// To nearest, ties away from zero.
+    A,
+    /// To nearest, ties to even.
+    N,
+    /// Toward +infinity.
+    P,
+    /// Toward -infinity.
+    M,
+    /// Toward zero.
+    Z,
+}
+
+impl Round {
+    pub const ALL: [Round; 5] = [Round::A, Round::N, Round::P, Round::M, Round::Z];
+
+    fn name(self) -> &'static str {
+        ["vrinta", "vrintn", "vrintp", "vrintm", "vrintz"][self as usize]
+    }
+}
+
 /// A VLDR/VSTR offset: a multiple of 4 within ±1020.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VOffset(i16);
@@ -325,6 +348,17 @@ pub enum Vfp {
         sd: SReg,
         dm: DReg,
     },
+    /// FPv5 (the M7): `vrint* d, m`. All but `vrintz` cannot be conditional (not in an IT block).
+    Rint {
+        round: Round,
+        regs: Two,
+    },
+    /// FPv5: `vmaxnm`/`vminnm d, n, m`, IEEE 754-2008 maxNum/minNum (a quiet NaN operand loses
+    /// to a number; -0 < +0). Never conditional.
+    MinMaxNum {
+        max: bool,
+        regs: Three,
+    },
 }
 
 /// `D:Vd`, `N:Vn`, `M:Vm` placed in an instruction word.
@@ -354,9 +388,16 @@ impl Vfp {
             Vfp::ToInt { m, .. } => matches!(m, FReg::D(_)),
             Vfp::FromInt { fd, .. } => matches!(fd, FReg::D(_)),
             Vfp::Promote { .. } | Vfp::Demote { .. } => true,
+            Vfp::Rint { regs, .. } => matches!(regs, Two::D(..)),
+            Vfp::MinMaxNum { regs, .. } => matches!(regs, Three::D(..)),
             // Moves between D registers and memory or core pairs are FPv4-SP too.
             _ => false,
         }
+    }
+
+    /// Whether the M4F's FPv4-SP lacks it: double precision, or an FPv5 instruction.
+    pub fn needs_fpv5(&self) -> bool {
+        self.needs_double() || matches!(self, Vfp::Rint { .. } | Vfp::MinMaxNum { .. })
     }
 
     /// The 32-bit encoding (first halfword in the high 16 bits). `Err` names a core register
@@ -420,6 +461,18 @@ impl Vfp {
             }
             Vfp::Promote { dd, sm } => place_m(place_d(0xEEB7_0AC0, FReg::D(dd)), FReg::S(sm)),
             Vfp::Demote { sd, dm } => place_m(place_d(0xEEB7_0BC0, FReg::S(sd)), FReg::D(dm)),
+            Vfp::Rint { round, regs } => {
+                let (d, m) = regs.regs();
+                let base = match round {
+                    Round::Z => 0xEEB6_0AC0,
+                    r => 0xFEB8_0A40 | (r as u32) << 16,
+                };
+                place_m(place_d(base | d.sz() << 8, d), m)
+            }
+            Vfp::MinMaxNum { max, regs } => {
+                let (d, n, m) = regs.regs();
+                place_m(place_n(place_d(0xFE80_0A00 | (!max as u32) << 6 | d.sz() << 8, d), n), m)
+            }
         })
     }
 
@@ -464,6 +517,14 @@ impl Vfp {
             }
             Vfp::Promote { dd, sm } => format!("vcvt{cond}.f64.f32 {dd}, {sm}"),
             Vfp::Demote { sd, dm } => format!("vcvt{cond}.f32.f64 {sd}, {dm}"),
+            Vfp::Rint { round, regs } => {
+                let (d, m) = regs.regs();
+                format!("{}{cond}.{} {d}, {m}", round.name(), d.suffix())
+            }
+            Vfp::MinMaxNum { max, regs } => {
+                let (d, n, m) = regs.regs();
+                format!("{}{cond}.{} {d}, {n}, {m}", if max { "vmaxnm" } else { "vminnm" }, d.suffix())
+            }
         }
     }
 }

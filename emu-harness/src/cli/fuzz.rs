@@ -47,7 +47,8 @@ pub struct FuzzArgs {
     fixed_configuration: bool,
     /// Generator features to turn off: `boundary` (boundary-table constants, amounts and
     /// addresses), `swarm` (per-module subsets of constructs and operators), `shapes` (compare
-    /// conditions, if/else, loop bodies under pressure, calls with i64 and stack arguments).
+    /// conditions, if/else, loop bodies under pressure, calls with i64 and stack arguments),
+    /// `floats` (f32 values among the live ones).
     #[arg(long, value_delimiter = ',', value_parser = Knobs::NAMES)]
     without: Vec<String>,
     #[command(flatten)]
