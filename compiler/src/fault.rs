@@ -69,6 +69,14 @@ pub enum InjectedFault {
     MemoryGrowFailsAtExactCap,
     /// Calls and arguments: incoming stack arguments addressed without the callee's frame.
     IncomingStackArgsIgnoreFrame,
+    /// Floats (the M4's sequence): f32/f64 `min`/`max` of equal operands combine their bits
+    /// with the other operator, so min(+0, -0) is +0 and max is -0.
+    FloatMinMaxZeroSignSwapped,
+    /// Floats: the trapping `i32.trunc` upper guard is inclusive (GT, not GE): 2^31 (2^32
+    /// unsigned) converts to the saturated value instead of trapping.
+    TruncUpperBoundInclusive,
+    /// Floats (the M7's VRINT): `nearest` rounds ties away from zero (VRINTA, not VRINTN).
+    NearestTiesAwayOnM7,
 }
 
 #[cfg(not(feature = "fault-injection"))]
@@ -77,7 +85,7 @@ pub enum InjectedFault {}
 
 #[cfg(feature = "fault-injection")]
 impl InjectedFault {
-    pub const ALL: [InjectedFault; 24] = [
+    pub const ALL: [InjectedFault; 27] = [
         InjectedFault::SwapSubOperandsWhenPoolFull,
         InjectedFault::SpillStoreDroppedOnEviction,
         InjectedFault::BeladyVictimFromFilteredPosition,
@@ -102,6 +110,9 @@ impl InjectedFault {
         InjectedFault::BrTableOutOfRangeToLastCase,
         InjectedFault::MemoryGrowFailsAtExactCap,
         InjectedFault::IncomingStackArgsIgnoreFrame,
+        InjectedFault::FloatMinMaxZeroSignSwapped,
+        InjectedFault::TruncUpperBoundInclusive,
+        InjectedFault::NearestTiesAwayOnM7,
     ];
 
     /// Its kebab-case name (`--inject-fault`, `case.json`).
@@ -132,6 +143,9 @@ impl InjectedFault {
             BrTableOutOfRangeToLastCase => "br-table-out-of-range-to-last-case",
             MemoryGrowFailsAtExactCap => "memory-grow-fails-at-exact-cap",
             IncomingStackArgsIgnoreFrame => "incoming-stack-args-ignore-frame",
+            FloatMinMaxZeroSignSwapped => "float-min-max-zero-sign-swapped",
+            TruncUpperBoundInclusive => "trunc-upper-bound-inclusive",
+            NearestTiesAwayOnM7 => "nearest-ties-away-on-m7",
         }
     }
 

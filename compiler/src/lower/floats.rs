@@ -180,6 +180,7 @@ impl Lowerer<'_> {
                             FUnOp::Ceil => Round::P,
                             FUnOp::Floor => Round::M,
                             FUnOp::Trunc => Round::Z,
+                            _ if injected!(self.inject, NearestTiesAwayOnM7) => Round::A,
                             _ => Round::N,
                         };
                         self.vfp(Vfp::Rint { round, regs: two(prec, 3, 0) });
@@ -417,7 +418,8 @@ impl Lowerer<'_> {
         self.branch(None, done);
         // Equal: the same bits, or zeros of two signs (min: -0, max: +0).
         self.bind(equal);
-        let op = if min { DpOp::Orr } else { DpOp::And };
+        let op =
+            if min != injected!(self.inject, FloatMinMaxZeroSignSwapped) { DpOp::Orr } else { DpOp::And };
         self.emit(Inst::Dp { op, s: false, rd: R12, rn: ra.0, rm: rb.0 });
         match prec {
             Prec::F32 => self.vfp(Vfp::FromCore { sn: sreg(2), rt: R12 }),
@@ -524,6 +526,7 @@ impl Lowerer<'_> {
         }
         self.float_constant(prec, high, 1);
         self.float_compare(prec, 0, 1);
-        self.trap_if(Cond::Ge, TrapCode::IntegerOverflow);
+        let at_or_above = if injected!(self.inject, TruncUpperBoundInclusive) { Cond::Gt } else { Cond::Ge };
+        self.trap_if(at_or_above, TrapCode::IntegerOverflow);
     }
 }

@@ -197,12 +197,31 @@ impl Draw {
     fn table_constant(&self, u: &mut Unstructured, ty: ValType) -> Result<I<'static>> {
         const CORE: [i32; 8] = [0, 1, -1, i32::MIN, i32::MAX, 31, 32, 33];
         const CORE64: [i64; 10] = [0, 1, -1, i64::MIN, i64::MAX, i32::MIN as i64, 0xFFFF_FFFF, 63, 64, 32];
-        if ty == ValType::F32 {
-            // The float edges: zeros, infinities, NaNs with payloads, denormals, ties, 2^23,
-            // the integer conversion bounds.
-            return Ok(I::F32Const(f32::from_bits(*u.choose(float_constants())?).into()));
-        }
+        // Half of the time a core edge: both zeros (min/max, signs through rounding), ties
+        // (nearest), ±1, the infinities and a NaN, the truncation bounds 2^31 and 2^32.
+        const CORE_F32: [f32; 14] = [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            -2.5,
+            1.0,
+            -1.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            2_147_483_648.0,
+            4_294_967_296.0,
+        ];
         let core = u.arbitrary::<bool>()?;
+        if ty == ValType::F32 {
+            // Else the whole float table: zeros, infinities, NaNs with payloads, denormals,
+            // ties, 2^23, the integer conversion bounds.
+            let bits = if core { u.choose(&CORE_F32)?.to_bits() } else { *u.choose(float_constants())? };
+            return Ok(I::F32Const(f32::from_bits(bits).into()));
+        }
         Ok(match (ty, core) {
             (ValType::I64, true) => I::I64Const(*u.choose(&CORE64)?),
             (ValType::I64, false) => I::I64Const(*u.choose(boundary_constants64())? as i64),
@@ -229,6 +248,26 @@ fn memory_end_address(u: &mut Unstructured, width: u64, offset: u64) -> Result<i
 fn float_constants() -> &'static [u32] {
     static TABLE: std::sync::LazyLock<Vec<u32>> = std::sync::LazyLock::new(boundary_values_f32);
     &TABLE
+}
+
+/// `convert`, except that an f32 becoming an i32 operand goes through a truncation half of
+/// the time: saturating or trapping, signed or unsigned (the trapping ones trap on NaN and
+/// out of range, as their bounds are meant to be tested).
+fn convert_drawn(
+    u: &mut Unstructured,
+    draw: &Draw,
+    body: &mut Function,
+    have: ValType,
+    want: ValType,
+) -> Result<()> {
+    if draw.knobs.floats && have == ValType::F32 && want == ValType::I32 && u.arbitrary()? {
+        const TRUNCATIONS: [I<'static>; 4] =
+            [I::I32TruncSatF32S, I::I32TruncSatF32U, I::I32TruncF32S, I::I32TruncF32U];
+        body.instruction(u.choose(&TRUNCATIONS)?);
+        return Ok(());
+    }
+    convert(body, have, want);
+    Ok(())
 }
 
 /// Emits operators that turn the value of type `have` on the stack into one of type `want`. A
@@ -479,30 +518,45 @@ fn pressure_function(
         // With the boundary tables, the first operand is a constant now and then (constant
         // folding and its edges), the second a quarter of the time (immediate forms, constant
         // shift amounts and divisors).
-        if draw.knobs.boundary && u.ratio(1, 8)? {
-            body.instruction(&draw.table_constant(u, ty)?);
+        let first_operand = if draw.knobs.boundary && u.ratio(1, 8)? {
+            let k = draw.table_constant(u, ty)?;
+            body.instruction(&k);
+            k
         } else {
             body.instruction(&I::LocalGet(a));
-            convert(&mut body, at, ty);
-        }
+            convert_drawn(u, draw, &mut body, at, ty)?;
+            I::LocalGet(a)
+        };
         let mut nonzero_constant_divisor = false;
-        if draw.knobs.boundary && u.ratio(1, 4)? {
+        if ty == ValType::F32 && u.ratio(1, 4)? {
+            // x op -x: the signs of zero (min/max of +0 and -0), copysign, x + -x. (An f32
+            // operand's conversion draws nothing, so the first one is repeated exactly.)
+            body.instruction(&first_operand);
+            if matches!(first_operand, I::LocalGet(_)) {
+                convert(&mut body, at, ty);
+            }
+            body.instruction(&I::F32Neg);
+        } else if draw.knobs.boundary && u.ratio(1, 4)? {
             let k = draw.constant(u, ty)?;
             nonzero_constant_divisor = !matches!(k, I::I32Const(0) | I::I64Const(0));
             body.instruction(&k);
         } else {
             body.instruction(&I::LocalGet(b));
-            convert(&mut body, bt, ty);
+            convert_drawn(u, draw, &mut body, bt, ty)?;
         }
         let condition = *u.choose(&srcs)?;
         let other = if draw.knobs.shapes { *u.choose(&srcs)? } else { condition };
         binary(u, draw, &mut body, ty, condition, other, nonzero_constant_divisor)?;
-        body.instruction(&draw.constant(u, ty)?);
-        body.instruction(match ty {
-            ValType::I64 => &I::I64Add,
-            ValType::F32 => &I::F32Sub,
-            _ => &I::I32Sub,
-        });
+        // Then a constant is subtracted (added for i64); for f32 only half of the time, as a
+        // non-zero one erases the sign of a zero result.
+        if ty != ValType::F32 || u.arbitrary()? {
+            body.instruction(&draw.constant(u, ty)?);
+            body.instruction(match ty {
+                ValType::I64 => &I::I64Add,
+                ValType::F32 => &I::F32Sub,
+                _ => &I::I32Sub,
+            });
+        }
         body.instruction(&I::LocalSet(first + i));
     }
     if values.contains(&ValType::I64) {

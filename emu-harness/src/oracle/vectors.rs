@@ -313,11 +313,15 @@ pub fn random_vectors(types: &[Ty], count: usize, seed: u64) -> impl Iterator<It
                 Ty::I32 => Value::I32(rng.random()),
                 Ty::I64 if rng.random_bool(0.5) => Value::I64(table64[rng.random_range(0..table64.len())]),
                 Ty::I64 => Value::I64(rng.random()),
-                Ty::F32 if rng.random_bool(0.5) => {
+                // Floats: a quarter from the core (both zeros, ±1, -1.5, ties, +inf, NaNs), a
+                // quarter from the whole table, half uniform bits.
+                Ty::F32 if rng.random_bool(0.25) => Value::F32(CORE_F32[rng.random_range(0..CORE_F32.len())]),
+                Ty::F32 if rng.random_bool(1.0 / 3.0) => {
                     Value::F32(tables.f32[rng.random_range(0..tables.f32.len())])
                 }
                 Ty::F32 => Value::F32(rng.random()),
-                Ty::F64 if rng.random_bool(0.5) => {
+                Ty::F64 if rng.random_bool(0.25) => Value::F64(CORE_F64[rng.random_range(0..CORE_F64.len())]),
+                Ty::F64 if rng.random_bool(1.0 / 3.0) => {
                     Value::F64(tables.f64[rng.random_range(0..tables.f64.len())])
                 }
                 Ty::F64 => Value::F64(rng.random()),
