@@ -612,7 +612,7 @@ fn the_m4_model_rejects_double_precision_and_the_m7_runs_it() {
 }
 
 /// Float results: a wrong value is a mismatch; NaNs are judged by WebAssembly's NaN rule, or
-/// bit for bit with `--strict-nan`.
+/// (`--nan-rule`), or bit for bit (the default).
 #[test]
 fn float_nans_are_judged_by_the_nan_rule_or_bit_for_bit() {
     use emu_harness::oracle::outcome::NanComparison;

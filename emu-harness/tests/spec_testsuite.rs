@@ -146,7 +146,7 @@ fn float_files_on_each_cpu_and_configuration() {
 }
 
 fn run_suite(label: &str, compile: CompileOptions, vectors: usize) {
-    run_files(label, FILES, compile, vectors, NanComparison::Rule);
+    run_files(label, FILES, compile, vectors, NanComparison::Strict);
 }
 
 fn run_files(

@@ -42,10 +42,12 @@ pub struct RunArgs {
     /// No progress bar (it is shown only on a terminal anyway).
     #[arg(long)]
     quiet: bool,
-    /// Compare float results bit for bit instead of by WebAssembly's NaN rule (the reference
-    /// canonicalizes NaNs, as compiled code does under FPSCR.DN).
+    /// Judge float NaN results by WebAssembly's NaN rule (a canonical NaN of either sign where
+    /// the reference's is canonical, any arithmetic NaN where it is not) instead of bit for bit,
+    /// for code that may propagate NaN payloads. By default results are compared bit for bit:
+    /// the reference canonicalizes NaNs as compiled code does under FPSCR.DN.
     #[arg(long)]
-    strict_nan: bool,
+    nan_rule: bool,
     #[command(flatten)]
     flags: CompileFlags,
 }
@@ -66,7 +68,7 @@ impl RunArgs {
             function: self.function,
             args: self.args.map(|a| a.0),
             compile: self.flags.options(),
-            nan: if self.strict_nan { NanComparison::Strict } else { NanComparison::Rule },
+            nan: if self.nan_rule { NanComparison::Rule } else { NanComparison::Strict },
             ..RunConfig::default()
         };
         let output = Output {

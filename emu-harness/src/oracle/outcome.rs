@@ -422,18 +422,19 @@ fn is_stack_overflow(o: &Outcome) -> bool {
 
 /// Compares the emulated outcome with the reference's.
 pub fn judge(reference: &Outcome, emulated: &Outcome) -> Verdict {
-    judge_with(reference, emulated, NanComparison::Rule)
+    judge_with(reference, emulated, NanComparison::default())
 }
 
 /// How float NaN results are compared.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum NanComparison {
-    /// WebAssembly's NaN rule (`Value::agrees_with`): the only relaxation of bit equality.
-    #[default]
+    /// WebAssembly's NaN rule (`Value::agrees_with`): the only relaxation of bit equality, for
+    /// code that may propagate NaN payloads (`--nan-rule`).
     Rule,
-    /// Bit for bit. Against the NaN-canonicalizing reference this holds code to what
-    /// FPSCR.DN promises, and catches what the rule cannot tell: a canonical NaN whose sign a
-    /// neg, abs or copysign should have changed.
+    /// Bit for bit, the default: the reference canonicalizes NaNs as compiled code does under
+    /// FPSCR.DN (`wasm2thumb::FPSCR_REQUIRED`), and only this sees a canonical NaN whose sign a
+    /// neg, abs or copysign should have changed, which the rule must let pass.
+    #[default]
     Strict,
 }
 

@@ -39,7 +39,7 @@ pub struct RunConfig {
     pub random_vectors: bool,
     /// The wasmtime compiler behind the reference.
     pub reference: ReferenceCompiler,
-    /// How float NaN results are compared (`--strict-nan`: bit for bit).
+    /// How float NaN results are compared (bit for bit; `--nan-rule`: WebAssembly's NaN rule).
     pub nan: NanComparison,
 }
 
@@ -70,8 +70,8 @@ impl RunConfig {
     pub fn rerun_command(&self, file: &str, function: Option<&str>, args: Option<&[Value]>) -> String {
         let only = function.map(|f| format!(" --function '{f}'")).unwrap_or_default();
         let mut cmd = format!("emu-harness run {file}{only} {}", compile_flags(&self.compile));
-        if self.nan == NanComparison::Strict {
-            cmd.push_str(" --strict-nan");
+        if self.nan == NanComparison::Rule {
+            cmd.push_str(" --nan-rule");
         }
         match args {
             Some(args) => {
@@ -122,7 +122,7 @@ impl Default for RunConfig {
             mismatches_per_function: None,
             random_vectors: false,
             reference: ReferenceCompiler::Cranelift,
-            nan: NanComparison::Rule,
+            nan: NanComparison::Strict,
         }
     }
 }
