@@ -606,42 +606,27 @@ impl IrInst {
     /// The float precision the instruction computes in (the wider of its operand's and its
     /// result's), with the operator's name, if it needs an FPU or the software routines.
     pub fn float_work(&self) -> Option<(Prec, String)> {
+        let named = |prec: &Prec, op: &dyn std::fmt::Debug| {
+            (*prec, format!("{}.{}", prec.name(), format!("{op:?}").to_lowercase()))
+        };
+        let sign = |signed: &bool| if *signed { "s" } else { "u" };
+        let trunc = |int: &str, prec: &Prec, signed: &bool, saturating: &bool| {
+            let sat = if *saturating { "_sat" } else { "" };
+            (*prec, format!("{int}.trunc{sat}_{}_{}", prec.name(), sign(signed)))
+        };
+        let convert = |int: &str, prec: &Prec, signed: &bool| {
+            (*prec, format!("{}.convert_{int}_{}", prec.name(), sign(signed)))
+        };
         Some(match self {
-            IrInst::FloatBin { op, prec, .. } => {
-                (*prec, format!("{}.{}", prec.name(), format!("{op:?}").to_lowercase()))
-            }
-            IrInst::FloatUn { op, prec, .. } => {
-                (*prec, format!("{}.{}", prec.name(), format!("{op:?}").to_lowercase()))
-            }
-            IrInst::FloatCmp { op, prec, .. } => {
-                (*prec, format!("{}.{}", prec.name(), format!("{op:?}").to_lowercase()))
-            }
-            IrInst::FloatToInt { prec, signed, saturating, .. } => (
-                *prec,
-                format!(
-                    "i32.trunc{}_{}_{}",
-                    if *saturating { "_sat" } else { "" },
-                    prec.name(),
-                    if *signed { "s" } else { "u" }
-                ),
-            ),
-            IrInst::IntToFloat { prec, signed, .. } => {
-                (*prec, format!("{}.convert_i32_{}", prec.name(), if *signed { "s" } else { "u" }))
-            }
+            IrInst::FloatBin { op, prec, .. } => named(prec, op),
+            IrInst::FloatUn { op, prec, .. } => named(prec, op),
+            IrInst::FloatCmp { op, prec, .. } => named(prec, op),
+            // The i64 conversions too run in the float's own precision (the f32 ones on the M4).
+            IrInst::FloatToInt { prec, signed, saturating, .. } => trunc("i32", prec, signed, saturating),
+            IrInst::FloatToInt64 { prec, signed, saturating, .. } => trunc("i64", prec, signed, saturating),
+            IrInst::IntToFloat { prec, signed, .. } => convert("i32", prec, signed),
+            IrInst::Int64ToFloat { prec, signed, .. } => convert("i64", prec, signed),
             IrInst::FloatResize { to: Prec::F64, .. } => (Prec::F64, "f64.promote_f32".into()),
-            // In the float's own precision (the f32 ones run on the M4 too).
-            IrInst::FloatToInt64 { prec, signed, saturating, .. } => (
-                *prec,
-                format!(
-                    "i64.trunc{}_{}_{}",
-                    if *saturating { "_sat" } else { "" },
-                    prec.name(),
-                    if *signed { "s" } else { "u" }
-                ),
-            ),
-            IrInst::Int64ToFloat { prec, signed, .. } => {
-                (*prec, format!("{}.convert_i64_{}", prec.name(), if *signed { "s" } else { "u" }))
-            }
             IrInst::FloatResize { to: Prec::F32, .. } => (Prec::F64, "f32.demote_f64".into()),
             _ => return None,
         })

@@ -3,7 +3,7 @@
 //! of any particular bug); each can be turned off to measure what it adds
 //! (`emu-harness bench-detect --without ...`).
 
-use crate::oracle::vectors::{boundary_values, boundary_values64};
+use crate::oracle::vectors::{boundary_values, boundary_values64, without_repeats};
 use arbitrary::{Result, Unstructured};
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -93,9 +93,7 @@ pub fn boundary_constants() -> &'static [u32] {
         v.extend(ENCODING_EDGES);
         let negated: Vec<u32> = v.iter().map(|x| x.wrapping_neg()).collect();
         v.extend(negated);
-        let mut seen = std::collections::HashSet::new();
-        v.retain(|x| seen.insert(*x));
-        v
+        without_repeats(v)
     });
     &TABLE
 }
@@ -107,9 +105,7 @@ pub fn boundary_constants64() -> &'static [u64] {
         for &k in boundary_constants() {
             v.extend([k as i32 as i64 as u64, k as u64, (k as u64) << 32]);
         }
-        let mut seen = std::collections::HashSet::new();
-        v.retain(|x| seen.insert(*x));
-        v
+        without_repeats(v)
     });
     &TABLE
 }

@@ -403,19 +403,32 @@ fn binary(
         7 => {
             // select(first, second, condition): the condition another live value, or (richer
             // shapes) a comparison of two.
-            if draw.knobs.shapes && u.ratio(1, 2)? {
-                compare_values(u, body, condition, other)?;
-            } else {
-                body.instruction(&I::LocalGet(condition.0));
-                convert(body, condition.1, ValType::I32);
-            }
-            body.instruction(&I::Select);
+            select_on(u, draw, body, condition, other)?;
         }
         _ => {
             body.instruction(&I::Drop);
             body.instruction(u.choose(unary)?);
         }
     }
+    Ok(())
+}
+
+/// `select` of the two values on the stack: on the local `condition`, or (richer shapes) on a
+/// comparison of `condition` and `other`.
+fn select_on(
+    u: &mut Unstructured,
+    draw: &Draw,
+    body: &mut Function,
+    condition: (u32, ValType),
+    other: (u32, ValType),
+) -> Result<()> {
+    if draw.knobs.shapes && u.ratio(1, 2)? {
+        compare_values(u, body, condition, other)?;
+    } else {
+        body.instruction(&I::LocalGet(condition.0));
+        convert(body, condition.1, ValType::I32);
+    }
+    body.instruction(&I::Select);
     Ok(())
 }
 
@@ -441,13 +454,7 @@ fn float_binary(
             body.instruction(&I::F32ConvertI32U);
         }
         7 => {
-            if draw.knobs.shapes && u.ratio(1, 2)? {
-                compare_values(u, body, condition, other)?;
-            } else {
-                body.instruction(&I::LocalGet(condition.0));
-                convert(body, condition.1, ValType::I32);
-            }
-            body.instruction(&I::Select);
+            select_on(u, draw, body, condition, other)?;
         }
         _ => {
             body.instruction(&I::Drop);

@@ -45,9 +45,7 @@ pub fn boundary_values() -> Vec<u32> {
         let p = 1u32 << k;
         v.extend([p, p.wrapping_sub(1), p.wrapping_add(1), p.wrapping_neg()]);
     }
-    let mut seen = std::collections::HashSet::new();
-    v.retain(|x| seen.insert(*x));
-    v
+    without_repeats(v)
 }
 
 /// Values at the edges of i64 arithmetic: the i32 table sign- and zero-extended, the word
@@ -83,9 +81,7 @@ pub fn boundary_values64() -> Vec<u64> {
         let p = 1u64 << k;
         v.extend([p, p.wrapping_sub(1), p.wrapping_add(1), p.wrapping_neg()]);
     }
-    let mut seen = std::collections::HashSet::new();
-    v.retain(|x| seen.insert(*x));
-    v
+    without_repeats(v)
 }
 
 /// f32 values at the edges of float semantics, as bits, each with its negation: zeros,
@@ -139,9 +135,7 @@ pub fn boundary_values_f32() -> Vec<u32> {
     ]);
     let negated: Vec<u32> = v.iter().map(|b| b ^ 0x8000_0000).collect();
     v.extend(negated);
-    let mut seen = std::collections::HashSet::new();
-    v.retain(|x| seen.insert(*x));
-    v
+    without_repeats(v)
 }
 
 /// f64 values at the edges of float semantics, as bits, each with its negation: as for f32
@@ -199,6 +193,11 @@ pub fn boundary_values_f64() -> Vec<u64> {
     );
     let negated: Vec<u64> = v.iter().map(|b| b ^ (1 << 63)).collect();
     v.extend(negated);
+    without_repeats(v)
+}
+
+/// `v` with every value after its first occurrence removed (the order kept).
+pub fn without_repeats<T: std::hash::Hash + Eq + Copy>(mut v: Vec<T>) -> Vec<T> {
     let mut seen = std::collections::HashSet::new();
     v.retain(|x| seen.insert(*x));
     v
