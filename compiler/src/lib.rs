@@ -10,11 +10,14 @@ mod fault;
 pub mod frontend;
 pub mod ir;
 pub mod lower;
+pub mod softfloat;
 pub mod thumb;
 pub mod trap;
 
 pub use fault::InjectedFault;
 pub use lower::Strategy;
+use std::collections::BTreeSet;
+
 use thumb::{Assembler, Inst, Label, Reg};
 pub use trap::TrapCode;
 
@@ -182,6 +185,18 @@ pub struct CompiledModule {
     /// FPU: callers set it, and the FPU enabled, before each call, and S16–S31 are callee-saved.
     /// `Some(FPSCR_REQUIRED)` when any function has float instructions.
     pub fpscr: Option<u32>,
+    /// The software float routines the functions call (see `softfloat`), after the functions.
+    pub runtime: Vec<RuntimeRoutine>,
+}
+
+/// A software float routine as placed in `.text`.
+#[derive(Clone, Debug)]
+pub struct RuntimeRoutine {
+    /// The operator it computes (`f64.add`), or the helper's name (`rt.pack64`).
+    pub name: String,
+    /// Address of the first instruction (without the Thumb bit).
+    pub addr: u32,
+    pub code_bytes: u32,
 }
 
 impl CompiledModule {
@@ -251,24 +266,47 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         }
     }
     let func_sig_ids = module.func_sig_ids.clone();
+    let lower_ir = |ir: &ir::IrFunction| {
+        lower::lower(ir, opts.pool_size, opts.strategy, opts.cpu, opts.stack_limit, opts.inject)
+    };
+    // Software float routines are functions `user_functions + r`, appended below.
+    let user_functions = module.functions.len() as u32;
+    let mut routines_called = BTreeSet::new();
     let mut lowered: Vec<Result<(frontend::FuncSource, ir::IrFunction, lower::Lowered), CompileError>> =
         module
             .functions
             .into_iter()
             .map(|func| {
-                let ir = func.ir.clone()?;
-                check_float_support(&ir, opts.cpu)?;
-                let l = lower::lower(
-                    &ir,
-                    opts.pool_size,
-                    opts.strategy,
-                    opts.cpu,
-                    opts.stack_limit,
-                    opts.inject,
-                )?;
+                let mut ir = func.ir.clone()?;
+                routines_called.extend(softfloat::route(&mut ir, opts.cpu, user_functions)?);
+                let l = lower_ir(&ir)?;
                 Ok((func, ir, l))
             })
             .collect();
+    if !routines_called.is_empty() {
+        let runtime = softfloat::Runtime::get()?;
+        let needed = runtime.closure(&routines_called);
+        for (r, routine) in runtime.functions.iter().enumerate() {
+            let index = user_functions + r as u32;
+            let name = runtime.names[r].clone();
+            if !needed.contains(&(r as u32)) {
+                lowered.push(Err(CompileError::Unsupported { function: name, what: "(not needed)".into() }));
+                continue;
+            }
+            let mut ir = routine.clone();
+            for inst in &mut ir.insts {
+                if let ir::IrInst::Call { func, .. } = inst {
+                    *func += user_functions;
+                }
+            }
+            let l = lower_ir(&ir).map_err(|e| CompileError::Internal {
+                function: format!("softfloat {name}"),
+                what: format!("the routine does not compile: {e}"),
+            })?;
+            let source = frontend::FuncSource { index, export: Some(name), ir: Ok(ir.clone()) };
+            lowered.push(Ok((source, ir, l)));
+        }
+    }
     // A function that calls a declined function is declined too (until nothing changes).
     loop {
         let ok: Vec<bool> = lowered.iter().map(Result::is_ok).collect();
@@ -305,9 +343,12 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
     let mut declined = Vec::new();
     let mut pending = Vec::new();
     let mut fpscr = None;
+    let mut routines_placed = Vec::new();
     for (k, entry) in lowered.into_iter().enumerate() {
+        let is_routine = k as u32 >= user_functions;
         let (func, ir, lowered) = match entry {
             Ok(x) => x,
+            Err(_) if is_routine => continue,
             Err(e) => {
                 declined.push(e);
                 continue;
@@ -372,7 +413,11 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
                 }
             }
         }
-        pending.push((func.index, func.export, ir, lowered.stats, start));
+        if is_routine {
+            routines_placed.push((func.export.unwrap_or_default(), start));
+        } else {
+            pending.push((func.index, func.export, ir, lowered.stats, start));
+        }
     }
     // Runtime helpers the functions call (the signed division calls the unsigned one).
     if helpers_used.contains(&lower::Helper::DivMod64S) {
@@ -424,12 +469,26 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         }
     }
     // Function extents: each function runs to the next one's start (or the end of `.text`).
+    let routine_starts: Vec<u32> =
+        routines_placed.iter().map(|(_, l)| assembled.labels[l.0 as usize].expect("bound")).collect();
     let mut starts: Vec<u32> = functions.iter().map(|f| f.addr - TEXT_BASE).collect();
+    starts.extend(&routine_starts);
     starts.push(assembled.labels[helper_start.0 as usize].expect("bound"));
     starts.sort();
+    let extent_end =
+        |begin: u32| *starts.iter().find(|s| **s > begin).unwrap_or(&(assembled.bytes.len() as u32));
+    let runtime = routines_placed
+        .iter()
+        .zip(&routine_starts)
+        .map(|((name, _), begin)| RuntimeRoutine {
+            name: name.clone(),
+            addr: TEXT_BASE + begin,
+            code_bytes: extent_end(*begin) - begin,
+        })
+        .collect();
     for f in &mut functions {
         let begin = f.addr - TEXT_BASE;
-        let end = *starts.iter().find(|s| **s > begin).unwrap_or(&(assembled.bytes.len() as u32));
+        let end = extent_end(begin);
         f.stats.code_bytes = end - begin;
         f.notes = notes
             .iter()
@@ -460,6 +519,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         functions,
         declined,
         fpscr,
+        runtime,
     })
 }
 
@@ -467,26 +527,6 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
 /// (FZ = 0: WebAssembly keeps denormals), default NaN (DN, bit 25: every arithmetic NaN is the
 /// canonical 0x7FC00000 / 0x7FF8000000000000, which WebAssembly always allows).
 pub const FPSCR_REQUIRED: u32 = 1 << 25;
-
-/// Declines a function whose float operators the CPU cannot run: the Cortex-M3 has no FPU and
-/// the M4's FPv4-SP no double precision. (The software routines that would run them are not
-/// written yet; float bit operations, loads, stores and constants need no FPU and compile
-/// everywhere.)
-fn check_float_support(ir: &ir::IrFunction, cpu: Cpu) -> Result<(), CompileError> {
-    for inst in &ir.insts {
-        let Some((prec, name)) = inst.float_work() else { continue };
-        let why = match (cpu, prec) {
-            (Cpu::CortexM7, _) | (Cpu::CortexM4, ir::Prec::F32) => continue,
-            (Cpu::CortexM4, _) => "the Cortex-M4's FPv4-SP has no double precision",
-            (Cpu::CortexM3, _) => "the Cortex-M3 has no FPU",
-        };
-        return Err(CompileError::Unsupported {
-            function: ir.name.clone(),
-            what: format!("operator {name}: {why} (software float routines are not written yet)"),
-        });
-    }
-    Ok(())
-}
 
 /// Reserves fresh assembler labels for one function's local labels and returns their base.
 fn label_base(asm: &mut Assembler, code: &[lower::Emit]) -> u32 {

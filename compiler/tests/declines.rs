@@ -27,10 +27,6 @@ fn unsupported_operators_are_named() {
     for (wat, what) in [
         (r#"(module (func (export "f") (param v128) (result v128) local.get 0))"#, "value type v128"),
         (
-            r#"(module (func (export "f") (param i64) (result f64) local.get 0 f64.convert_i64_s))"#,
-            "operator f64.convert_i64_s: the Cortex-M4's FPv4-SP has no double precision",
-        ),
-        (
             r#"(module (memory 1) (func (export "f") i32.const 0 i32.const 0 i32.const 1 memory.fill))"#,
             "operator memory.fill",
         ),
@@ -66,7 +62,7 @@ fn unsupported_operators_are_named() {
 fn callers_of_declined_functions_are_declined() {
     let d = declined(
         r#"(module
-            (func $wide (result i64) (i64.trunc_f64_s (f64.const 1)))
+            (func $wide (result i64) (local v128) (i64.const 1))
             (func $mid (export "mid") (result i32) (i32.wrap_i64 (call $wide)))
             (func $mid2 (result i32) (i32.const 1))
             (func (export "top") (result i32) (call $mid))
@@ -80,30 +76,38 @@ fn callers_of_declined_functions_are_declined() {
     );
 }
 
-/// What a CPU cannot run is declined by name: the M3 has no FPU, the M4 no double precision.
-/// Float bit operations, constants, loads and stores need no FPU and compile everywhere.
+/// Float work a CPU has no instruction for is not declined: it calls the software routines
+/// (every operator on the M3, f64 on the M4), each appended once, with the ones it calls.
+/// Float bit operations, constants, loads and stores need neither.
 #[test]
-fn float_arithmetic_beyond_the_fpu_is_declined_per_cpu() {
+fn float_work_beyond_the_fpu_calls_software_routines() {
     use wasm2thumb::Cpu;
     let wat = r#"(module
         (func (export "f32") (param f32 f32) (result f32) (f32.add (local.get 0) (local.get 1)))
         (func (export "f64") (param f64 f64) (result f64) (f64.mul (local.get 0) (local.get 1)))
+        (func (export "f64b") (param f64 f64) (result f64) (f64.mul (local.get 1) (local.get 0)))
         (func (export "bits") (param f64) (result f64) (f64.neg (local.get 0))))"#;
     let wasm = wat::parse_str(wat).unwrap();
-    for (cpu, declined, why) in [
-        (Cpu::CortexM7, vec![], ""),
-        (Cpu::CortexM4, vec!["f64"], "operator f64.mul: the Cortex-M4's FPv4-SP has no double precision"),
-        (Cpu::CortexM3, vec!["f32", "f64"], "operator f32.add: the Cortex-M3 has no FPU"),
+    for (cpu, routines) in [
+        (Cpu::CortexM7, vec![]),
+        (Cpu::CortexM4, vec!["f64.mul"]),
+        (Cpu::CortexM3, vec!["f32.add", "f64.mul"]),
     ] {
         let c = compile(&wasm, &CompileOptions { cpu, ..CompileOptions::default() }).unwrap();
-        let names: Vec<String> = c.declined.iter().map(|e| e.to_string()).collect();
-        assert_eq!(names.len(), declined.len(), "{cpu:?}: {names:#?}");
-        for name in declined {
-            assert!(names.iter().any(|n| n.contains(&format!("function `{name}`"))), "{names:#?}");
+        assert!(c.declined.is_empty(), "{cpu:?}: {:#?}", c.declined);
+        assert_eq!(c.functions.len(), 4, "{cpu:?}");
+        let names: Vec<&str> = c.runtime.iter().map(|r| r.name.as_str()).collect();
+        for routine in ["f32.add", "f64.mul"] {
+            let present = names.iter().filter(|n| **n == routine).count();
+            assert_eq!(present, routines.contains(&routine) as usize, "{cpu:?}: {names:?}");
         }
-        assert!(why.is_empty() || names.iter().any(|n| n.contains(why)), "{cpu:?}: {names:#?}");
-        assert!(c.function("bits").is_some(), "{cpu:?}: bit operations compile everywhere");
+        // Only what the called routines reach: no division, no conversion.
+        assert!(!names.iter().any(|n| n.contains("div") || n.contains("convert")), "{cpu:?}: {names:?}");
+        assert!(c.runtime.iter().all(|r| r.code_bytes > 0 && r.addr > c.functions[3].addr));
         // Only code that uses the FPU asks for it.
         assert_eq!(c.fpscr.is_some(), cpu != Cpu::CortexM3, "{cpu:?}");
     }
+    let integers = wat::parse_str(r#"(module (func (export "f") (result i32) (i32.const 1)))"#).unwrap();
+    let c = compile(&integers, &CompileOptions { cpu: Cpu::CortexM3, ..CompileOptions::default() }).unwrap();
+    assert!(c.runtime.is_empty());
 }

@@ -45,21 +45,34 @@ pub struct RunConfig {
 
 impl RunConfig {
     /// The emulator's instruction budget: generous enough that code which finishes in the
-    /// reference within `fuel` always finishes here (no expansion of one WebAssembly operator
-    /// is longer than a few dozen instructions), so running out is a hang, not slowness.
-    pub fn emulator_budget(fuel: u64) -> u64 {
-        fuel.saturating_mul(100).saturating_add(10_000)
+    /// reference within `fuel` always finishes here, `per_fuel` being what one unit of fuel may
+    /// cost in emulated instructions (`instructions_per_fuel`), so running out is a hang, not
+    /// slowness.
+    pub fn emulator_budget(fuel: u64, per_fuel: u64) -> u64 {
+        fuel.saturating_mul(per_fuel).saturating_add(10_000)
     }
 
     /// The emulator's budget for a call the reference returned from using `fuel_used`: the run
-    /// it did, with a wide margin (the 64-bit division helper, ~850 instructions, costs at least
-    /// 2 units of fuel; a `br_table` compare chain 2–3 instructions per target for 1 unit), so
-    /// that a compiled call that hangs is stopped in time proportional to the work it should
-    /// have done rather than at the call's cap (a billion instructions for a script's
-    /// assertion). Not for a call that trapped: its fuel count can miss the work of the
-    /// innermost frame.
-    pub fn hang_budget(fuel_used: u64) -> u64 {
-        fuel_used.saturating_mul(1_000).saturating_add(1_000_000)
+    /// it did, with a wide margin (ten times `per_fuel`: the 64-bit division helper, ~850
+    /// instructions, costs at least 2 units of fuel; a `br_table` compare chain 2–3 instructions
+    /// per target for 1 unit), so that a compiled call that hangs is stopped in time
+    /// proportional to the work it should have done rather than at the call's cap (a billion
+    /// instructions for a script's assertion). Not for a call that trapped: its fuel count can
+    /// miss the work of the innermost frame.
+    pub fn hang_budget(fuel_used: u64, per_fuel: u64) -> u64 {
+        fuel_used.saturating_mul(per_fuel.saturating_mul(10)).saturating_add(1_000_000)
+    }
+
+    /// Emulated instructions one unit of reference fuel may cost in `compiled`: a few dozen
+    /// for inline code (100), but a software float routine is one WebAssembly operator of up to
+    /// ~8,400 instructions (f64.sqrt, bit by bit, on the M3), so a module that calls them gets
+    /// 10,000.
+    pub fn instructions_per_fuel(compiled: &wasm2thumb::CompiledModule) -> u64 {
+        if compiled.runtime.is_empty() {
+            100
+        } else {
+            10_000
+        }
     }
 }
 

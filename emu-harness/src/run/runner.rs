@@ -43,6 +43,8 @@ pub struct Runner {
     /// The vectors the module being run stores (`seeds`): a function listed there is called on
     /// those (the ones whose types fit) instead of generated ones.
     embedded_vectors: Option<StoredVectors>,
+    /// `RunConfig::instructions_per_fuel` of the module being run.
+    per_fuel: u64,
 }
 
 /// Why an assertion that reads state a call that could not be run may have changed is not run.
@@ -60,6 +62,7 @@ impl Runner {
             has_memory: false,
             facts: ModuleFacts::default(),
             embedded_vectors: None,
+            per_fuel: 100,
         })
     }
 
@@ -164,6 +167,7 @@ impl Runner {
             .load(&compiled.text, &compiled.data, compiled.memory.as_ref(), &state)
             .map_err(|e| e.to_string())?;
         self.emu.set_fpu(compiled.fpscr);
+        self.per_fuel = RunConfig::instructions_per_fuel(compiled);
         self.has_memory = compiled.memory.is_some();
         self.facts = ModuleFacts::of(wasm);
         self.embedded_vectors = stored_vectors(wasm);
@@ -327,7 +331,8 @@ impl Runner {
             })
             .collect();
         // Batched only when every call returned, so the fuel counts are exact.
-        let budget = RunConfig::emulator_budget(fuel).min(RunConfig::hang_budget(most_fuel));
+        let budget = RunConfig::emulator_budget(fuel, self.per_fuel)
+            .min(RunConfig::hang_budget(most_fuel, self.per_fuel));
         let all_returned = expected.iter().all(|o| matches!(o, Outcome::Returned { .. }));
         let emulated =
             if all_returned { self.emu.call_batch(func.addr, &batch, &func.results, budget) } else { None };
@@ -389,7 +394,7 @@ impl Runner {
         run: &mut VectorRun,
     ) {
         let fuel = self.config.fuel;
-        let budget = RunConfig::emulator_budget(fuel);
+        let budget = RunConfig::emulator_budget(fuel, self.per_fuel);
         let (expected, emulated, state) = self.call_both(func, &args, reference, fuel, budget);
         report.vectors += 1;
         let used = self.emu.last_call();
@@ -434,7 +439,7 @@ impl Runner {
             return;
         }
         let fuel = self.config.fuel;
-        let budget = RunConfig::emulator_budget(fuel);
+        let budget = RunConfig::emulator_budget(fuel, self.per_fuel);
         let mut order = ChaCha8Rng::seed_from_u64(function_seed(self.config.seed, file, "<sequence>"));
         let mut argument_streams: Vec<_> = funcs
             .iter()
@@ -478,7 +483,7 @@ impl Runner {
         reference: &mut ReferenceInstance,
     ) {
         let fuel = self.config.assertion_fuel.max(self.config.fuel);
-        let budget = RunConfig::emulator_budget(fuel);
+        let budget = RunConfig::emulator_budget(fuel, self.per_fuel);
         let (expected, emulated, state) = self.call_both(func, &a.args, reference, fuel, budget);
         // A call that reached a declined function (through `call_indirect`) proves nothing
         // either way: inconclusive, and not counted as an assertion run.
@@ -539,7 +544,9 @@ impl Runner {
         // Only a call that returned has an exact fuel count: Cranelift's code writes the fuel it
         // used back at calls, returns and exits, not at a trap in the middle of a frame.
         let budget = match expected {
-            Outcome::Returned { .. } => budget.min(RunConfig::hang_budget(reference.fuel_used())),
+            Outcome::Returned { .. } => {
+                budget.min(RunConfig::hang_budget(reference.fuel_used(), self.per_fuel))
+            }
             _ => budget,
         };
         let emulated = match expected {
