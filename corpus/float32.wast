@@ -1,4 +1,4 @@
-;; f32 on the FPU (Cortex-M4F and M7; the M3 declines the arithmetic, not the bit operations):
+;; f32 on the FPU (Cortex-M4F and M7; on the M3 through the software routines):
 ;; every operator at its edges. Rounding ties (nearest is ties-to-even, with no VRINT on the M4),
 ;; signed zeros through ceil/floor/trunc/nearest and min/max, denormals (FZ must be off), NaNs
 ;; (a canonical result where every input is canonical; abs/neg/copysign exact on payloads),

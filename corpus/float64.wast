@@ -1,9 +1,9 @@
-;; f64 on the Cortex-M7's FPv5-D16 (the M4 and the M3 decline the arithmetic, not the bit
-;; operations): every operator at its edges, as `float32.wast` does for f32, plus promotion and
-;; demotion (rounding, overflow to infinity, NaN payloads), the i64 <-> float conversions (which
-;; compute in double precision: the M7 only), including an f32.convert_i64 that rounding through
-;; f64 first would round twice, f64 values in register pairs next to i64 ones, and f64
-;; arguments passed in R2:R3 and on the stack.
+;; f64: in hardware on the Cortex-M7's FPv5-D16, through the software routines on the M4 and
+;; the M3 (bit operations need neither): every operator at its edges, as `float32.wast` does for
+;; f32, plus promotion and demotion (rounding, overflow to infinity, NaN payloads), the
+;; i64 <-> float conversions, including an f32.convert_i64 that rounding through f64 first would
+;; round twice, f64 values in register pairs next to i64 ones, and f64 arguments passed in R2:R3
+;; and on the stack.
 (module
   (memory 1)
   (global $acc (mut f64) (f64.const -2.25))

@@ -266,12 +266,12 @@ fn arm_attributes(cpu: Cpu) -> Vec<u8> {
     tags.push(0);
     tags.extend_from_slice(&[6, arch, 7, b'M', 8, 0, 9, 2]);
     // Tag_FP_arch: none, VFPv4-D16 (of which the M4's FPv4-SP has the single-precision half:
-    // Tag_ABI_HardFP_use 1), ARMv8 FP D16 (the M7's FPv5). Tag_ABI_VFP_args: base AAPCS, floats
-    // in core registers (see `abi`).
+    // Tag_ABI_HardFP_use 1), ARMv8 FP D16 (the M7's FPv5). Tag_ABI_VFP_args: 1, floats in VFP
+    // registers (AAPCS-VFP) where there is an FPU, base AAPCS on the M3 (see `abi::FloatAbi`).
     match cpu {
         Cpu::CortexM3 => tags.extend_from_slice(&[10, 0]),
-        Cpu::CortexM4 => tags.extend_from_slice(&[10, 6, 27, 1, 28, 0]),
-        Cpu::CortexM7 => tags.extend_from_slice(&[10, 8, 28, 0]),
+        Cpu::CortexM4 => tags.extend_from_slice(&[10, 6, 27, 1, 28, 1]),
+        Cpu::CortexM7 => tags.extend_from_slice(&[10, 8, 28, 1]),
     }
     let mut file = vec![1u8];
     file.extend_from_slice(&(5 + tags.len() as u32).to_le_bytes());

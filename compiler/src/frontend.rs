@@ -545,6 +545,24 @@ impl<'a> Translator<'a> {
         LabelId(self.labels - 1)
     }
 
+    /// A call's arguments off the operand stack, each a variable of the parameter's type where
+    /// that is a float: the hard-float convention passes floats apart from integers (`abi`), and
+    /// a float made by integer work (a constant, an immediate, a reinterpretation) has an integer
+    /// type until copied.
+    fn call_arguments(&mut self, params: &[wasmparser::ValType]) -> Vec<Operand> {
+        let mut args = self.stack.split_off(self.stack.len() - params.len());
+        for (arg, ty) in args.iter_mut().zip(params) {
+            let Some(ty @ (Ty::F32 | Ty::F64)) = value_type(*ty) else { continue };
+            let typed = matches!(*arg, Operand::Var(v) if self.types[v.0 as usize] == ty);
+            if !typed {
+                let dst = self.temp(ty);
+                self.emit(IrInst::Copy { dst, src: *arg });
+                *arg = Operand::Var(dst);
+            }
+        }
+        args
+    }
+
     fn temp(&mut self, ty: Ty) -> Var {
         self.vars.push(VarKind::Temp);
         self.types.push(ty);
@@ -982,10 +1000,9 @@ impl<'a> Translator<'a> {
                         what: format!("call of func[{function_index}] with signature {sig}"),
                     });
                 }
-                let args = sig.params().len();
                 // A lazily referenced local is read when the argument is set up, before the call:
                 // the call cannot change the caller's locals, so no copy is needed.
-                let call_args = self.stack.split_off(self.stack.len() - args);
+                let call_args = self.call_arguments(sig.params());
                 let dsts: Vec<Var> =
                     sig.results().iter().map(|r| self.temp(value_type(*r).expect("checked"))).collect();
                 self.emit(IrInst::Call { func: function_index, args: call_args, dsts: dsts.clone() });
@@ -1011,7 +1028,7 @@ impl<'a> Translator<'a> {
                     _ => return Err(CompileError::Invalid("call_indirect without a table".into())),
                 };
                 let index = self.pop();
-                let args = self.stack.split_off(self.stack.len() - sig.params().len());
+                let args = self.call_arguments(sig.params());
                 let dsts: Vec<Var> =
                     sig.results().iter().map(|r| self.temp(value_type(*r).expect("checked"))).collect();
                 self.emit(IrInst::CallIndirect {

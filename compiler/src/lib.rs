@@ -187,6 +187,9 @@ pub struct CompiledModule {
     pub fpscr: Option<u32>,
     /// The software float routines the functions call (see `softfloat`), after the functions.
     pub runtime: Vec<RuntimeRoutine>,
+    /// How the exported functions take and return floats: in S0–S15 on a CPU with an FPU
+    /// (AAPCS-VFP), like integers on the M3 (see `abi`).
+    pub float_abi: abi::FloatAbi,
 }
 
 /// A software float routine as placed in `.text`.
@@ -197,6 +200,8 @@ pub struct RuntimeRoutine {
     /// Address of the first instruction (without the Thumb bit).
     pub addr: u32,
     pub code_bytes: u32,
+    /// Every instruction as assembled.
+    pub insts: Vec<thumb::Placed>,
 }
 
 impl CompiledModule {
@@ -266,11 +271,14 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         }
     }
     let func_sig_ids = module.func_sig_ids.clone();
-    let lower_ir = |ir: &ir::IrFunction| {
-        lower::lower(ir, opts.pool_size, opts.strategy, opts.cpu, opts.stack_limit, opts.inject)
-    };
-    // Software float routines are functions `user_functions + r`, appended below.
+    // Software float routines are functions `user_functions + r`, appended below; they take
+    // the base convention, the module's functions the CPU's.
     let user_functions = module.functions.len() as u32;
+    let float_abi = abi::FloatAbi::for_cpu(opts.cpu);
+    let lower_ir = |ir: &ir::IrFunction, own: abi::FloatAbi| {
+        let conventions = abi::Conventions { own, routines_from: user_functions };
+        lower::lower(ir, opts.pool_size, opts.strategy, opts.cpu, opts.stack_limit, opts.inject, conventions)
+    };
     let mut routines_called = BTreeSet::new();
     let mut lowered: Vec<Result<(frontend::FuncSource, ir::IrFunction, lower::Lowered), CompileError>> =
         module
@@ -279,7 +287,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             .map(|func| {
                 let mut ir = func.ir.clone()?;
                 routines_called.extend(softfloat::route(&mut ir, opts.cpu, user_functions)?);
-                let l = lower_ir(&ir)?;
+                let l = lower_ir(&ir, float_abi)?;
                 Ok((func, ir, l))
             })
             .collect();
@@ -299,7 +307,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
                     *func += user_functions;
                 }
             }
-            let l = lower_ir(&ir).map_err(|e| CompileError::Internal {
+            let l = lower_ir(&ir, abi::FloatAbi::Soft).map_err(|e| CompileError::Internal {
                 function: format!("softfloat {name}"),
                 what: format!("the routine does not compile: {e}"),
             })?;
@@ -484,6 +492,12 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
             name: name.clone(),
             addr: TEXT_BASE + begin,
             code_bytes: extent_end(*begin) - begin,
+            insts: assembled
+                .insts
+                .iter()
+                .filter(|p| (*begin..extent_end(*begin)).contains(&p.offset))
+                .cloned()
+                .collect(),
         })
         .collect();
     for f in &mut functions {
@@ -520,6 +534,7 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         declined,
         fpscr,
         runtime,
+        float_abi,
     })
 }
 

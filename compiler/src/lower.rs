@@ -14,9 +14,10 @@
 //!   before it arrives (see `edges`). This is also what keeps values correct across loop
 //!   back-edges: a loop head keeps the state the loop is entered with.
 
-use crate::abi::{arg_locations, result_layout, ArgLoc};
+use crate::abi::{arg_locations, result_layout, ArgLoc, Conventions, FloatAbi};
 use crate::fault::injected;
 use crate::ir::*;
+use crate::thumb::vfp::Vfp;
 use crate::thumb::{
     Cond, DpOp, Imm12, Inst, ItPattern, Label, LoadKind, MemOffset, ModImm, Reg, ShiftAmount, ShiftOp,
     StoreKind,
@@ -485,6 +486,8 @@ pub struct Lowerer<'a> {
     nonzero: Vec<Var>,
     /// The FPU has FPv5's VRINT and VMINNM/VMAXNM (the M7).
     fpv5: bool,
+    /// The float ABI of this function and of its callees.
+    conventions: Conventions,
 }
 
 pub fn lower(
@@ -494,6 +497,7 @@ pub fn lower(
     cpu: crate::Cpu,
     stack_limit: u32,
     inject: Option<crate::InjectedFault>,
+    conventions: Conventions,
 ) -> Result<Lowered, CompileError> {
     assert!((1..=5).contains(&pool_size), "pool size is validated by CompileOptions");
     let too_large = |bytes: u64| CompileError::Unsupported {
@@ -504,11 +508,11 @@ pub fn lower(
         .insts
         .iter()
         .filter_map(|i| match i {
-            IrInst::Call { args, dsts, .. } | IrInst::CallIndirect { args, dsts, .. } => {
-                // With several results the hidden result-area address shifts the arguments.
-                let hidden = (dsts.len() > 1).then_some(Ty::I32);
-                let types: Vec<Ty> = hidden.into_iter().chain(operand_types(f, args)).collect();
-                Some(arg_locations(&types).1)
+            IrInst::Call { func, args, dsts } => {
+                Some(out_args_words(f, args, dsts, conventions.of_callee(Some(*func))))
+            }
+            IrInst::CallIndirect { args, dsts, .. } => {
+                Some(out_args_words(f, args, dsts, conventions.of_callee(None)))
             }
             _ => None,
         })
@@ -531,7 +535,7 @@ pub fn lower(
     // Incoming stack arguments are read at 12-bit offsets from the start of their area.
     let incoming: Vec<Ty> =
         f.ret_ptr.iter().map(|_| Ty::I32).chain(f.types[..f.params as usize].iter().copied()).collect();
-    let incoming_words = arg_locations(&incoming).1;
+    let incoming_words = arg_locations(&incoming, conventions.own).1;
     if incoming_words * 4 > 4095 {
         return Err(CompileError::Unsupported {
             function: f.name.clone(),
@@ -602,6 +606,7 @@ pub fn lower(
         preferred: vec![None; f.vars.len()],
         nonzero: Vec::new(),
         fpv5: cpu == crate::Cpu::CortexM7,
+        conventions,
     };
     l.prologue();
     let reachable = reachable_insts(f);
@@ -702,7 +707,15 @@ fn addresses_frame(i: &Inst) -> bool {
     }
 }
 
-/// The type of each call argument (immediates are i32: i64 constants are variables).
+/// The stack words of a call's arguments, with the hidden result-area address of several results.
+fn out_args_words(f: &IrFunction, args: &[Operand], dsts: &[Var], abi: FloatAbi) -> u32 {
+    let hidden = (dsts.len() > 1).then_some(Ty::I32);
+    let types: Vec<Ty> = hidden.into_iter().chain(operand_types(f, args)).collect();
+    arg_locations(&types, abi).1
+}
+
+/// The type of each call argument (immediates are i32: i64 constants are variables, and the
+/// frontend makes f32 constant arguments variables).
 fn operand_types(f: &IrFunction, args: &[Operand]) -> Vec<Ty> {
     args.iter()
         .map(|a| match a {
@@ -823,7 +836,7 @@ impl Lowerer<'_> {
         // With several results the result-area address comes first (R0), then the parameters.
         let incoming: Vec<Var> = self.f.ret_ptr.into_iter().chain((0..self.f.params).map(Var)).collect();
         let types: Vec<Ty> = incoming.iter().map(|v| self.f.types[v.0 as usize]).collect();
-        let (locs, _) = arg_locations(&types);
+        let (locs, _) = arg_locations(&types, self.conventions.own);
         let mut next_pool = 0;
         for (v, loc) in incoming.into_iter().zip(locs) {
             let i = v.0;
@@ -835,11 +848,17 @@ impl Lowerer<'_> {
                 l.emit(Inst::Store { kind: StoreKind::Word, rt, rn: Reg::Sp, offset });
             };
             match loc {
-                ArgLoc::Reg(_) | ArgLoc::Stack(_) => {
+                ArgLoc::Reg(_) | ArgLoc::Stack(_) | ArgLoc::S(_) => {
+                    // Through R12, not R0: with hard-float arguments a core register one may come
+                    // after a stack one.
+                    let rt = if in_pool { self.pool[next_pool] } else { EXPANSION };
                     let src = match loc {
                         ArgLoc::Stack(word) => {
-                            let rt = if in_pool { self.pool[next_pool] } else { Reg::R0 };
                             self.code.push(Emit::IncomingArg { rt, index: word });
+                            rt
+                        }
+                        ArgLoc::S(sn) => {
+                            self.emit(Inst::Vfp(Vfp::ToCore { rt, sn }));
                             rt
                         }
                         ArgLoc::Reg(r) => r,
@@ -859,11 +878,20 @@ impl Lowerer<'_> {
                     }
                     store(self, src, 0);
                 }
-                ArgLoc::Pair(lo, hi) if next_pool + 2 <= self.pool.len() => {
-                    // An i64 parameter arriving in registers takes a pool pair while two are left.
+                ArgLoc::Pair(..) | ArgLoc::D(_) if next_pool + 2 <= self.pool.len() => {
+                    // An i64 or f64 parameter arriving in registers takes a pool pair while two
+                    // are left.
                     let (a, b) = (next_pool, next_pool + 1);
-                    self.emit(Inst::Mov { rd: self.pool[a], rm: lo });
-                    self.emit(Inst::Mov { rd: self.pool[b], rm: hi });
+                    match loc {
+                        ArgLoc::Pair(lo, hi) => {
+                            self.emit(Inst::Mov { rd: self.pool[a], rm: lo });
+                            self.emit(Inst::Mov { rd: self.pool[b], rm: hi });
+                        }
+                        ArgLoc::D(dm) => {
+                            self.emit(Inst::Vfp(Vfp::ToCorePair { rt: self.pool[a], rt2: self.pool[b], dm }))
+                        }
+                        _ => unreachable!("matched above"),
+                    }
                     self.used[a] = true;
                     self.used[b] = true;
                     self.regs[a] = Some(Var(i));
@@ -876,6 +904,12 @@ impl Lowerer<'_> {
                 ArgLoc::Pair(lo, hi) => {
                     store(self, lo, 0);
                     store(self, hi, 1);
+                }
+                ArgLoc::D(dm) => {
+                    // LR is free once the prologue saved it.
+                    self.emit(Inst::Vfp(Vfp::ToCorePair { rt: EXPANSION, rt2: Reg::Lr, dm }));
+                    store(self, EXPANSION, 0);
+                    store(self, Reg::Lr, 1);
                 }
                 ArgLoc::StackPair(word) => {
                     // R12 is free here (the stack-limit check is done).
@@ -1449,17 +1483,19 @@ impl Lowerer<'_> {
                 });
             }
             IrInst::Call { func, args, dsts } => {
-                let (args, locs) = self.call_args(&args, &dsts);
-                self.stack_args(&args, &locs);
+                let abi = self.conventions.of_callee(Some(func));
+                let (args, locs) = self.call_args(&args, &dsts, abi);
+                self.args_outside_core_registers(&args, &locs);
                 self.register_args(&args, &locs);
                 self.free_dead(pos);
                 // Pool registers are callee-saved: resident values survive the call.
                 self.code.push(Emit::Call(func));
-                self.call_results(&dsts, pos);
+                self.call_results(&dsts, pos, abi);
             }
             IrInst::CallIndirect { sig, table_addr, table_size, index, args, dsts } => {
-                let (args, locs) = self.call_args(&args, &dsts);
-                self.stack_args(&args, &locs);
+                let abi = self.conventions.of_callee(None);
+                let (args, locs) = self.call_args(&args, &dsts, abi);
+                self.args_outside_core_registers(&args, &locs);
                 // The entry is checked while R0–R3 are still free; LR then holds the target.
                 let ri = self.operand_into(index, Reg::Lr);
                 match CmpImm::choose(table_size as i32) {
@@ -1494,7 +1530,7 @@ impl Lowerer<'_> {
                 self.register_args(&args, &locs);
                 self.free_dead(pos);
                 self.emit(Inst::Blx { rm: Reg::Lr });
-                self.call_results(&dsts, pos);
+                self.call_results(&dsts, pos, abi);
             }
             IrInst::BranchTable { index, targets, default } => {
                 match index {
@@ -1642,7 +1678,11 @@ impl Lowerer<'_> {
                         Operand::Var(v) if self.in_r0 == Some(v) => Reg::R0,
                         _ => self.operand_into(*v, Reg::R0),
                     };
-                    if r != Reg::R0 {
+                    if let ArgLoc::S(sn) =
+                        crate::abi::result_location(self.f.results[0], self.conventions.own)
+                    {
+                        self.emit(Inst::Vfp(Vfp::FromCore { sn, rt: r }));
+                    } else if r != Reg::R0 {
                         self.emit(Inst::Mov { rd: Reg::R0, rm: r });
                     }
                 }
@@ -1677,18 +1717,24 @@ impl Lowerer<'_> {
 
     /// A call's arguments and where they go; with several results the result area's address
     /// comes first (a hidden argument, `None` here).
-    fn call_args(&self, args: &[Operand], dsts: &[Var]) -> (Vec<Option<Operand>>, Vec<ArgLoc>) {
+    fn call_args(
+        &self,
+        args: &[Operand],
+        dsts: &[Var],
+        abi: FloatAbi,
+    ) -> (Vec<Option<Operand>>, Vec<ArgLoc>) {
         let hidden = dsts.len() > 1;
         let mut types = operand_types(self.f, args);
         if hidden {
             types.insert(0, Ty::I32);
         }
         let all = hidden.then_some(None).into_iter().chain(args.iter().map(|a| Some(*a))).collect();
-        (all, arg_locations(&types).0)
+        (all, arg_locations(&types, abi).0)
     }
 
-    /// Outgoing stack arguments, stored through R12 at the bottom of the frame.
-    fn stack_args(&mut self, args: &[Option<Operand>], locs: &[ArgLoc]) {
+    /// Outgoing stack arguments, stored through R12 at the bottom of the frame, and float ones
+    /// into S0–S15 through R12 (and LR): first, before anything uses LR or R0–R3.
+    fn args_outside_core_registers(&mut self, args: &[Option<Operand>], locs: &[ArgLoc]) {
         let at = |word: u32| MemOffset::new(4 * word as i32).expect("the out-args area is in the frame");
         for (a, loc) in args.iter().zip(locs) {
             // The hidden result-area argument is always first, in R0.
@@ -1713,6 +1759,14 @@ impl Lowerer<'_> {
                         rn: Reg::Sp,
                         offset: at(word + 1),
                     });
+                }
+                ArgLoc::S(sn) => {
+                    let r = self.operand_into(*a, EXPANSION);
+                    self.emit(Inst::Vfp(Vfp::FromCore { sn, rt: r }));
+                }
+                ArgLoc::D(dm) => {
+                    self.load_pair(a.var().expect("f64 arguments are variables"), EXPANSION, Reg::Lr);
+                    self.emit(Inst::Vfp(Vfp::FromCorePair { dm, rt: EXPANSION, rt2: Reg::Lr }));
                 }
                 ArgLoc::Reg(_) | ArgLoc::Pair(..) => {}
             }
@@ -1744,14 +1798,14 @@ impl Lowerer<'_> {
                     }
                 }
                 ArgLoc::Pair(lo, hi) => self.load_pair(a.var().expect("i64 arguments are variables"), lo, hi),
-                ArgLoc::Stack(_) | ArgLoc::StackPair(_) => {}
+                ArgLoc::Stack(_) | ArgLoc::StackPair(_) | ArgLoc::S(_) | ArgLoc::D(_) => {}
             }
         }
     }
 
     /// The call's results: one from R0 (an i64 from R0:R1), several from the result area. A
     /// result nobody reads (`call` + `drop`) takes no register.
-    fn call_results(&mut self, dsts: &[Var], pos: u32) {
+    fn call_results(&mut self, dsts: &[Var], pos: u32, abi: FloatAbi) {
         if dsts.len() > 1 {
             let types: Vec<Ty> = dsts.iter().map(|d| self.f.types[d.0 as usize]).collect();
             let (offsets, _) = result_layout(&types);
@@ -1773,7 +1827,16 @@ impl Lowerer<'_> {
             }
             return;
         }
-        self.call_result(dsts.first().copied(), pos);
+        let dst = dsts.first().copied().filter(|d| !self.live.uses[d.0 as usize].is_empty());
+        // A hard-float result comes in S0 or D0: into R0 (R0:R1) like any other.
+        if let Some(d) = dst {
+            match crate::abi::result_location(self.f.types[d.0 as usize], abi) {
+                ArgLoc::S(sn) => self.emit(Inst::Vfp(Vfp::ToCore { rt: Reg::R0, sn })),
+                ArgLoc::D(dm) => self.emit(Inst::Vfp(Vfp::ToCorePair { rt: Reg::R0, rt2: Reg::R1, dm })),
+                _ => {}
+            }
+        }
+        self.call_result(dst, pos);
     }
 
     fn call_result(&mut self, dst: Option<Var>, pos: u32) {

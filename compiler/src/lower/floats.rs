@@ -18,7 +18,7 @@
 //!   integer overflow, then VCVT toward zero (which alone is the saturating truncation).
 
 use super::*;
-use crate::thumb::vfp::{self, DReg, FReg, Round, SReg, Three, Two, VImm, Vfp};
+use crate::thumb::vfp::{self, DReg, FReg, Round, SReg, Three, Two, VImm};
 
 const R12: Reg = Reg::R12;
 const LR: Reg = Reg::Lr;

@@ -341,6 +341,9 @@ impl Lowerer<'_> {
                 if self.in_r0 != Some(v) {
                     self.load_pair(v, R0, R1);
                 }
+                if let ArgLoc::D(dm) = crate::abi::result_location(self.f.results[0], self.conventions.own) {
+                    self.emit(Inst::Vfp(crate::thumb::vfp::Vfp::FromCorePair { dm, rt: R0, rt2: R1 }));
+                }
                 self.code.push(Emit::Epilogue);
                 self.free_dead(pos);
                 self.clear();

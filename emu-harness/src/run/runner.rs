@@ -167,6 +167,7 @@ impl Runner {
             .load(&compiled.text, &compiled.data, compiled.memory.as_ref(), &state)
             .map_err(|e| e.to_string())?;
         self.emu.set_fpu(compiled.fpscr);
+        self.emu.set_float_abi(compiled.float_abi);
         self.per_fuel = RunConfig::instructions_per_fuel(compiled);
         self.has_memory = compiled.memory.is_some();
         self.facts = ModuleFacts::of(wasm);
@@ -282,7 +283,7 @@ impl Runner {
         // Calls that neither read nor write state may be batched (see `Emulator::call_batch`).
         let batched = stateless
             && self.facts.export_writes(&func.name).is_empty()
-            && Emulator::batchable(&func.param_types, &func.results)
+            && self.emu.batchable(&func.param_types, &func.results)
             && self.config.batch;
         let mut run = VectorRun { hangs: 0, failed_batches: 0, stateless };
         let mut pending = Vec::new();

@@ -45,10 +45,15 @@ pub(super) fn driver_code() -> Result<Vec<u8>, EmuSetupError> {
 
 impl Emulator {
     /// Whether calls with these parameter types and results can be batched: every argument in
-    /// R0–R3, at most one result (in R0 or R0:R1).
-    pub fn batchable(params: &[Ty], results: &[Ty]) -> bool {
+    /// R0–R3, at most one result (in R0 or R0:R1, so no float with hard-float).
+    pub fn batchable(&self, params: &[Ty], results: &[Ty]) -> bool {
         let args: Vec<Value> = params.iter().map(|t| Value::of(*t, 0)).collect();
-        results.len() <= 1 && place_arguments(None, &args, 0).1.is_empty()
+        let placed = place_arguments(None, &args, 0, self.hard_float);
+        let float_result = self.hard_float && matches!(results, [Ty::F32 | Ty::F64]);
+        results.len() <= 1
+            && !float_result
+            && placed.stack.is_empty()
+            && placed.vfp.iter().all(Option::is_none)
     }
 
     /// Calls the function at `addr` once per argument vector in a single `emu_start`, through a
@@ -66,16 +71,20 @@ impl Emulator {
         results: &[Ty],
         budget: u64,
     ) -> Option<Vec<(Vec<Value>, CallMeasurements)>> {
-        if vectors.is_empty() || vectors.len() > BATCH_MAX || results.len() > 1 || self.fpu.is_some() {
+        if vectors.is_empty()
+            || vectors.len() > BATCH_MAX
+            || self.fpu.is_some()
+            || !vectors.iter().all(|args| {
+                let types: Vec<Ty> = args.iter().map(|a| a.ty()).collect();
+                self.batchable(&types, results)
+            })
+        {
             return None;
         }
         self.calls += 1;
         let noise = (self.calls as u32).wrapping_mul(0x2C1B_3C6D);
         for (k, args) in vectors.iter().enumerate() {
-            let (regs, stack_words) = place_arguments(None, args, 0);
-            if !stack_words.is_empty() {
-                return None;
-            }
+            let regs = place_arguments(None, args, 0, self.hard_float).regs;
             for (i, r) in regs.iter().enumerate() {
                 let word = r.unwrap_or(noise ^ 0xDEAD_0000 ^ (k as u32) << 4 ^ i as u32);
                 self.batch[k * RECORD + 4 * i..k * RECORD + 4 * i + 4].copy_from_slice(&word.to_le_bytes());

@@ -22,26 +22,72 @@ fn struct_offsets(types: &[Ty]) -> Vec<u32> {
         .collect()
 }
 
+/// Where a call's arguments go: R0–R3, S0–S15 (hard-float only), and the stack words from SP up.
+pub(super) struct Placement {
+    pub regs: [Option<u32>; 4],
+    pub vfp: [Option<u32>; 16],
+    pub stack: Vec<u32>,
+}
+
 /// AAPCS: an optional hidden first argument (the result area's address), then R0–R3 in order,
 /// an i64 in an even/odd pair; once one does not fit, it and the rest go to the stack (i64
-/// 8-byte aligned, the gap filled with `pad`), with no back-filling. Written here independently
-/// of the compiler's own `abi` module.
-pub(super) fn place_arguments(hidden: Option<u32>, args: &[Value], pad: u32) -> ([Option<u32>; 4], Vec<u32>) {
+/// 8-byte aligned, the gap filled with `pad`), with no back-filling. With `hard_float`
+/// (AAPCS-VFP) floats go apart: an f32 to the lowest free S register, an f64 to the lowest D
+/// register with both halves free (S0–S15, back-filling), and once one goes to the stack, every
+/// later one does too. Written here independently of the compiler's own `abi` module.
+pub(super) fn place_arguments(hidden: Option<u32>, args: &[Value], pad: u32, hard_float: bool) -> Placement {
     let mut regs: [Option<u32>; 4] = [None; 4];
+    let mut vfp: [Option<u32>; 16] = [None; 16];
+    let mut vfp_on_stack = false;
     let mut stack_words: Vec<u32> = Vec::new();
     let mut ncrn = 0;
     if let Some(h) = hidden {
         regs[0] = Some(h);
         ncrn = 1;
     }
+    let to_stack = |stack_words: &mut Vec<u32>, v: u64, pair: bool| {
+        if pair {
+            if stack_words.len() % 2 == 1 {
+                stack_words.push(pad);
+            }
+            stack_words.extend([v as u32, (v >> 32) as u32]);
+        } else {
+            stack_words.push(v as u32);
+        }
+    };
     for a in args {
         match *a {
-            // Floats go where integers of their size go (the base AAPCS; see `wasm2thumb::abi`).
+            Value::F32(v) if hard_float => {
+                match (0..16).find(|s| vfp[*s].is_none()).filter(|_| !vfp_on_stack) {
+                    Some(s) => vfp[s] = Some(v),
+                    None => {
+                        vfp_on_stack = true;
+                        to_stack(&mut stack_words, v as u64, false);
+                    }
+                }
+            }
+            Value::F64(v) if hard_float => {
+                match (0..16)
+                    .step_by(2)
+                    .find(|s| vfp[*s].is_none() && vfp[s + 1].is_none())
+                    .filter(|_| !vfp_on_stack)
+                {
+                    Some(s) => {
+                        vfp[s] = Some(v as u32);
+                        vfp[s + 1] = Some((v >> 32) as u32);
+                    }
+                    None => {
+                        vfp_on_stack = true;
+                        to_stack(&mut stack_words, v, true);
+                    }
+                }
+            }
+            // Otherwise floats go where integers of their size go (the base AAPCS).
             Value::I32(v) | Value::F32(v) if ncrn < 4 => {
                 regs[ncrn] = Some(v);
                 ncrn += 1;
             }
-            Value::I32(v) | Value::F32(v) => stack_words.push(v),
+            Value::I32(v) | Value::F32(v) => to_stack(&mut stack_words, v as u64, false),
             Value::I64(v) | Value::F64(v) => {
                 ncrn += ncrn % 2;
                 if ncrn <= 2 {
@@ -50,16 +96,33 @@ pub(super) fn place_arguments(hidden: Option<u32>, args: &[Value], pad: u32) -> 
                     ncrn += 2;
                 } else {
                     ncrn = 4;
-                    if stack_words.len() % 2 == 1 {
-                        stack_words.push(pad);
-                    }
-                    stack_words.extend([v as u32, (v >> 32) as u32]);
+                    to_stack(&mut stack_words, v, true);
                 }
             }
         }
     }
-    (regs, stack_words)
+    Placement { regs, vfp, stack: stack_words }
 }
+
+/// AAPCS-VFP's argument registers.
+const FLOAT_ARGS: [RegisterARM; 16] = [
+    RegisterARM::S0,
+    RegisterARM::S1,
+    RegisterARM::S2,
+    RegisterARM::S3,
+    RegisterARM::S4,
+    RegisterARM::S5,
+    RegisterARM::S6,
+    RegisterARM::S7,
+    RegisterARM::S8,
+    RegisterARM::S9,
+    RegisterARM::S10,
+    RegisterARM::S11,
+    RegisterARM::S12,
+    RegisterARM::S13,
+    RegisterARM::S14,
+    RegisterARM::S15,
+];
 
 /// AAPCS-VFP's callee-saved float registers.
 const FLOAT_CALLEE_SAVED: [RegisterARM; 16] = [
@@ -126,9 +189,15 @@ impl Emulator {
             return Outcome::EmulatorError { message: "result area too small for this many results" };
         }
         let hidden = (results.len() > 1).then_some(RESULT_AREA);
-        let (regs, stack_words) = place_arguments(hidden, args, noise ^ 0xDEAD_00AD);
+        let placed = place_arguments(hidden, args, noise ^ 0xDEAD_00AD, self.hard_float);
+        let (regs, stack_words) = (placed.regs, placed.stack);
         for (i, r) in ARGS.iter().enumerate() {
             let _ = self.uc.reg_write(*r, regs[i].unwrap_or(noise ^ 0xDEAD_0000 ^ i as u32) as u64);
+        }
+        if self.hard_float {
+            for (i, r) in FLOAT_ARGS.iter().enumerate() {
+                let _ = self.uc.reg_write(*r, placed.vfp[i].unwrap_or(noise ^ 0xF1A0_0000 ^ i as u32) as u64);
+            }
         }
         let _ = self.uc.reg_write(RegisterARM::R12, (noise ^ 0xDEAD_000C) as u64);
         // Garbage from the deepest frame seen (plus a guard) up to the end of the result area's
@@ -220,8 +289,15 @@ impl Emulator {
         {
             return Outcome::AbiViolation { what: AbiViolation::StrayWrite(stray) };
         }
-        let r0 = self.uc.reg_read(RegisterARM::R0).unwrap_or(0) & 0xFFFF_FFFF;
-        let r1 = self.uc.reg_read(RegisterARM::R1).unwrap_or(0) & 0xFFFF_FFFF;
+        // One float result comes in S0 (D0: S1:S0) with hard-float, any other in R0 (R0:R1).
+        let float_result = self.hard_float && matches!(results, [Ty::F32 | Ty::F64]);
+        let (low, high) = if float_result {
+            (RegisterARM::S0, RegisterARM::S1)
+        } else {
+            (RegisterARM::R0, RegisterARM::R1)
+        };
+        let r0 = self.uc.reg_read(low).unwrap_or(0) & 0xFFFF_FFFF;
+        let r1 = self.uc.reg_read(high).unwrap_or(0) & 0xFFFF_FFFF;
         let values = match results {
             [] => Vec::new(),
             [ty] => vec![Value::of(*ty, r1 << 32 | r0)],

@@ -89,6 +89,8 @@ pub struct Emulator {
     last: CallMeasurements,
     /// The FPSCR the loaded code requires, if it uses the FPU (`CompiledModule::fpscr`).
     fpu: Option<u32>,
+    /// Whether the loaded code passes floats in S0–S15 (AAPCS-VFP, `CompiledModule::float_abi`).
+    hard_float: bool,
 }
 
 /// What the last call used, measured by the emulator.
@@ -267,6 +269,7 @@ impl Emulator {
             filled_depth: STACK_GUARD,
             last: CallMeasurements::default(),
             fpu: None,
+            hard_float: false,
         })
     }
 
@@ -276,6 +279,11 @@ impl Emulator {
     /// Batches are not used for such code (each call sets up the FPU).
     pub fn set_fpu(&mut self, fpscr: Option<u32>) {
         self.fpu = fpscr;
+    }
+
+    /// How the loaded code takes and returns floats (`CompiledModule::float_abi`).
+    pub fn set_float_abi(&mut self, abi: wasm2thumb::abi::FloatAbi) {
+        self.hard_float = abi == wasm2thumb::abi::FloatAbi::Hard;
     }
 
     /// Loads `.text` at `TEXT_BASE` (replacing what was there, and its translated blocks),
