@@ -545,15 +545,19 @@ impl<'a> Translator<'a> {
         LabelId(self.labels - 1)
     }
 
-    /// A call's arguments off the operand stack, each a variable of the parameter's type where
-    /// that is a float: the hard-float convention passes floats apart from integers (`abi`), and
-    /// a float made by integer work (a constant, an immediate, a reinterpretation) has an integer
-    /// type until copied.
+    /// A call's arguments off the operand stack, each of the parameter's type: the hard-float
+    /// convention passes floats apart from integers (`abi`), and a reinterpretation changes only
+    /// the operand's type on the stack, not its variable's, so a float made by integer work (a
+    /// constant, an immediate, `f32.reinterpret_i32`) or an integer made from a float
+    /// (`i32.reinterpret_f32`) is copied into a variable of the right type first.
     fn call_arguments(&mut self, params: &[wasmparser::ValType]) -> Vec<Operand> {
         let mut args = self.stack.split_off(self.stack.len() - params.len());
         for (arg, ty) in args.iter_mut().zip(params) {
-            let Some(ty @ (Ty::F32 | Ty::F64)) = value_type(*ty) else { continue };
-            let typed = matches!(*arg, Operand::Var(v) if self.types[v.0 as usize] == ty);
+            let Some(ty) = value_type(*ty) else { continue };
+            let typed = match *arg {
+                Operand::Var(v) => self.types[v.0 as usize] == ty,
+                Operand::Imm(_) => ty == Ty::I32,
+            };
             if !typed {
                 let dst = self.temp(ty);
                 self.emit(IrInst::Copy { dst, src: *arg });

@@ -622,6 +622,9 @@ fn float_nans_are_judged_by_the_nan_rule_or_bit_for_bit() {
         let (m, mut c) = module(wat);
         assert!(c.fpscr.is_some(), "float code states its FPSCR");
         let mut code = wasm2thumb::lower::mov_imm(Reg::R0, bits);
+        // The M4 returns an f32 in S0 (hard-float).
+        let s0 = wasm2thumb::thumb::vfp::SReg::new(0).unwrap();
+        code.push(Inst::Vfp(wasm2thumb::thumb::vfp::Vfp::FromCore { sn: s0, rt: Reg::R0 }));
         code.push(Inst::Bx { rm: Reg::Lr });
         replace_code(&mut c, "n", &code);
         let config = RunConfig { vectors: 5, nan, ..RunConfig::default() };

@@ -119,14 +119,15 @@ pub struct Swarm {
     pub classes: [bool; 5],
     /// Share of the values that are i64, in eighths.
     pub i64_eighths: u32,
-    /// Share of the other values that are f32, in eighths (with the `floats` knob).
-    pub f32_eighths: u32,
+    /// Share of the values that are floats (f32 among the 32-bit ones, f64 among the 64-bit
+    /// ones), in eighths (with the `floats` knob).
+    pub float_eighths: u32,
 }
 
 impl Swarm {
     /// Everything on, i64 a quarter of the values (the generator without swarm testing).
     pub fn everything() -> Swarm {
-        Swarm { constructs: [true; 7], classes: [true; 5], i64_eighths: 2, f32_eighths: 2 }
+        Swarm { constructs: [true; 7], classes: [true; 5], i64_eighths: 2, float_eighths: 2 }
     }
 
     /// A random subset for one module: each construct and class on with probability 1/2 (at
@@ -145,7 +146,7 @@ impl Swarm {
         }
         s.i64_eighths = 2 * u.int_in_range(0..=3)?;
         if floats {
-            s.f32_eighths = 2 * u.int_in_range(0..=3)?;
+            s.float_eighths = 2 * u.int_in_range(0..=3)?;
         }
         Ok(s)
     }

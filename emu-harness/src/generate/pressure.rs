@@ -4,12 +4,14 @@
 //! optionally does work in between (a loop, a call, a branch edge, a `br_table`, memory and
 //! global traffic) and consumes them late in a non-commutative fold, so a value lost, swapped
 //! or clobbered by the allocator changes the result. With the `floats` knob some of the values
-//! are f32 (float arithmetic, comparisons, rounding; converted from the integer values and
-//! folded in by their exact bits), so float values share the pool with integer ones.
+//! are floats — f32 among the 32-bit ones, f64 among the 64-bit ones (float arithmetic,
+//! comparisons, rounding, promotion and demotion; converted from the integer values, truncated
+//! into them, and folded in by their bits) — so float values share the pool with integer ones,
+//! and on CPUs without the FPU for them the software float routines run under that pressure.
 
 use super::knobs::{boundary_constants, boundary_constants64, Knobs, Swarm};
 use super::shape::{Construct, FunctionShape, Generated, ALL_CONSTRUCTS, POOL};
-use crate::oracle::vectors::boundary_values_f32;
+use crate::oracle::vectors::{boundary_values_f32, boundary_values_f64};
 use arbitrary::{Result, Unstructured};
 use wasm_encoder::{
     BlockType, CodeSection, ConstExpr, ExportKind, ExportSection, Function, FunctionSection, GlobalSection,
@@ -17,6 +19,9 @@ use wasm_encoder::{
 };
 
 const PARAM_CHOICES: [ValType; 2] = [ValType::I32, ValType::I64];
+/// With floats, `mixn` also takes f32 and f64 parameters: under the hard-float convention they
+/// go to S and D registers apart from the integer ones, back-filling, and overflow to the stack.
+const PARAM_CHOICES_WITH_FLOATS: [ValType; 4] = [ValType::I32, ValType::I64, ValType::F32, ValType::F64];
 
 /// A module with one memory (1 page, at most 2), an i32 and an i64 mutable global, a helper
 /// `mix` (called between definitions and uses) and 1–3 exported pressure functions.
@@ -44,12 +49,14 @@ pub fn pressure_module_with(
     }
     code.function(&mix);
     let count = u.int_in_range(functions)?;
-    // With richer shapes, `mixn` (a drawn signature of 3 to 6 i32/i64 parameters: i64 pairs
-    // in R0:R1 or R2:R3 or on the stack, stack arguments, padding) follows the exported functions.
+    // With richer shapes, `mixn` (a drawn signature of 3 to 6 i32/i64 parameters, and f32/f64
+    // with floats: i64 pairs in R0:R1 or R2:R3 or on the stack, stack arguments, padding, floats
+    // in S/D registers) follows the exported functions.
+    let choices: &[ValType] = if knobs.floats { &PARAM_CHOICES_WITH_FLOATS } else { &PARAM_CHOICES };
     let mixn = match knobs.shapes {
         true => {
             let params = (0..u.int_in_range(3..=6)?)
-                .map(|_| u.choose(&PARAM_CHOICES).copied())
+                .map(|_| u.choose(choices).copied())
                 .collect::<Result<Vec<ValType>>>()?;
             Some((1 + count, params))
         }
@@ -120,8 +127,17 @@ fn mixn_body(params: &[ValType]) -> Function {
     for (p, ty) in params.iter().enumerate() {
         f.instruction(&I::I64Const(7 + p as i64)).instruction(&I::I64Rotl);
         f.instruction(&I::LocalGet(p as u32));
-        if *ty == ValType::I32 {
-            f.instruction(&I::I64ExtendI32U);
+        match *ty {
+            ValType::I32 => {
+                f.instruction(&I::I64ExtendI32U);
+            }
+            ValType::F32 => {
+                f.instruction(&I::I32ReinterpretF32).instruction(&I::I64ExtendI32U);
+            }
+            ValType::F64 => {
+                f.instruction(&I::I64ReinterpretF64);
+            }
+            _ => {}
         }
         f.instruction(&I::I64Sub);
     }
@@ -156,9 +172,11 @@ fn compare_ops(ty: ValType) -> &'static [I<'static>] {
         I::I32GeU,
     ];
     const F32: [I<'static>; 6] = [I::F32Eq, I::F32Ne, I::F32Lt, I::F32Gt, I::F32Le, I::F32Ge];
+    const F64: [I<'static>; 6] = [I::F64Eq, I::F64Ne, I::F64Lt, I::F64Gt, I::F64Le, I::F64Ge];
     match ty {
         ValType::I64 => &I64,
         ValType::F32 => &F32,
+        ValType::F64 => &F64,
         _ => &I32,
     }
 }
@@ -186,7 +204,7 @@ impl Draw {
         }
         Ok(match ty {
             ValType::I64 => I::I64Const(u.arbitrary::<i32>()? as i64 * 0x1_0001),
-            ValType::F32 => return self.table_constant(u, ty),
+            ValType::F32 | ValType::F64 => return self.table_constant(u, ty),
             _ => I::I32Const(u.arbitrary()?),
         })
     }
@@ -222,6 +240,15 @@ impl Draw {
             let bits = if core { u.choose(&CORE_F32)?.to_bits() } else { *u.choose(float_constants())? };
             return Ok(I::F32Const(f32::from_bits(bits).into()));
         }
+        if ty == ValType::F64 {
+            // The same core (every one exact in f64, with 2^63 and 2^64), else the f64 table.
+            let bits = match core {
+                true if u.ratio(1, 8)? => u.choose(&[2f64.powi(63), 2f64.powi(64)])?.to_bits(),
+                true => (*u.choose(&CORE_F32)? as f64).to_bits(),
+                false => *u.choose(double_constants())?,
+            };
+            return Ok(I::F64Const(f64::from_bits(bits).into()));
+        }
         Ok(match (ty, core) {
             (ValType::I64, true) => I::I64Const(*u.choose(&CORE64)?),
             (ValType::I64, false) => I::I64Const(*u.choose(boundary_constants64())? as i64),
@@ -250,7 +277,17 @@ fn float_constants() -> &'static [u32] {
     &TABLE
 }
 
-/// `convert`, except that an f32 becoming an i32 operand goes through a truncation half of
+/// The f64 constants the generator draws (as bits).
+fn double_constants() -> &'static [u64] {
+    static TABLE: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(boundary_values_f64);
+    &TABLE
+}
+
+fn is_float(ty: ValType) -> bool {
+    matches!(ty, ValType::F32 | ValType::F64)
+}
+
+/// `convert`, except that a float becoming an integer operand goes through a truncation half of
 /// the time: saturating or trapping, signed or unsigned (the trapping ones trap on NaN and
 /// out of range, as their bounds are meant to be tested).
 fn convert_drawn(
@@ -260,10 +297,30 @@ fn convert_drawn(
     have: ValType,
     want: ValType,
 ) -> Result<()> {
-    if draw.knobs.floats && have == ValType::F32 && want == ValType::I32 && u.arbitrary()? {
-        const TRUNCATIONS: [I<'static>; 4] =
-            [I::I32TruncSatF32S, I::I32TruncSatF32U, I::I32TruncF32S, I::I32TruncF32U];
-        body.instruction(u.choose(&TRUNCATIONS)?);
+    if draw.knobs.floats && is_float(have) && !is_float(want) && u.arbitrary()? {
+        let truncations: [I<'static>; 4] = match (have, want) {
+            (ValType::F32, ValType::I32) => {
+                [I::I32TruncSatF32S, I::I32TruncSatF32U, I::I32TruncF32S, I::I32TruncF32U]
+            }
+            (ValType::F64, ValType::I32) => {
+                [I::I32TruncSatF64S, I::I32TruncSatF64U, I::I32TruncF64S, I::I32TruncF64U]
+            }
+            (ValType::F32, _) => [I::I64TruncSatF32S, I::I64TruncSatF32U, I::I64TruncF32S, I::I64TruncF32U],
+            _ => [I::I64TruncSatF64S, I::I64TruncSatF64U, I::I64TruncF64S, I::I64TruncF64U],
+        };
+        body.instruction(u.choose(&truncations)?);
+        return Ok(());
+    }
+    if draw.knobs.floats && !is_float(have) && is_float(want) && u.arbitrary()? {
+        // Every integer-to-float conversion, signed and unsigned (the i64 ones are the routines
+        // with the hardest rounding), and the reinterpretation that makes any bits a float.
+        let conversions: &[I<'static>] = match (have, want) {
+            (ValType::I32, ValType::F32) => &[I::F32ConvertI32U, I::F32ReinterpretI32],
+            (ValType::I32, _) => &[I::F64ConvertI32U],
+            (_, ValType::F32) => &[I::F32ConvertI64S, I::F32ConvertI64U],
+            _ => &[I::F64ConvertI64U, I::F64ReinterpretI64],
+        };
+        body.instruction(u.choose(conversions)?);
         return Ok(());
     }
     convert(body, have, want);
@@ -271,11 +328,32 @@ fn convert_drawn(
 }
 
 /// Emits operators that turn the value of type `have` on the stack into one of type `want`. A
-/// float becomes an integer by its bits (exactly: every bit of it reaches the result), an
-/// integer a float by conversion (i64 through its low word: i64 <-> float conversions are
-/// outside the compiler's scope).
+/// float becomes an integer by its bits (every bit of it reaches the result: an f64 into an i32
+/// through the high word of a multiplicative hash), an integer a float by conversion, and floats
+/// each other by promotion and demotion.
 fn convert(body: &mut Function, have: ValType, want: ValType) {
     match (have, want) {
+        (ValType::F64, ValType::I64) => {
+            body.instruction(&I::I64ReinterpretF64);
+        }
+        (ValType::F64, ValType::I32) => {
+            body.instruction(&I::I64ReinterpretF64)
+                .instruction(&I::I64Const(0x9E37_79B9_7F4A_7C15u64 as i64));
+            body.instruction(&I::I64Mul).instruction(&I::I64Const(32)).instruction(&I::I64ShrU);
+            body.instruction(&I::I32WrapI64);
+        }
+        (ValType::F64, ValType::F32) => {
+            body.instruction(&I::F32DemoteF64);
+        }
+        (ValType::F32, ValType::F64) => {
+            body.instruction(&I::F64PromoteF32);
+        }
+        (ValType::I32, ValType::F64) => {
+            body.instruction(&I::F64ConvertI32S);
+        }
+        (ValType::I64, ValType::F64) => {
+            body.instruction(&I::F64ConvertI64S);
+        }
         (ValType::I64, ValType::I32) => {
             body.instruction(&I::I32WrapI64);
         }
@@ -311,8 +389,8 @@ fn binary(
     other: (u32, ValType),
     nonzero_constant_divisor: bool,
 ) -> Result<()> {
-    if ty == ValType::F32 {
-        return float_binary(u, draw, body, condition, other);
+    if is_float(ty) {
+        return float_binary(u, draw, body, ty, condition, other);
     }
     let wide = ty == ValType::I64;
     let plain: &[I] = if wide {
@@ -432,12 +510,13 @@ fn select_on(
     Ok(())
 }
 
-/// `binary` for two f32 values: arithmetic (sub, add, mul, div, min, max, copysign), a
-/// comparison converted back to 0.0/1.0, a `select`, or a rounding or sign operation.
+/// `binary` for two float values (f32 or f64): arithmetic (sub, add, mul, div, min, max,
+/// copysign), a comparison converted back to 0.0/1.0, a `select`, or a rounding or sign operation.
 fn float_binary(
     u: &mut Unstructured,
     draw: &Draw,
     body: &mut Function,
+    ty: ValType,
     condition: (u32, ValType),
     other: (u32, ValType),
 ) -> Result<()> {
@@ -445,20 +524,26 @@ fn float_binary(
         [I::F32Sub, I::F32Add, I::F32Mul, I::F32Div, I::F32Min, I::F32Max, I::F32Copysign];
     const UNARY: [I<'static>; 7] =
         [I::F32Sqrt, I::F32Ceil, I::F32Floor, I::F32Trunc, I::F32Nearest, I::F32Abs, I::F32Neg];
+    const PLAIN64: [I<'static>; 7] =
+        [I::F64Sub, I::F64Add, I::F64Mul, I::F64Div, I::F64Min, I::F64Max, I::F64Copysign];
+    const UNARY64: [I<'static>; 7] =
+        [I::F64Sqrt, I::F64Ceil, I::F64Floor, I::F64Trunc, I::F64Nearest, I::F64Abs, I::F64Neg];
+    let double = ty == ValType::F64;
+    let (plain, unary) = if double { (&PLAIN64, &UNARY64) } else { (&PLAIN, &UNARY) };
     match u.int_in_range(0..=9)? {
         0..=5 => {
-            body.instruction(u.choose(&PLAIN)?);
+            body.instruction(u.choose(plain)?);
         }
         6 => {
-            body.instruction(u.choose(compare_ops(ValType::F32))?);
-            body.instruction(&I::F32ConvertI32U);
+            body.instruction(u.choose(compare_ops(ty))?);
+            body.instruction(if double { &I::F64ConvertI32U } else { &I::F32ConvertI32U });
         }
         7 => {
             select_on(u, draw, body, condition, other)?;
         }
         _ => {
             body.instruction(&I::Drop);
-            body.instruction(u.choose(&UNARY)?);
+            body.instruction(u.choose(unary)?);
         }
     }
     Ok(())
@@ -481,15 +566,15 @@ fn pressure_function(
             };
             // The first value stays an integer: the constructs work on integer values.
             let float = draw.knobs.floats
-                && !wide
                 && i > 0
-                && match draw.swarm.f32_eighths {
+                && match draw.swarm.float_eighths {
                     _ if !draw.knobs.swarm => u.ratio(1, 4)?,
                     0 => false,
                     n => u.ratio(n, 8)?,
                 };
             Ok(match (wide, float) {
-                (true, _) => ValType::I64,
+                (true, true) => ValType::F64,
+                (true, false) => ValType::I64,
                 (false, true) => ValType::F32,
                 (false, false) => ValType::I32,
             })
@@ -535,14 +620,14 @@ fn pressure_function(
             I::LocalGet(a)
         };
         let mut nonzero_constant_divisor = false;
-        if ty == ValType::F32 && u.ratio(1, 4)? {
-            // x op -x: the signs of zero (min/max of +0 and -0), copysign, x + -x. (An f32
+        if is_float(ty) && u.ratio(1, 4)? {
+            // x op -x: the signs of zero (min/max of +0 and -0), copysign, x + -x. (A float
             // operand's conversion draws nothing, so the first one is repeated exactly.)
             body.instruction(&first_operand);
             if matches!(first_operand, I::LocalGet(_)) {
                 convert(&mut body, at, ty);
             }
-            body.instruction(&I::F32Neg);
+            body.instruction(if ty == ValType::F64 { &I::F64Neg } else { &I::F32Neg });
         } else if draw.knobs.boundary && u.ratio(1, 4)? {
             let k = draw.constant(u, ty)?;
             nonzero_constant_divisor = !matches!(k, I::I32Const(0) | I::I64Const(0));
@@ -554,13 +639,14 @@ fn pressure_function(
         let condition = *u.choose(&srcs)?;
         let other = if draw.knobs.shapes { *u.choose(&srcs)? } else { condition };
         binary(u, draw, &mut body, ty, condition, other, nonzero_constant_divisor)?;
-        // Then a constant is subtracted (added for i64); for f32 only half of the time, as a
-        // non-zero one erases the sign of a zero result.
-        if ty != ValType::F32 || u.arbitrary()? {
+        // Then a constant is subtracted (added for i64); for floats only half of the time, as
+        // a non-zero one erases the sign of a zero result.
+        if !is_float(ty) || u.arbitrary()? {
             body.instruction(&draw.constant(u, ty)?);
             body.instruction(match ty {
                 ValType::I64 => &I::I64Add,
                 ValType::F32 => &I::F32Sub,
+                ValType::F64 => &I::F64Sub,
                 _ => &I::I32Sub,
             });
         }
@@ -572,7 +658,7 @@ fn pressure_function(
     // Work while every value is live: the constructs in a random order, each at most once.
     let pick = |v: u32| -> (u32, ValType) { (first + v, values[v as usize]) };
     // The constructs below work on integer values (the first value always is one).
-    let ints: Vec<u32> = (0..k).filter(|v| values[*v as usize] != ValType::F32).collect();
+    let ints: Vec<u32> = (0..k).filter(|v| !is_float(values[*v as usize])).collect();
     let int_index = |u: &mut Unstructured| -> Result<u32> {
         match draw.knobs.floats {
             true => Ok(ints[u.int_in_range(0..=ints.len() - 1)?]),
@@ -645,10 +731,21 @@ fn pressure_function(
                 match &draw.mixn {
                     // Richer shapes: the drawn signature half of the time.
                     Some((index, params)) if u.ratio(1, 2)? => {
+                        // Any value as any argument: a float reinterpreted as an integer
+                        // argument, or an integer as a float one, must still be passed by the
+                        // parameter's type (`repro/hard_float_*`).
                         for ty in params {
-                            let (v, vt) = pick(int_index(u)?);
+                            let (v, vt) = pick(u.int_in_range(0..=k - 1)?);
                             body.instruction(&I::LocalGet(v));
-                            convert(&mut body, vt, *ty);
+                            match (vt, *ty) {
+                                (ValType::I32, ValType::F32) if u.ratio(1, 2)? => {
+                                    body.instruction(&I::F32ReinterpretI32);
+                                }
+                                (ValType::I64, ValType::F64) if u.ratio(1, 2)? => {
+                                    body.instruction(&I::F64ReinterpretI64);
+                                }
+                                _ => convert(&mut body, vt, *ty),
+                            }
                         }
                         body.instruction(&I::Call(*index));
                         convert(&mut body, ValType::I64, t);
@@ -731,23 +828,28 @@ fn pressure_function(
                     i32_value(u, &mut body)?;
                     body.instruction(&I::I32Const(0x7FF8)).instruction(&I::I32And);
                 }
+                // With floats, the bits travel as a float half the time: reinterpreted, stored and
+                // loaded by the float operators, reinterpreted back.
+                let as_float = draw.knobs.floats && u.arbitrary()?;
                 body.instruction(&I::LocalGet(src));
-                if st == ValType::I64 {
-                    body.instruction(&I::I64Store(mem));
-                } else {
-                    body.instruction(&I::I32Store(mem));
-                }
+                match (st == ValType::I64, as_float) {
+                    (true, false) => body.instruction(&I::I64Store(mem)),
+                    (false, false) => body.instruction(&I::I32Store(mem)),
+                    (true, true) => body.instruction(&I::F64ReinterpretI64).instruction(&I::F64Store(mem)),
+                    (false, true) => body.instruction(&I::F32ReinterpretI32).instruction(&I::F32Store(mem)),
+                };
                 if draw.at_memory_end(u)? {
                     body.instruction(&I::I32Const(memory_end_address(u, width(dt), offset)?));
                 } else {
                     i32_value(u, &mut body)?;
                     body.instruction(&I::I32Const(0x7FF8)).instruction(&I::I32And);
                 }
-                if dt == ValType::I64 {
-                    body.instruction(&I::I64Load(mem));
-                } else {
-                    body.instruction(&I::I32Load(mem));
-                }
+                match (dt == ValType::I64, as_float) {
+                    (true, false) => body.instruction(&I::I64Load(mem)),
+                    (false, false) => body.instruction(&I::I32Load(mem)),
+                    (true, true) => body.instruction(&I::F64Load(mem)).instruction(&I::I64ReinterpretF64),
+                    (false, true) => body.instruction(&I::F32Load(mem)).instruction(&I::I32ReinterpretF32),
+                };
                 body.instruction(&I::LocalGet(dst));
                 if dt == ValType::I64 {
                     body.instruction(&I::I64Sub);
@@ -806,14 +908,15 @@ fn pressure_function(
     }
     body.instruction(&I::LocalGet(acc)).instruction(&I::End);
     // Widest point: all K values live across the middle, plus the accumulator and an operand.
-    let words: u32 = values.iter().map(|t| if *t == ValType::I64 { 2 } else { 1 }).sum();
+    let pair = |t: &ValType| matches!(t, ValType::I64 | ValType::F64);
+    let words: u32 = values.iter().map(|t| if pair(t) { 2 } else { 1 }).sum();
     let acc_words = if result == ValType::I64 { 2 } else { 1 };
     let shape = FunctionShape {
         name: name.to_string(),
         counted_by_generator: true,
         max_live: k + 1,
         max_live_words: words + acc_words,
-        i64_over_pool: values.contains(&ValType::I64) && words + acc_words > POOL,
+        i64_over_pool: values.iter().any(pair) && words + acc_words > POOL,
         constructs,
     };
     Ok((body, shape))
