@@ -67,6 +67,15 @@ impl CompileArgs {
                 }
             }
         }
+        // The software float routines this module reached (appended once, shared by every
+        // function): their size is the module's cost of floats the CPU lacks.
+        if !module.runtime.is_empty() {
+            let total: u32 = module.runtime.iter().map(|r| r.code_bytes).sum();
+            println!("runtime: {} software float routine(s), {total} bytes", module.runtime.len());
+            for r in &module.runtime {
+                println!("  {}: {} bytes", r.name, r.code_bytes);
+            }
+        }
         exit::OK
     }
 }
