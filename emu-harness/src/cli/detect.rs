@@ -24,7 +24,7 @@ pub struct BenchDetectArgs {
     /// configurations rotated across modules), `boundary` (boundary-table constants, amounts and
     /// addresses), `swarm` (per-module subsets of constructs and operators), `shapes` (compare
     /// conditions, if/else, loop bodies under pressure, calls with i64 and stack arguments),
-    /// `floats` (f32 values in our generator).
+    /// `floats` (f32 and f64 values in our generator).
     #[arg(long, value_delimiter = ',', value_parser = ["rotation", "boundary", "swarm", "shapes", "floats"])]
     without: Vec<String>,
     /// Skip the corpus main job.

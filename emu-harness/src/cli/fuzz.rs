@@ -48,7 +48,7 @@ pub struct FuzzArgs {
     /// Generator features to turn off: `boundary` (boundary-table constants, amounts and
     /// addresses), `swarm` (per-module subsets of constructs and operators), `shapes` (compare
     /// conditions, if/else, loop bodies under pressure, calls with i64 and stack arguments),
-    /// `floats` (f32 values among the live ones).
+    /// `floats` (f32 and f64 values among the live ones, float call arguments).
     #[arg(long, value_delimiter = ',', value_parser = Knobs::NAMES)]
     without: Vec<String>,
     #[command(flatten)]

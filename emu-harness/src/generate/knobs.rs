@@ -22,9 +22,10 @@ pub struct Knobs {
     /// branch or select), `if`/`else`, loop bodies that work on several values, and calls with
     /// i64 and stack arguments.
     pub shapes: bool,
-    /// f32 values among the live ones: float arithmetic, comparisons and rounding in their
-    /// definitions, converted to and from the integer values (bit-exact reinterpretation into
-    /// the integer fold, so a float value lost or clobbered changes the result).
+    /// f32 and f64 values among the live ones: float arithmetic, comparisons and rounding in
+    /// their definitions, converted to and from the integer values (bit-exact reinterpretation
+    /// into the integer fold, so a float value lost or clobbered changes the result), float
+    /// stores and loads, and (with `shapes`) float parameters of the called helper.
     pub floats: bool,
 }
 
