@@ -77,6 +77,9 @@ pub enum InjectedFault {
     TruncUpperBoundInclusive,
     /// Floats (the M7's VRINT): `nearest` rounds ties away from zero (VRINTA, not VRINTN).
     NearestTiesAwayOnM7,
+    /// Callee-saved float registers: the highest S register the float pool writes is left out
+    /// of VPUSH/VPOP (a run counted one short).
+    FloatPoolTopRegisterNotSaved,
 }
 
 #[cfg(not(feature = "fault-injection"))]
@@ -85,7 +88,7 @@ pub enum InjectedFault {}
 
 #[cfg(feature = "fault-injection")]
 impl InjectedFault {
-    pub const ALL: [InjectedFault; 27] = [
+    pub const ALL: [InjectedFault; 28] = [
         InjectedFault::SwapSubOperandsWhenPoolFull,
         InjectedFault::SpillStoreDroppedOnEviction,
         InjectedFault::BeladyVictimFromFilteredPosition,
@@ -113,6 +116,7 @@ impl InjectedFault {
         InjectedFault::FloatMinMaxZeroSignSwapped,
         InjectedFault::TruncUpperBoundInclusive,
         InjectedFault::NearestTiesAwayOnM7,
+        InjectedFault::FloatPoolTopRegisterNotSaved,
     ];
 
     /// Its kebab-case name (`--inject-fault`, `case.json`).
@@ -146,6 +150,7 @@ impl InjectedFault {
             FloatMinMaxZeroSignSwapped => "float-min-max-zero-sign-swapped",
             TruncUpperBoundInclusive => "trunc-upper-bound-inclusive",
             NearestTiesAwayOnM7 => "nearest-ties-away-on-m7",
+            FloatPoolTopRegisterNotSaved => "float-pool-top-register-not-saved",
         }
     }
 

@@ -81,6 +81,10 @@ pub struct FunctionStats {
     pub reloads: u32,
     /// Code bytes of the function.
     pub code_bytes: u32,
+    /// f32 values kept in the float pool (S16 upwards) instead of the core pool.
+    pub float_pool_values: u32,
+    /// Evictions from the float pool (stored or not): its values outnumbered its registers.
+    pub float_evictions: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +98,9 @@ pub enum Cpu {
 pub struct CompileOptions {
     /// Pool registers (R4 upwards), 1..=5.
     pub pool_size: usize,
+    /// Float-pool registers (S16 upwards) for f32 values, 0..=16, on the M4 and M7 with the
+    /// pool strategy (the M3 has no FPU; the baseline keeps every value in memory).
+    pub float_pool: usize,
     pub strategy: Strategy,
     pub cpu: Cpu,
     /// Lowest address SP may reach: functions that call check it on entry and trap with
@@ -115,6 +122,7 @@ impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
             pool_size: 5,
+            float_pool: 16,
             strategy: Strategy::Pool,
             cpu: Cpu::CortexM4,
             stack_limit: DEFAULT_STACK_LIMIT,
@@ -247,6 +255,9 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
     if !(1..=5).contains(&opts.pool_size) {
         return Err(CompileError::Invalid(format!("pool size {} (must be 1..=5)", opts.pool_size)));
     }
+    if opts.float_pool > 16 {
+        return Err(CompileError::Invalid(format!("float pool size {} (must be 0..=16)", opts.float_pool)));
+    }
     if opts.max_memory_pages > 16384 {
         return Err(CompileError::Invalid(format!(
             "memory cap of {} pages (at most 16384: 1 GiB)",
@@ -277,7 +288,16 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
     let float_abi = abi::FloatAbi::for_cpu(opts.cpu);
     let lower_ir = |ir: &ir::IrFunction, own: abi::FloatAbi| {
         let conventions = abi::Conventions { own, routines_from: user_functions };
-        lower::lower(ir, opts.pool_size, opts.strategy, opts.cpu, opts.stack_limit, opts.inject, conventions)
+        lower::lower(
+            ir,
+            opts.pool_size,
+            opts.float_pool,
+            opts.strategy,
+            opts.cpu,
+            opts.stack_limit,
+            opts.inject,
+            conventions,
+        )
     };
     let mut routines_called = BTreeSet::new();
     let mut lowered: Vec<Result<(frontend::FuncSource, ir::IrFunction, lower::Lowered), CompileError>> =
@@ -368,7 +388,8 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
         let start = starts[k];
         asm.bind(start);
         let base = label_base(&mut asm, &lowered.code);
-        let pushed = 4 * (lowered.saved.len() as u32 + 1);
+        let saved_s = lowered.saved_s.map_or(0, |run| run.count() as u32);
+        let pushed = 4 * (lowered.saved.len() as u32 + 1 + saved_s);
         for e in &lowered.code {
             match e {
                 lower::Emit::Inst(i) => asm.emit(relabel(*i, base)),
@@ -376,10 +397,16 @@ pub fn compile(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule, Com
                 lower::Emit::Prologue => {
                     let push: Vec<Reg> = lowered.saved.iter().copied().chain([Reg::Lr]).collect();
                     asm.emit(Inst::Push(thumb::RegList::new(&push)));
+                    if let Some(run) = lowered.saved_s {
+                        asm.emit(Inst::Vfp(thumb::vfp::Vfp::Push(run)));
+                    }
                     frame_adjust(&mut asm, true, lowered.frame_bytes);
                 }
                 lower::Emit::Epilogue => {
                     frame_adjust(&mut asm, false, lowered.frame_bytes);
+                    if let Some(run) = lowered.saved_s {
+                        asm.emit(Inst::Vfp(thumb::vfp::Vfp::Pop(run)));
+                    }
                     let pop: Vec<Reg> = lowered.saved.iter().copied().chain([Reg::Pc]).collect();
                     asm.emit(Inst::Pop(thumb::RegList::new(&pop)));
                 }

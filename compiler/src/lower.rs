@@ -28,6 +28,7 @@ use crate::{CompileError, FunctionStats};
 mod edges;
 mod floats;
 mod pairs;
+mod spool;
 pub use pairs::{helper_body as pairs_helper_body, Helper};
 
 /// Scratch registers (never hold values across IR instructions).
@@ -102,12 +103,16 @@ pub struct Lowered {
     pub frame_bytes: u32,
     /// Pool registers the function writes: saved in the prologue, restored in the epilogue.
     pub saved: Vec<Reg>,
+    /// The callee-saved S registers (S16 upwards) the float pool wrote: pushed after `saved`
+    /// in the prologue, popped before them in the epilogue.
+    pub saved_s: Option<crate::thumb::vfp::SRun>,
     pub stats: FunctionStats,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
 struct VarState {
-    /// Pool index holding the value (an i64's low word), if resident.
+    /// Pool index holding the value (an i64's low word), if resident: a core register below
+    /// `pool.len()`, an S register of the float pool at and above it.
     reg: Option<usize>,
     /// Pool index holding an i64's high word, if resident (always together with `reg`).
     reg_hi: Option<usize>,
@@ -488,11 +493,19 @@ pub struct Lowerer<'a> {
     fpv5: bool,
     /// The float ABI of this function and of its callees.
     conventions: Conventions,
+    /// The float pool: callee-saved S registers (S16 upwards), pool indices `pool.len()..`.
+    spool: Vec<crate::thumb::vfp::SReg>,
+    /// The f32 values that live in the float pool instead of the core pool (see `spool`).
+    in_s: Vec<bool>,
+    /// Each float-pool value's fixed frame word (within VSTR's reach); `u32::MAX` for others.
+    s_home: Vec<u32>,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn lower(
     f: &IrFunction,
     pool_size: usize,
+    float_pool: usize,
     strategy: Strategy,
     cpu: crate::Cpu,
     stack_limit: u32,
@@ -552,9 +565,18 @@ pub fn lower(
     if locals_base as u64 * 4 > MAX_FRAME as u64 {
         return Err(too_large(locals_base as u64 * 4));
     }
+    // Float-pool values first: their frame words must be within VSTR's reach.
+    let float_pool =
+        if strategy == Strategy::Pool && conventions.own == FloatAbi::Hard { float_pool } else { 0 };
+    let (in_s, s_home) = spool::classify(f, float_pool, locals_base);
+    let s_words = in_s.iter().filter(|s| **s).count() as u64;
     let mut local_home = Vec::with_capacity(f.num_locals as usize);
-    let mut local_words = 0u64;
+    let mut local_words = s_words;
     for i in 0..f.num_locals {
+        if in_s[i as usize] {
+            local_home.push(s_home[i as usize]);
+            continue;
+        }
         local_home.push(locals_base + local_words as u32);
         local_words += f.types[i as usize].words() as u64;
         if (locals_base as u64 + local_words) * 4 > MAX_FRAME as u64 {
@@ -578,7 +600,7 @@ pub fn lower(
     let mut l = Lowerer {
         f,
         pool: POOL_ALL[..pool_size].to_vec(),
-        regs: vec![None; pool_size],
+        regs: vec![None; pool_size + float_pool],
         vars: vec![VarState::default(); f.vars.len()],
         free_slots: Vec::new(),
         next_slot: locals_base + local_words as u32,
@@ -586,11 +608,15 @@ pub fn lower(
         labels,
         next_label: f.num_labels,
         frame_overflow: false,
-        used: vec![false; pool_size],
+        used: vec![false; pool_size + float_pool],
 
         stack_limit,
         inject,
-        stats: FunctionStats { max_live: live.max_live, ..Default::default() },
+        stats: FunctionStats {
+            max_live: live.max_live,
+            float_pool_values: in_s.iter().filter(|s| **s).count() as u32,
+            ..Default::default()
+        },
         live,
         trap_stubs: Vec::new(),
         local_home,
@@ -607,6 +633,11 @@ pub fn lower(
         nonzero: Vec::new(),
         fpv5: cpu == crate::Cpu::CortexM7,
         conventions,
+        spool: (0..float_pool as u8)
+            .map(|k| crate::thumb::vfp::SReg::new(16 + k).expect("S16-S31"))
+            .collect(),
+        in_s,
+        s_home,
     };
     l.prologue();
     let reachable = reachable_insts(f);
@@ -656,7 +687,8 @@ pub fn lower(
     // SP stays 8-byte aligned (AAPCS) across the pushed registers, LR and the frame, where it
     // matters: at calls. A leaf makes none (its runtime helpers are ours and need no alignment),
     // so its frame is not padded.
-    let pushed = 4 * (saved.len() as u32 + 1);
+    let saved_s = l.saved_s();
+    let pushed = 4 * (saved.len() as u32 + 1 + saved_s.map_or(0, |r| r.count() as u32));
     let align = if f.is_leaf() { 4 } else { 8 };
     // Slots are reserved as lowering goes (locals' homes up front); a function whose code never
     // addresses its frame needs none of them. Incoming stack arguments are above the frame
@@ -667,7 +699,7 @@ pub fn lower(
     if l.frame_overflow || frame_bytes > MAX_FRAME {
         return Err(too_large(frame_bytes as u64 + 4 * l.frame_overflow as u64));
     }
-    Ok(Lowered { code: l.code, frame_bytes, saved, stats: l.stats })
+    Ok(Lowered { code: l.code, frame_bytes, saved, saved_s, stats: l.stats })
 }
 
 /// Drops branches whose target is bound right after them (only label binds and notes between):
@@ -702,6 +734,7 @@ fn addresses_frame(i: &Inst) -> bool {
         Inst::AddW { rn, .. } | Inst::SubW { rn, .. } => rn == Reg::Sp,
         Inst::Dp { rn, rm, .. } => rn == Reg::Sp || rm == Reg::Sp,
         Inst::DpImm { rn, .. } => rn == Reg::Sp,
+        Inst::Vfp(Vfp::Load { rn, .. } | Vfp::Store { rn, .. }) => rn == Reg::Sp,
         // `cmp sp, r12` of the stack-limit check compares SP itself, whatever the frame.
         _ => false,
     }
@@ -798,6 +831,9 @@ impl Lowerer<'_> {
         if let VarKind::Local(i) = self.f.vars[v.0 as usize] {
             return self.home(i);
         }
+        if self.in_s[v.0 as usize] {
+            return self.s_home[v.0 as usize];
+        }
         if let Some(s) = self.vars[v.0 as usize].slot {
             return s;
         }
@@ -842,6 +878,10 @@ impl Lowerer<'_> {
             let i = v.0;
             let in_pool = next_pool < self.pool.len() && !self.is_i64(Var(i));
             let home = self.home(i);
+            if self.in_s[i as usize] {
+                self.float_pool_parameter(v, loc);
+                continue;
+            }
             let store = |l: &mut Self, rt: Reg, word: u32| {
                 let offset = sp_offset(home + word);
                 l.code.push(Emit::Note(Note::Spill(v)));
@@ -922,11 +962,14 @@ impl Lowerer<'_> {
             self.vars[i as usize].in_memory = true;
         }
         // The parameters have left R0–R3: R0 (low, so 16-bit stores) carries the zero.
-        let mut zeroed: Vec<u32> = (self.f.params..self.f.num_locals)
+        let zeroed: Vec<u32> = (self.f.params..self.f.num_locals)
             .filter(|i| self.f.ret_ptr != Some(Var(*i)) && self.live.live_at_entry.contains(Var(*i)))
             .collect();
+        // Float-pool locals start with zero in memory.
+        let (zeroed_s, mut zeroed): (Vec<u32>, Vec<u32>) =
+            zeroed.into_iter().partition(|i| self.in_s[*i as usize]);
         let zero_words: usize = zeroed.iter().map(|i| self.f.types[*i as usize].words() as usize).sum();
-        let free_regs = self.regs.iter().filter(|r| r.is_none()).count();
+        let free_regs = self.regs[..self.pool.len()].iter().filter(|r| r.is_none()).count();
         let read_soon = zeroed.iter().all(|i| self.live.uses[*i as usize].first().is_some_and(|u| *u < 16));
         if self.strategy == Strategy::Pool && zero_words <= free_regs && read_soon {
             // When the pool registers the parameters left free can hold them all and they are
@@ -955,6 +998,7 @@ impl Lowerer<'_> {
             }
             zeroed = in_memory;
         }
+        zeroed.extend(zeroed_s);
         if !zeroed.is_empty() {
             self.emit(Inst::MovImm { s: false, rd: Reg::R0, imm: modimm(0) });
         }
@@ -983,9 +1027,8 @@ impl Lowerer<'_> {
         let words = [st.reg, st.reg_hi];
         for (k, idx) in words.iter().enumerate() {
             if let Some(idx) = idx {
-                let offset = sp_offset(slot + k as u32);
                 self.code.push(Emit::Note(Note::Spill(v)));
-                self.emit(Inst::Store { kind: StoreKind::Word, rt: self.pool[*idx], rn: Reg::Sp, offset });
+                self.store_word(*idx, slot + k as u32);
             }
         }
         self.vars[v.0 as usize].in_memory = true;
@@ -1014,6 +1057,7 @@ impl Lowerer<'_> {
             self.write_back(v);
             self.stats.spills += 1;
         }
+        self.stats.float_evictions += (idx >= self.pool.len()) as u32;
         self.release(v);
     }
 
@@ -1021,11 +1065,16 @@ impl Lowerer<'_> {
     /// free. Registers in `pinned` are not evicted. Ties prefer a value already in memory (no
     /// store), then the lowest register.
     fn alloc(&mut self, pinned: &[usize], from: u32) -> usize {
-        if let Some(i) = (0..self.regs.len()).find(|i| self.regs[*i].is_none() && !pinned.contains(i)) {
+        self.alloc_in(0..self.pool.len(), pinned, from)
+    }
+
+    /// `alloc` among the pool indices `class` (the core pool, or the float pool).
+    fn alloc_in(&mut self, class: std::ops::Range<usize>, pinned: &[usize], from: u32) -> usize {
+        if let Some(i) = class.clone().find(|i| self.regs[*i].is_none() && !pinned.contains(i)) {
             self.used[i] = true;
             return i;
         }
-        let (position, victim) = (0..self.regs.len())
+        let (position, victim) = class
             .filter(|i| !pinned.contains(i))
             .enumerate()
             .max_by_key(|&(_, i)| {
@@ -1055,13 +1104,17 @@ impl Lowerer<'_> {
     /// constant materialized into `scratch`.
     fn use_operand(&mut self, op: Operand, pinned: &mut Vec<usize>, pos: u32, scratch: Reg) -> Reg {
         if let Operand::Var(v) = op {
+            if self.in_s[v.0 as usize] {
+                // A float-pool value read by integer code: copied into the scratch register.
+                return self.operand_into(op, scratch);
+            }
             if let Some(idx) = self.vars[v.0 as usize].reg {
                 pinned.push(idx);
                 return self.pool[idx];
             }
             debug_assert!(self.vars[v.0 as usize].in_memory, "non-resident value must be in memory");
             // Reload into the pool, unless this instruction's own operands fill it.
-            if pinned.len() < self.regs.len() {
+            if pinned.iter().filter(|i| **i < self.pool.len()).count() < self.pool.len() {
                 let slot = self.slot_of(v);
                 self.stats.reloads += 1;
                 let idx = self.alloc(pinned, pos);
@@ -1092,6 +1145,10 @@ impl Lowerer<'_> {
                 scratch
             }
             Operand::Var(v) => match self.vars[v.0 as usize].reg {
+                Some(idx) if self.in_s[v.0 as usize] => {
+                    self.emit(Inst::Vfp(Vfp::ToCore { rt: scratch, sn: self.s_at(idx) }));
+                    scratch
+                }
                 Some(idx) => self.pool[idx],
                 None => {
                     let slot = self.slot_of(v);
@@ -1129,6 +1186,10 @@ impl Lowerer<'_> {
     /// The register `dst` is written to: its current register if resident (overwritten in place),
     /// otherwise a free or evicted pool register. Memory no longer holds `dst` afterwards.
     fn def(&mut self, dst: Var, pos: u32) -> Reg {
+        if self.in_s[dst.0 as usize] {
+            // `spool::classify` keeps such definitions out of the float pool.
+            self.inconsistent(format!("v{} is in the float pool but defined by integer code", dst.0));
+        }
         if self.returned_next(dst, pos) {
             self.in_r0 = Some(dst);
             return Reg::R0;
@@ -1363,7 +1424,7 @@ impl Lowerer<'_> {
             self.free_dead(pos);
             return;
         }
-        if self.inst64(pos, &inst) || self.float_inst(pos, &inst) {
+        if self.inst64(pos, &inst) || self.float_pool_copy(pos, &inst) || self.float_inst(pos, &inst) {
             return;
         }
         match inst {
@@ -1409,6 +1470,7 @@ impl Lowerer<'_> {
                 if let Operand::Var(s) = src {
                     let dies = self.is_temp(s) && self.live.next_use(s, pos + 1) == u32::MAX;
                     if dies
+                        && !self.in_s[s.0 as usize]
                         && self.vars[dst.0 as usize].reg.is_none()
                         && self.vars[s.0 as usize].reg.is_some()
                     {
@@ -1674,6 +1736,12 @@ impl Lowerer<'_> {
                         }
                     }
                 } else if let Some(v) = values.first() {
+                    if self.float_pool_result(*v) {
+                        self.code.push(Emit::Epilogue);
+                        self.free_dead(pos);
+                        self.clear();
+                        return;
+                    }
                     let r = match *v {
                         Operand::Var(v) if self.in_r0 == Some(v) => Reg::R0,
                         _ => self.operand_into(*v, Reg::R0),
@@ -1760,10 +1828,13 @@ impl Lowerer<'_> {
                         offset: at(word + 1),
                     });
                 }
-                ArgLoc::S(sn) => {
-                    let r = self.operand_into(*a, EXPANSION);
-                    self.emit(Inst::Vfp(Vfp::FromCore { sn, rt: r }));
-                }
+                ArgLoc::S(sn) => match a.var().and_then(|v| self.resident_s(v)) {
+                    Some(s) => self.move_loc(spool::Loc::S(sn), spool::Loc::S(s)),
+                    None => {
+                        let r = self.operand_into(*a, EXPANSION);
+                        self.emit(Inst::Vfp(Vfp::FromCore { sn, rt: r }));
+                    }
+                },
                 ArgLoc::D(dm) => {
                     self.load_pair(a.var().expect("f64 arguments are variables"), EXPANSION, Reg::Lr);
                     self.emit(Inst::Vfp(Vfp::FromCorePair { dm, rt: EXPANSION, rt2: Reg::Lr }));
@@ -1828,6 +1899,17 @@ impl Lowerer<'_> {
             return;
         }
         let dst = dsts.first().copied().filter(|d| !self.live.uses[d.0 as usize].is_empty());
+        if let Some(d) = dst.filter(|d| self.in_s[d.0 as usize]) {
+            // Into the float pool, from S0 (hard float) or R0 (a routine's base AAPCS).
+            let from = match crate::abi::result_location(Ty::F32, abi) {
+                ArgLoc::S(sn) => spool::Loc::S(sn),
+                _ => spool::Loc::Core(Reg::R0),
+            };
+            let s = self.def_s(d, pos);
+            self.move_loc(spool::Loc::S(s), from);
+            self.after_def(d, pos);
+            return;
+        }
         // A hard-float result comes in S0 or D0: into R0 (R0:R1) like any other.
         if let Some(d) = dst {
             match crate::abi::result_location(self.f.types[d.0 as usize], abi) {
@@ -1936,7 +2018,7 @@ impl Lowerer<'_> {
         match op {
             Add => self.emit(dp(DpOp::Add)),
             Sub if injected!(self.inject, SwapSubOperandsWhenPoolFull)
-                && self.regs.iter().all(Option::is_some) =>
+                && self.regs[..self.pool.len()].iter().all(Option::is_some) =>
             {
                 self.emit(Inst::Dp { op: DpOp::Sub, s: false, rd, rn: rb, rm: ra })
             }

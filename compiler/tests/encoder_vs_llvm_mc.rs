@@ -681,6 +681,12 @@ fn vfp_forms() -> Vec<(Inst, ItState)> {
             push(Vfp::MinMaxNum { max, regs: Three::D(d(13), d(3), r) });
         }
     }
+    // Every run of callee-saved registers a function may push, and runs elsewhere.
+    for (first, count) in (1..=16).map(|k| (16, k)).chain([(0, 16), (1, 1), (7, 9), (31, 1), (15, 2)]) {
+        let run = SRun::new(s(first), count).unwrap();
+        push(Vfp::Push(run));
+        push(Vfp::Pop(run));
+    }
     out
 }
 

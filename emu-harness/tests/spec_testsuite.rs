@@ -110,12 +110,13 @@ fn spec_testsuite_on_compiled_code() {
 /// The pool size lever forces the spill path on nearly every value.
 #[test]
 fn spec_testsuite_with_a_pool_of_one() {
-    run_suite("pool of 1", CompileOptions { pool_size: 1, ..CompileOptions::default() }, 20);
+    run_suite("pool of 1", CompileOptions { pool_size: 1, float_pool: 1, ..CompileOptions::default() }, 20);
 }
 
+/// Two core registers and no float pool: f32 values under pressure in core registers.
 #[test]
 fn spec_testsuite_with_a_pool_of_two() {
-    run_suite("pool of 2", CompileOptions { pool_size: 2, ..CompileOptions::default() }, 20);
+    run_suite("pool of 2", CompileOptions { pool_size: 2, float_pool: 0, ..CompileOptions::default() }, 20);
 }
 
 #[test]
@@ -130,7 +131,7 @@ fn spec_testsuite_with_the_baseline_strategy() {
 fn float_files_on_each_cpu_and_configuration() {
     let configurations = [
         ("pool of 5", CompileOptions::default()),
-        ("pool of 1", CompileOptions { pool_size: 1, ..CompileOptions::default() }),
+        ("pool of 1", CompileOptions { pool_size: 1, float_pool: 1, ..CompileOptions::default() }),
         ("baseline", CompileOptions { strategy: Strategy::Baseline, ..CompileOptions::default() }),
     ];
     let mut passed = std::collections::BTreeMap::new();

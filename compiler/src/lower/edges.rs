@@ -7,10 +7,11 @@
 //! `b<!cc> skip; <fix-up>; b label; skip:`. A loop head's state is the one the loop is entered
 //! with; its back-edges conform to it, which keeps loop-carried values in registers.
 
-use super::{sp_offset, Emit, Lowerer, Note, VarState, EXPANSION};
+use super::spool::{Loc, CYCLE_S};
+use super::{Emit, Lowerer, Note, VarState, EXPANSION};
 use crate::fault::injected;
 use crate::ir::{LabelId, Var};
-use crate::thumb::{Cond, Inst, Label, LoadKind, Reg};
+use crate::thumb::{Cond, Inst, Label};
 
 /// A label's state: every value live at the label, where it is (`slot` unused).
 #[derive(Clone, Debug)]
@@ -81,26 +82,26 @@ impl Lowerer<'_> {
         })
     }
 
-    /// Makes the current state `t`'s: stores, then register moves (a parallel move, cycles
-    /// broken through R12), then reloads; values `t` does not list are dropped.
+    /// Makes the current state `t`'s: stores, then register moves (a parallel move per pool,
+    /// cycles broken through R12 or S15), then reloads; values `t` does not list are dropped.
     fn conform(&mut self, t: &LabelState) {
         self.store_for(t);
-        let mut moves: Vec<(Reg, Reg)> = Vec::new();
-        let mut loads: Vec<(Var, u32, Reg)> = Vec::new();
+        let mut moves: Vec<(Loc, Loc)> = Vec::new();
+        let mut loads: Vec<(Var, u32, usize)> = Vec::new();
         for &(v, st) in &t.vars {
             let cur = self.vars[v.0 as usize];
             for (k, (want, have)) in [(st.reg, cur.reg), (st.reg_hi, cur.reg_hi)].into_iter().enumerate() {
                 let Some(want) = want else { continue };
                 match have {
                     Some(have) if have == want => {}
-                    Some(have) => moves.push((self.pool[have], self.pool[want])),
-                    None => loads.push((v, k as u32, self.pool[want])),
+                    Some(have) => moves.push((self.loc(have), self.loc(want))),
+                    None => loads.push((v, k as u32, want)),
                 }
             }
         }
         if injected!(self.inject, ParallelMoveDoneSequentially) {
             for (src, dst) in moves.drain(..) {
-                self.emit(Inst::Mov { rd: dst, rm: src });
+                self.move_loc(dst, src);
             }
         }
         while !moves.is_empty() {
@@ -108,23 +109,27 @@ impl Lowerer<'_> {
             match moves.iter().position(|&(_, dst)| !moves.iter().any(|&(src, _)| src == dst)) {
                 Some(i) => {
                     let (src, dst) = moves.remove(i);
-                    self.emit(Inst::Mov { rd: dst, rm: src });
+                    self.move_loc(dst, src);
                 }
                 None => {
                     let (src, _) = moves[0];
-                    self.emit(Inst::Mov { rd: EXPANSION, rm: src });
+                    let spare = match src {
+                        Loc::Core(_) => Loc::Core(EXPANSION),
+                        Loc::S(_) => Loc::S(CYCLE_S),
+                    };
+                    self.move_loc(spare, src);
                     for m in moves.iter_mut().filter(|m| m.0 == src) {
-                        m.0 = EXPANSION;
+                        m.0 = spare;
                     }
                 }
             }
         }
-        for (v, word, rt) in loads {
+        for (v, word, idx) in loads {
             let slot = self.slot_of(v);
             self.stats.reloads += 1;
             self.code.push(Emit::Note(Note::Reload(v)));
             let word = if injected!(self.inject, I64LabelReloadHighFromLowWord) { 0 } else { word };
-            self.emit(Inst::Load { kind: LoadKind::Word, rt, rn: Reg::Sp, offset: sp_offset(slot + word) });
+            self.load_word(idx, slot + word);
         }
         self.adopt(t);
     }
@@ -254,18 +259,21 @@ impl Lowerer<'_> {
             .map(|v| (self.live.next_use(v, at), v))
             .collect();
         waiting.sort_unstable();
+        // Each pool fills until the first value that does not fit.
+        let mut full = [false; 2];
         for (_, v) in waiting {
-            let free: Vec<usize> = (0..self.regs.len()).filter(|i| self.regs[*i].is_none()).collect();
+            let pool = self.in_s[v.0 as usize] as usize;
+            let free: Vec<usize> = self.class_of(v).filter(|i| self.regs[*i].is_none()).collect();
             let words = if self.is_i64(v) { 2 } else { 1 };
-            if free.len() < words {
-                break;
+            if full[pool] || free.len() < words {
+                full[pool] = true;
+                continue;
             }
             let slot = self.slot_of(v);
             for (word, &idx) in free[..words].iter().enumerate() {
                 self.stats.reloads += 1;
                 self.code.push(Emit::Note(Note::Reload(v)));
-                let offset = sp_offset(slot + word as u32);
-                self.emit(Inst::Load { kind: LoadKind::Word, rt: self.pool[idx], rn: Reg::Sp, offset });
+                self.load_word(idx, slot + word as u32);
                 self.regs[idx] = Some(v);
                 self.used[idx] = true;
             }
@@ -283,7 +291,7 @@ impl Lowerer<'_> {
 
     /// Records a broken allocator invariant: lowering finishes, then the function is declined
     /// with an internal error instead of compiling to wrong code.
-    fn inconsistent(&mut self, what: String) {
+    pub(super) fn inconsistent(&mut self, what: String) {
         debug_assert!(false, "{what}");
         self.internal_error.get_or_insert(what);
     }

@@ -88,7 +88,9 @@ impl Lowerer<'_> {
 
     /// Float operand `op` into float register `n`; returns the core registers it was read from
     /// (an f32's twice; for an f64 low and high word), which stay intact until the result is
-    /// defined.
+    /// defined. A float-pool value is copied from its S register, and into `scratch.0` too only
+    /// when the caller `needs_core` (min/max and rounding on the M4 read the bits).
+    #[allow(clippy::too_many_arguments)]
     fn float_operand(
         &mut self,
         prec: Prec,
@@ -97,8 +99,16 @@ impl Lowerer<'_> {
         pinned: &mut Vec<usize>,
         pos: u32,
         scratch: (Reg, Reg),
+        needs_core: bool,
     ) -> (Reg, Reg) {
         match (prec, op) {
+            (Prec::F32, Operand::Var(v)) if self.in_s[v.0 as usize] => {
+                self.s_into(v, sreg(n), pinned, pos);
+                if needs_core {
+                    self.vfp(Vfp::ToCore { rt: scratch.0, sn: sreg(n) });
+                }
+                (scratch.0, scratch.0)
+            }
             (Prec::F32, _) => {
                 let r = self.use_operand(op, pinned, pos, scratch.0);
                 self.vfp(Vfp::FromCore { sn: sreg(n), rt: r });
@@ -111,6 +121,20 @@ impl Lowerer<'_> {
             }
             (Prec::F64, Operand::Imm(_)) => unreachable!("f64 operands are variables (f64.const is Const64)"),
         }
+    }
+
+    /// An f32 operand for one instruction that reads it where it is: its float-pool register
+    /// (pinned), or S register `n` loaded from its frame word, a core register or a constant.
+    fn s_source(&mut self, op: Operand, n: u8, pinned: &mut Vec<usize>, pos: u32, scratch: Reg) -> SReg {
+        if let Operand::Var(v) = op {
+            if self.in_s[v.0 as usize] {
+                if let Some(s) = self.s_operand(v, pinned, pos) {
+                    return s;
+                }
+            }
+        }
+        self.float_operand(Prec::F32, op, n, pinned, pos, (scratch, scratch), false);
+        sreg(n)
     }
 
     /// Float constant `value` into float register `n`, through R12 (and LR).
@@ -139,6 +163,12 @@ impl Lowerer<'_> {
     /// Float register `n` becomes `dst`'s value (operands have been read).
     fn float_result(&mut self, prec: Prec, dst: Var, pos: u32, n: u8) {
         match prec {
+            Prec::F32 if self.in_s[dst.0 as usize] => {
+                self.free_dead(pos);
+                let d = self.def_s(dst, pos);
+                self.vfp(Vfp::Un { op: vfp::UnOp::Mov, regs: Two::S(d, sreg(n)) });
+                self.after_def(dst, pos);
+            }
             Prec::F32 => {
                 self.free_dead(pos);
                 let rd = self.def(dst, pos);
@@ -155,10 +185,37 @@ impl Lowerer<'_> {
     /// Lowers `inst` if it is a float operator; returns whether it did.
     pub(super) fn float_inst(&mut self, pos: u32, inst: &IrInst) -> bool {
         match *inst {
+            IrInst::FloatBin { op, prec: Prec::F32, dst, a, b }
+                if self.in_s[dst.0 as usize] && !matches!(op, FBinOp::Min | FBinOp::Max) =>
+            {
+                // One instruction from the operands' registers into the destination's.
+                let mut pinned = Vec::new();
+                let sa = self.s_source(a, 0, &mut pinned, pos, Reg::R0);
+                let sb = self.s_source(b, 1, &mut pinned, pos, Reg::R2);
+                self.free_dead(pos);
+                let d = self.def_s(dst, pos);
+                let op = match op {
+                    FBinOp::Add => vfp::BinOp::Add,
+                    FBinOp::Sub => vfp::BinOp::Sub,
+                    FBinOp::Mul => vfp::BinOp::Mul,
+                    _ => vfp::BinOp::Div,
+                };
+                self.vfp(Vfp::Bin { op, regs: Three::S(d, sa, sb) });
+                self.after_def(dst, pos);
+            }
+            IrInst::FloatUn { op: FUnOp::Sqrt, prec: Prec::F32, dst, a } if self.in_s[dst.0 as usize] => {
+                let mut pinned = Vec::new();
+                let sa = self.s_source(a, 0, &mut pinned, pos, Reg::R0);
+                self.free_dead(pos);
+                let d = self.def_s(dst, pos);
+                self.vfp(Vfp::Un { op: vfp::UnOp::Sqrt, regs: Two::S(d, sa) });
+                self.after_def(dst, pos);
+            }
             IrInst::FloatBin { op, prec, dst, a, b } => {
                 let mut pinned = Vec::new();
-                let ra = self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
-                let rb = self.float_operand(prec, b, 1, &mut pinned, pos, (Reg::R2, Reg::R3));
+                let core = matches!(op, FBinOp::Min | FBinOp::Max) && !self.fpv5;
+                let ra = self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1), core);
+                let rb = self.float_operand(prec, b, 1, &mut pinned, pos, (Reg::R2, Reg::R3), core);
                 let arith = |op| Vfp::Bin { op, regs: three(prec, 2, 0, 1) };
                 match op {
                     FBinOp::Add => self.vfp(arith(vfp::BinOp::Add)),
@@ -171,7 +228,9 @@ impl Lowerer<'_> {
             }
             IrInst::FloatUn { op, prec, dst, a } => {
                 let mut pinned = Vec::new();
-                let (_, sign_word) = self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
+                let core = op != FUnOp::Sqrt && !self.fpv5;
+                let (_, sign_word) =
+                    self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1), core);
                 match op {
                     FUnOp::Sqrt => self.vfp(Vfp::Un { op: vfp::UnOp::Sqrt, regs: two(prec, 3, 0) }),
                     // FPv5 rounds in one instruction (a NaN comes out quiet: canonical under DN).
@@ -191,8 +250,8 @@ impl Lowerer<'_> {
             }
             IrInst::FloatCmp { op, prec, dst, a, b } => {
                 let mut pinned = Vec::new();
-                self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
-                self.float_operand(prec, b, 1, &mut pinned, pos, (Reg::R2, Reg::R3));
+                self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1), false);
+                self.float_operand(prec, b, 1, &mut pinned, pos, (Reg::R2, Reg::R3), false);
                 self.float_compare(prec, 0, 1);
                 // Flags of a float compare: less N, equal ZC, greater C, unordered CV.
                 let cond = match op {
@@ -210,7 +269,7 @@ impl Lowerer<'_> {
             }
             IrInst::FloatToInt { prec, signed, saturating, dst, a } => {
                 let mut pinned = Vec::new();
-                self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
+                self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1), false);
                 if !saturating {
                     self.truncation_guard(prec, signed);
                 }
@@ -232,12 +291,12 @@ impl Lowerer<'_> {
                 let mut pinned = Vec::new();
                 match to {
                     Prec::F64 => {
-                        self.float_operand(Prec::F32, a, 0, &mut pinned, pos, (Reg::R2, Reg::R3));
+                        self.float_operand(Prec::F32, a, 0, &mut pinned, pos, (Reg::R2, Reg::R3), false);
                         self.vfp(Vfp::Promote { dd: dreg(2), sm: sreg(0) });
                         self.float_result(Prec::F64, dst, pos, 2);
                     }
                     Prec::F32 => {
-                        self.float_operand(Prec::F64, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1));
+                        self.float_operand(Prec::F64, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1), false);
                         self.vfp(Vfp::Demote { sd: sreg(4), dm: dreg(0) });
                         self.float_result(Prec::F32, dst, pos, 4);
                     }
@@ -249,7 +308,7 @@ impl Lowerer<'_> {
                 self.float_result(prec, dst, pos, 1);
             }
             IrInst::FloatToInt64 { prec, signed, saturating, dst, a } => {
-                self.float_operand(prec, a, 0, &mut Vec::new(), pos, (Reg::R0, Reg::R1));
+                self.float_operand(prec, a, 0, &mut Vec::new(), pos, (Reg::R0, Reg::R1), false);
                 self.float_to_int64(prec, signed, saturating);
                 self.def_pair(dst, pos, R12, LR);
             }

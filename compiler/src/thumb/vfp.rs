@@ -11,8 +11,12 @@ use std::fmt;
 pub struct SReg(u8);
 
 impl SReg {
-    pub fn new(n: u8) -> Option<SReg> {
-        (n < 32).then_some(SReg(n))
+    pub const fn new(n: u8) -> Option<SReg> {
+        if n < 32 {
+            Some(SReg(n))
+        } else {
+            None
+        }
     }
 
     pub fn num(self) -> u8 {
@@ -220,6 +224,37 @@ impl VOffset {
     }
 }
 
+/// A run of consecutive S registers for VPUSH/VPOP: 1 to 16 of them, all within S0–S31.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SRun {
+    first: SReg,
+    count: u8,
+}
+
+impl SRun {
+    pub fn new(first: SReg, count: u8) -> Option<SRun> {
+        ((1..=16).contains(&count) && first.num() + count <= 32).then_some(SRun { first, count })
+    }
+
+    pub fn first(self) -> SReg {
+        self.first
+    }
+
+    pub fn count(self) -> u8 {
+        self.count
+    }
+}
+
+impl fmt::Display for SRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last = self.first.num() + self.count - 1;
+        match self.count {
+            1 => write!(f, "{{{}}}", self.first),
+            _ => write!(f, "{{{}-s{last}}}", self.first),
+        }
+    }
+}
+
 /// A constant VMOV can load: ±(16..31)/16 × 2^(-3..4) in 8 bits, with its precision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VImm {
@@ -320,6 +355,9 @@ pub enum Vfp {
         rn: Reg,
         offset: VOffset,
     },
+    /// `vpush` / `vpop {sN-sM}`: the callee-saved S registers a function uses.
+    Push(SRun),
+    Pop(SRun),
     /// `vmov.f32/.f64 fd, #imm`.
     MovImm {
         fd: FReg,
@@ -445,6 +483,8 @@ impl Vfp {
                 let up = (o >= 0) as u32;
                 place_d(base | up << 23 | rn.num() << 16 | fd.sz() << 8 | (o.unsigned_abs() / 4), fd)
             }
+            Vfp::Push(run) => place_d(0xED2D_0A00 | run.count as u32, FReg::S(run.first)),
+            Vfp::Pop(run) => place_d(0xECBD_0A00 | run.count as u32, FReg::S(run.first)),
             Vfp::MovImm { fd, imm } => {
                 let i = imm.bits as u32;
                 place_d(0xEEB0_0A00 | (i >> 4) << 16 | fd.sz() << 8 | (i & 15), fd)
@@ -502,6 +542,8 @@ impl Vfp {
             Vfp::FromCorePair { dm, rt, rt2 } => format!("vmov{cond} {dm}, {rt}, {rt2}"),
             Vfp::Load { fd, rn, offset } => format!("vldr{cond} {fd}, [{rn}, #{}]", offset.value()),
             Vfp::Store { fd, rn, offset } => format!("vstr{cond} {fd}, [{rn}, #{}]", offset.value()),
+            Vfp::Push(run) => format!("vpush{cond} {run}"),
+            Vfp::Pop(run) => format!("vpop{cond} {run}"),
             Vfp::MovImm { fd, imm } => match fd {
                 FReg::S(_) => format!("vmov{cond}.f32 {fd}, #{}", float(imm.f32() as f64)),
                 FReg::D(_) => format!("vmov{cond}.f64 {fd}, #{}", float(imm.f64())),
@@ -553,5 +595,8 @@ mod tests {
         assert!(DReg::new(15).is_some() && DReg::new(16).is_none(), "D16 FPUs have D0-D15");
         assert!(VOffset::new(1020).is_some() && VOffset::new(1024).is_none() && VOffset::new(2).is_none());
         assert!(VOffset::new(-1020).is_some());
+        let s = |n| SReg::new(n).unwrap();
+        assert!(SRun::new(s(16), 16).is_some() && SRun::new(s(17), 16).is_none());
+        assert!(SRun::new(s(0), 0).is_none() && SRun::new(s(31), 1).is_some());
     }
 }

@@ -29,6 +29,9 @@ pub struct Case {
     /// Vectors per function in the run that found it (`replay` repeats that run).
     pub vectors: usize,
     pub pool_size: usize,
+    /// Cases saved before the float pool existed have none: they get the default.
+    #[serde(default = "default_float_pool")]
+    pub float_pool: usize,
     pub strategy: String,
     pub cpu: String,
     pub max_memory_pages: u32,
@@ -55,6 +58,7 @@ impl Case {
     pub fn compile_options(&self) -> Result<CompileOptions, String> {
         Ok(CompileOptions {
             pool_size: self.pool_size,
+            float_pool: self.float_pool,
             strategy: if self.strategy == "baseline" { Strategy::Baseline } else { Strategy::Pool },
             cpu: match self.cpu.as_str() {
                 "m3" => Cpu::CortexM3,
@@ -77,6 +81,10 @@ impl Case {
     pub fn is_compile_failure(&self) -> bool {
         self.emulated == NOT_COMPILED
     }
+}
+
+fn default_float_pool() -> usize {
+    CompileOptions::default().float_pool
 }
 
 /// `Case::emulated` of a compile failure.
@@ -105,6 +113,7 @@ pub(super) fn save_case(
         args: m.args.clone(),
         vectors: config.vectors,
         pool_size: c.pool_size,
+        float_pool: c.float_pool,
         strategy: match c.strategy {
             Strategy::Pool => "pool".into(),
             Strategy::Baseline => "baseline".into(),

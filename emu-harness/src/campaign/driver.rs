@@ -41,6 +41,8 @@ pub struct CampaignStats {
     /// Functions holding more values (i64: more registers) live at once than the pool has.
     pub over_pool: u64,
     pub i64_over_pool: u64,
+    /// Functions whose float pool (S16 upwards) evicted: more f32 values live than registers.
+    pub over_float_pool: u64,
     /// Functions the compiler declined (a generator producing unsupported code is a bug too),
     /// and what they used that it declines.
     pub declined: u64,
@@ -79,11 +81,12 @@ impl CampaignStats {
             format!(", {} Winch/Cranelift disagreement(s)", self.reference_disagreements.len())
         };
         format!(
-            "execs {} ({rate:.0}/s) modules {} functions over the pool {:.0}% (i64 pair {:.0}%) declined {} findings {} signature(s), {} case(s) saved{disagreements}",
+            "execs {} ({rate:.0}/s) modules {} functions over the pool {:.0}% (i64 pair {:.0}%, float pool {:.0}%) declined {} findings {} signature(s), {} case(s) saved{disagreements}",
             self.executions,
             self.modules,
             pct(self.over_pool),
             pct(self.i64_over_pool),
+            pct(self.over_float_pool),
             self.declined,
             self.findings.len(),
             self.saved.len()
@@ -110,6 +113,7 @@ impl CampaignStats {
         self.functions += other.functions;
         self.over_pool += other.over_pool;
         self.i64_over_pool += other.i64_over_pool;
+        self.over_float_pool += other.over_float_pool;
         self.declined += other.declined;
     }
 }
@@ -245,6 +249,8 @@ fn execute(
     for f in &generated.functions {
         local.over_pool += (f.max_live_words > POOL) as u64;
         local.i64_over_pool += f.i64_over_pool as u64;
+        local.over_float_pool +=
+            compiled.function(&f.name).is_some_and(|c| c.stats.float_evictions > 0) as u64;
     }
     for e in &compiled.declined {
         if let wasm2thumb::CompileError::Internal { function, .. } = e {

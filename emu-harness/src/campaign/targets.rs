@@ -102,7 +102,7 @@ pub fn compile_one(data: &[u8]) {
         if let Ok(g) = generator.generate(&mut arbitrary::Unstructured::new(data), 1..=3) {
             for o in [
                 options,
-                CompileOptions { pool_size: 1, ..options },
+                CompileOptions { pool_size: 1, float_pool: 1, ..options },
                 CompileOptions { strategy: Strategy::Baseline, ..options },
             ] {
                 clean(compile(&g.wasm, &o));

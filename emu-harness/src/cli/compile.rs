@@ -58,8 +58,8 @@ impl CompileArgs {
         for f in &module.functions {
             let s = f.stats;
             println!(
-                "{}: {} bytes, max_live={} spills={} reloads={}",
-                f.name, s.code_bytes, s.max_live, s.spills, s.reloads
+                "{}: {} bytes, max_live={} spills={} reloads={} float_pool_values={} float_evictions={}",
+                f.name, s.code_bytes, s.max_live, s.spills, s.reloads, s.float_pool_values, s.float_evictions
             );
             if self.disasm {
                 for (addr, text) in &f.listing() {

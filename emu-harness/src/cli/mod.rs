@@ -26,6 +26,9 @@ pub struct CompileFlags {
     /// Registers in the value pool (R4 upwards), 1..=5.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=5))]
     pool_size: u8,
+    /// Registers in the float pool (S16 upwards) for f32 values on the M4 and M7, 0..=16.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(0..=16))]
+    float_pool: u8,
     /// Target CPU.
     #[arg(long, default_value = "m4", value_parser = ["m3", "m4", "m7"])]
     cpu: String,
@@ -47,7 +50,7 @@ impl CompileFlags {
     pub fn chooses_configuration(&self) -> bool {
         let o = self.options();
         let d = CompileOptions::default();
-        (o.pool_size, o.strategy, o.cpu) != (d.pool_size, d.strategy, d.cpu)
+        (o.pool_size, o.float_pool, o.strategy, o.cpu) != (d.pool_size, d.float_pool, d.strategy, d.cpu)
     }
 
     pub fn options(&self) -> CompileOptions {
@@ -59,6 +62,7 @@ impl CompileFlags {
         let strategy = if self.strategy == "baseline" { Strategy::Baseline } else { Strategy::Pool };
         CompileOptions {
             pool_size: self.pool_size as usize,
+            float_pool: self.float_pool as usize,
             strategy,
             cpu,
             max_memory_pages: self.max_memory_pages,

@@ -107,8 +107,9 @@ pub fn compile_flags(c: &CompileOptions) -> String {
         wasm2thumb::Strategy::Baseline => "baseline",
     };
     let mut flags = format!(
-        "--pool-size {} --strategy {strategy} --cpu {} --max-memory-pages {}",
+        "--pool-size {} --float-pool {} --strategy {strategy} --cpu {} --max-memory-pages {}",
         c.pool_size,
+        c.float_pool,
         cpu_name(c.cpu),
         c.max_memory_pages
     );

@@ -105,7 +105,7 @@ pub struct ModuleRun {
 pub(super) const MAX_EXAMPLES: usize = 3;
 
 pub(super) fn new_report(file: &str, func: &CompiledFunction) -> FunctionReport {
-    let FunctionStats { max_live, spills, reloads, code_bytes } = func.stats;
+    let FunctionStats { max_live, spills, reloads, code_bytes, .. } = func.stats;
     FunctionReport {
         file: file.to_string(),
         function: func.name.clone(),
