@@ -4,8 +4,10 @@
 //! hold it — and reloaded at its next use.
 //!
 //! Invariants the code relies on:
-//! - Values live only in pool registers. R0–R3, R12 and LR are scratch for a single IR
-//!   instruction's expansion, so an expansion can never clobber a value.
+//! - Values live only in pool registers: the core pool (R4 upwards), or for the f32 values
+//!   `spool::classify` picks the float pool (S16 upwards, pool indices after the core ones).
+//!   R0–R3, R12, LR and S0–S15 are scratch for a single IR instruction's expansion, so an
+//!   expansion can never clobber a value.
 //! - Every expansion reads all its operands before it writes its destination, so the destination
 //!   may reuse an operand's register (even one just evicted: eviction stores before the
 //!   instruction runs).
@@ -565,11 +567,19 @@ pub fn lower(
     if locals_base as u64 * 4 > MAX_FRAME as u64 {
         return Err(too_large(locals_base as u64 * 4));
     }
+    let labels = (0..f.num_labels).map(Label).collect();
+    let mut label_pos = vec![u32::MAX; f.num_labels as usize];
+    for (pos, inst) in f.insts.iter().enumerate() {
+        if let IrInst::Label(l) = inst {
+            label_pos[l.0 as usize] = pos as u32;
+        }
+    }
+    let live = Liveness::compute(f, &label_pos);
     // Float-pool values first: their frame words must be within VSTR's reach.
     let float_pool =
         if strategy == Strategy::Pool && conventions.own == FloatAbi::Hard { float_pool } else { 0 };
-    let (in_s, s_home) = spool::classify(f, float_pool, locals_base);
-    let s_words = in_s.iter().filter(|s| **s).count() as u64;
+    let (in_s, s_home, s_words) = spool::classify(f, float_pool, locals_base, &live);
+    let s_words = s_words as u64;
     let mut local_home = Vec::with_capacity(f.num_locals as usize);
     let mut local_words = s_words;
     for i in 0..f.num_locals {
@@ -583,14 +593,6 @@ pub fn lower(
             return Err(too_large((locals_base as u64 + local_words) * 4));
         }
     }
-    let labels = (0..f.num_labels).map(Label).collect();
-    let mut label_pos = vec![u32::MAX; f.num_labels as usize];
-    for (pos, inst) in f.insts.iter().enumerate() {
-        if let IrInst::Label(l) = inst {
-            label_pos[l.0 as usize] = pos as u32;
-        }
-    }
-    let live = Liveness::compute(f, &label_pos);
     let mut loop_heads = vec![false; f.num_labels as usize];
     for (pos, inst) in f.insts.iter().enumerate() {
         for t in inst.targets() {

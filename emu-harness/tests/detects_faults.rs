@@ -77,7 +77,11 @@ fn wrong_result_is_a_mismatch() {
     let e = &f.examples[0];
     let typed: Vec<String> = e.args.iter().map(|a| a.typed_hex()).collect();
     assert!(e.rerun.ends_with(&format!("--args {}", typed.join(","))), "{}", e.rerun);
-    assert!(e.rerun.contains("--function 'f' --pool-size 5 --strategy pool --cpu m4"), "{}", e.rerun);
+    assert!(
+        e.rerun.contains("--function 'f' --pool-size 5 --float-pool 16 --strategy pool --cpu m4"),
+        "{}",
+        e.rerun
+    );
 }
 
 #[test]

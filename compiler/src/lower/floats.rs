@@ -1,9 +1,11 @@
-//! Float operators on the FPU. Float values live where integers do (an f32 in a pool register,
-//! an f64 in a pool pair, as bit patterns; see `ir::Ty`), so the allocator needs nothing new:
-//! each float operator moves its operands into caller-saved VFP scratch registers (S0–S7 /
-//! D0–D4, never S16–S31, so no function has float registers to save), computes, and moves the
-//! result back. The code is correct under the FPSCR in `crate::FPSCR_REQUIRED` (round to
-//! nearest, no flush to zero, default NaN): every arithmetic NaN is then the canonical one.
+//! Float operators on the FPU. An f32 that float code computes lives in the float pool
+//! (S16 upwards, `spool`); other f32 values, and every f64, live where integers do (a core pool
+//! register or pair, as bit patterns; see `ir::Ty`). add/sub/mul/div and sqrt of float-pool
+//! values are one instruction from the operands' registers into the result's. Every other
+//! float operator moves its operands into caller-saved VFP scratch registers (S0–S9 / D0–D4),
+//! computes, and moves the result to its pool register. The code is correct under the FPSCR in
+//! `crate::FPSCR_REQUIRED` (round to nearest, no flush to zero, default NaN): every arithmetic
+//! NaN is then the canonical one.
 //!
 //! On the M7 (FPv5) ceil/floor/trunc/nearest are one VRINT, and min/max a VMINNM/VMAXNM after
 //! a compare that sends NaNs to `a + b`. Where the FPU has no instruction (the M4), inline
@@ -250,9 +252,17 @@ impl Lowerer<'_> {
             }
             IrInst::FloatCmp { op, prec, dst, a, b } => {
                 let mut pinned = Vec::new();
-                self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1), false);
-                self.float_operand(prec, b, 1, &mut pinned, pos, (Reg::R2, Reg::R3), false);
-                self.float_compare(prec, 0, 1);
+                if prec == Prec::F32 {
+                    // Compared where they are (float-pool registers or S0/S1).
+                    let sa = self.s_source(a, 0, &mut pinned, pos, Reg::R0);
+                    let sb = self.s_source(b, 1, &mut pinned, pos, Reg::R2);
+                    self.vfp(Vfp::Cmp { e: false, regs: Two::S(sa, sb) });
+                    self.vfp(Vfp::FlagsToCore);
+                } else {
+                    self.float_operand(prec, a, 0, &mut pinned, pos, (Reg::R0, Reg::R1), false);
+                    self.float_operand(prec, b, 1, &mut pinned, pos, (Reg::R2, Reg::R3), false);
+                    self.float_compare(prec, 0, 1);
+                }
                 // Flags of a float compare: less N, equal ZC, greater C, unordered CV.
                 let cond = match op {
                     FCmpOp::Eq => Cond::Eq,
@@ -284,6 +294,14 @@ impl Lowerer<'_> {
                 let mut pinned = Vec::new();
                 let r = self.use_operand(a, &mut pinned, pos, Reg::R2);
                 self.vfp(Vfp::FromCore { sn: sreg(0), rt: r });
+                if prec == Prec::F32 && self.in_s[dst.0 as usize] {
+                    // Converted straight into the float-pool register.
+                    self.free_dead(pos);
+                    let d = self.def_s(dst, pos);
+                    self.vfp(Vfp::FromInt { signed, fd: FReg::S(d), sm: sreg(0) });
+                    self.after_def(dst, pos);
+                    return true;
+                }
                 self.vfp(Vfp::FromInt { signed, fd: freg(prec, 2), sm: sreg(0) });
                 self.float_result(prec, dst, pos, 2);
             }

@@ -27,17 +27,25 @@ pub(super) enum Loc {
 }
 
 /// The f32 values that live in the float pool (at most `float_pool` registers; none if 0),
-/// and each one's frame word, from `first_word` upwards while VSTR reaches it.
-pub(super) fn classify(f: &IrFunction, float_pool: usize, first_word: u32) -> (Vec<bool>, Vec<u32>) {
+/// each one's frame word, from `first_word` upwards while VSTR reaches it, and how many words
+/// that takes. Locals have a word each; temporaries whose ranges (first definition to last
+/// use, as `Liveness` frees them) do not overlap share one.
+pub(super) fn classify(
+    f: &IrFunction,
+    float_pool: usize,
+    first_word: u32,
+    live: &Liveness,
+) -> (Vec<bool>, Vec<u32>, u32) {
     let n = f.vars.len();
     let mut home = vec![u32::MAX; n];
     if float_pool == 0 {
-        return (vec![false; n], home);
+        return (vec![false; n], home, 0);
     }
+    let mut first_def: Vec<Option<u32>> = vec![None; n];
     let f32_var = |v: &Var| f.types[v.0 as usize] == Ty::F32 && f.ret_ptr != Some(*v);
     let mut eligible: Vec<bool> = (0..n).map(|i| f32_var(&Var(i as u32))).collect();
     let mut touches_fpu = vec![false; n];
-    for inst in &f.insts {
+    for (pos, inst) in f.insts.iter().enumerate() {
         let float_op = matches!(
             inst,
             IrInst::FloatBin { .. }
@@ -53,6 +61,7 @@ pub(super) fn classify(f: &IrFunction, float_pool: usize, first_word: u32) -> (V
             || matches!(inst, IrInst::Copy { .. })
             || matches!(inst, IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } if dsts.len() == 1);
         for d in inst.defs() {
+            first_def[d.0 as usize].get_or_insert(pos as u32);
             eligible[d.0 as usize] &= defines_float_pool;
             touches_fpu[d.0 as usize] |= float_op;
         }
@@ -62,17 +71,40 @@ pub(super) fn classify(f: &IrFunction, float_pool: usize, first_word: u32) -> (V
             }
         }
     }
+    // Temporaries by the start of their range; each takes the first word free before it.
+    let range = |i: usize| -> Option<(u32, u32)> {
+        let start = first_def[i]?;
+        Some((start, live.uses[i].last().copied().unwrap_or(start).max(start)))
+    };
+    let mut order: Vec<usize> = (0..n).filter(|i| eligible[*i] && touches_fpu[*i]).collect();
+    order.sort_by_key(|&i| {
+        (f.vars[i] == VarKind::Temp).then(|| range(i)).flatten().map_or((0, 0), |r| (1, r.0))
+    });
     let mut in_s = vec![false; n];
-    let mut word = first_word;
-    for i in 0..n {
+    // Each word's last occupant's range end (`u32::MAX`: a local's, for good).
+    let mut busy_until: Vec<u32> = Vec::new();
+    for i in order {
+        let shared = match (f.vars[i], range(i)) {
+            (VarKind::Temp, Some((start, end))) => {
+                let free = busy_until.iter().position(|until| *until < start);
+                free.map(|w| (w, end)).or(Some((busy_until.len(), end)))
+            }
+            _ => None,
+        };
+        let (w, until) = shared.unwrap_or((busy_until.len(), u32::MAX));
         // VSTR's offset reaches 1,020 bytes.
-        if eligible[i] && touches_fpu[i] && word < 255 {
-            in_s[i] = true;
-            home[i] = word;
-            word += 1;
+        if first_word + w as u32 >= 255 {
+            continue;
         }
+        if w == busy_until.len() {
+            busy_until.push(until);
+        } else {
+            busy_until[w] = until;
+        }
+        in_s[i] = true;
+        home[i] = first_word + w as u32;
     }
-    (in_s, home)
+    (in_s, home, busy_until.len() as u32)
 }
 
 impl Lowerer<'_> {
