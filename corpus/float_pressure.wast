@@ -1,7 +1,7 @@
-;; f32 values under register pressure: floats live in the core pool as bit patterns (see
-;; `wasm2thumb::ir::Ty`), so 14 live f32 values spill and reload through the same Belady
-;; allocator and label states as integers, and every float operator moves them through VFP
-;; scratch registers. A non-commutative fold reads all of them at the end; comparisons and
+;; f32 values under register pressure: 14 live f32 values, in the float pool (S16 upwards) on
+;; the M4 and M7 where float operators compute them, else in the core pool as bit patterns (see
+;; `wasm2thumb::ir::Ty`: select results, the M3, the baseline), through the same Belady
+;; allocator and label states as integers. A non-commutative fold reads all of them at the end; comparisons and
 ;; truncations feed integer code; floats cross calls (the fifth f32 argument on the stack), a
 ;; loop carries float accumulators, `br_if` on float compares.
 (module

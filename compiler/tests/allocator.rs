@@ -1,6 +1,6 @@
 //! The pool allocator's eviction choice is Belady's (farthest next use), not LRU's (oldest).
 
-use wasm2thumb::{compile, CompileOptions};
+use wasm2thumb::{compile, CompileOptions, Cpu, Strategy};
 
 #[test]
 fn eviction_picks_the_farthest_next_use() {
@@ -156,4 +156,59 @@ fn a_loop_head_keeps_its_entry_state_under_pressure() {
         let m = compile(&wasm, &CompileOptions { pool_size, ..CompileOptions::default() }).unwrap();
         assert!(m.declined.is_empty(), "pool {pool_size}: {:?}", m.declined);
     }
+}
+
+/// f32 values that float operators compute live in the float pool (S16 upwards): the same
+/// Belady choice there. Four parameters fill S16–S19 and p0 * p1 takes S20, so the float pool
+/// of five is full when p0 + p1 needs a register; p3's next use is the farthest, so p3 (S19) is
+/// evicted, stored with VSTR to its home word and reloaded with VLDR at its use.
+#[test]
+fn the_float_pool_evicts_the_farthest_next_use() {
+    let wat = r#"(module (func (export "f") (param f32 f32 f32 f32) (result f32)
+        local.get 0 local.get 1 f32.mul
+        local.get 0 local.get 1 f32.add
+        f32.sub
+        local.get 2 f32.div
+        local.get 0 f32.add
+        local.get 1 f32.add
+        local.get 3 f32.sub))"#;
+    let options = CompileOptions { float_pool: 5, ..CompileOptions::default() };
+    let m = compile(&wat::parse_str(wat).unwrap(), &options).unwrap();
+    let f = m.function("f").unwrap();
+    let listing = f.listing();
+    let text: Vec<&str> = listing.iter().map(|(_, t)| t.as_str()).collect();
+    let first_store = text.iter().find(|t| t.starts_with("vstr")).expect("a float-pool spill");
+    assert_eq!(
+        first_store.split_once(" ; ").map(|(i, n)| (i.trim_end(), n)),
+        Some(("vstr s19, [sp, #12]", "spill v3"))
+    );
+    assert!(text
+        .iter()
+        .any(|t| t.starts_with("vldr") && t.contains("[sp, #12]") && t.ends_with("; reload v3")));
+    assert_eq!((f.stats.float_evictions, f.stats.spills, f.stats.reloads), (1, 1, 1));
+    // No core pool register holds a value; the float pool's five are saved.
+    assert!(text.contains(&"vpush {s16-s20}") && text.contains(&"vpop {s16-s20}"), "{text:#?}");
+    assert!(!text.iter().any(|t| ["r4", "r5", "r6", "r7", "r8"].iter().any(|r| t.contains(r))), "{text:#?}");
+}
+
+/// Where there is no float pool — the M3 (no FPU), the baseline strategy, `float_pool: 0` —
+/// f32 values stay in the core pool; with one, the corpus's 20 live f32 values exceed even 16.
+#[test]
+fn the_float_pool_exists_only_where_asked_and_holds_what_float_operators_compute() {
+    let wat = include_str!("../../corpus/float_pool.wast").split("\n(assert").next().unwrap();
+    let wasm = wat::parse_str(wat).unwrap();
+    let stats = |options: CompileOptions| compile(&wasm, &options).unwrap().function("live20").unwrap().stats;
+    let m4 = stats(CompileOptions::default());
+    assert!(m4.float_pool_values >= 22 && m4.float_evictions > 0, "{m4:?}");
+    let m7 = stats(CompileOptions { cpu: Cpu::CortexM7, ..CompileOptions::default() });
+    assert_eq!(m7.float_pool_values, m4.float_pool_values);
+    for none in [
+        CompileOptions { cpu: Cpu::CortexM3, ..CompileOptions::default() },
+        CompileOptions { strategy: Strategy::Baseline, ..CompileOptions::default() },
+        CompileOptions { float_pool: 0, ..CompileOptions::default() },
+    ] {
+        let s = stats(none);
+        assert_eq!((s.float_pool_values, s.float_evictions), (0, 0), "{none:?}");
+    }
+    assert!(compile(&wasm, &CompileOptions { float_pool: 17, ..CompileOptions::default() }).is_err());
 }

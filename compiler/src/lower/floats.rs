@@ -104,6 +104,14 @@ impl Lowerer<'_> {
         needs_core: bool,
     ) -> (Reg, Reg) {
         match (prec, op) {
+            (Prec::F32, Operand::Imm(k)) if VImm::from_f32(f32::from_bits(k as u32)).is_some() => {
+                let imm = VImm::from_f32(f32::from_bits(k as u32)).expect("checked above");
+                self.vfp(Vfp::MovImm { fd: FReg::S(sreg(n)), imm });
+                if needs_core {
+                    self.vfp(Vfp::ToCore { rt: scratch.0, sn: sreg(n) });
+                }
+                (scratch.0, scratch.0)
+            }
             (Prec::F32, Operand::Var(v)) if self.in_s[v.0 as usize] => {
                 self.s_into(v, sreg(n), pinned, pos);
                 if needs_core {

@@ -71,6 +71,34 @@ pub(super) fn classify(
             }
         }
     }
+    // A copy between two f32 values that could both live in the float pool takes the other
+    // along (the operand stack's copies of locals, block results): no trip through a core
+    // register. Values joined by such copies go together (union-find over the copies).
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for inst in &f.insts {
+        if let IrInst::Copy { dst, src: Operand::Var(src) } = *inst {
+            let (d, s) = (dst.0 as usize, src.0 as usize);
+            if eligible[d] && eligible[s] {
+                let (rd, rs) = (root(&mut parent, d), root(&mut parent, s));
+                parent[rd] = rs;
+            }
+        }
+    }
+    let roots: Vec<usize> = (0..n).map(|i| root(&mut parent, i)).collect();
+    let mut group_touches = vec![false; n];
+    for (touches, r) in touches_fpu.iter().zip(&roots) {
+        group_touches[*r] |= *touches;
+    }
+    for (touches, r) in touches_fpu.iter_mut().zip(&roots) {
+        *touches |= group_touches[*r];
+    }
     // Temporaries by the start of their range; each takes the first word free before it.
     let range = |i: usize| -> Option<(u32, u32)> {
         let start = first_def[i]?;

@@ -13,12 +13,13 @@ pub struct MatrixConfig {
 }
 
 /// The pool allocator with pool sizes 5 down to 1 and the baseline strategy on the Cortex-M4,
-/// then the pool allocator on the M3 and the M7. Pool 1 is one core and one float register
-/// (the float pool's eviction under the most pressure); the others keep the float pool's 16.
+/// then the pool allocator on the M3 and the M7. Pools 1 and 2 have as many float registers
+/// as core ones (the float pool's eviction and its parallel-move cycles under pressure); the
+/// others keep the float pool's 16.
 pub fn configurations(base: &CompileOptions) -> Vec<MatrixConfig> {
     let mut out = Vec::new();
     for pool_size in (1..=5).rev() {
-        let float_pool = if pool_size == 1 { 1 } else { base.float_pool };
+        let float_pool = if pool_size <= 2 { pool_size } else { base.float_pool };
         out.push(MatrixConfig {
             label: format!("pool={pool_size}"),
             compile: CompileOptions {
