@@ -635,9 +635,7 @@ pub fn lower(
         nonzero: Vec::new(),
         fpv5: cpu == crate::Cpu::CortexM7,
         conventions,
-        spool: (0..float_pool as u8)
-            .map(|k| crate::thumb::vfp::SReg::new(16 + k).expect("S16-S31"))
-            .collect(),
+        spool: spool::registers(f, float_pool),
         in_s,
         s_home,
     };

@@ -19,6 +19,23 @@ pub(super) const CYCLE_S: SReg = match SReg::new(15) {
     None => unreachable!(),
 };
 
+/// The float pool's registers, in the order it takes them: a leaf whose float parameters
+/// arrive in S0–S9 first takes the caller-saved S10–S14, which no expansion uses (they need
+/// S0–S9, and S15 for cycles) and no call clobbers, so it saves nothing until it needs more;
+/// then the callee-saved S16–S31.
+pub(super) fn registers(f: &IrFunction, float_pool: usize) -> Vec<SReg> {
+    let float_words: usize = f.types[..f.params as usize]
+        .iter()
+        .map(|t| match t {
+            Ty::F32 => 1,
+            Ty::F64 => 2,
+            _ => 0,
+        })
+        .sum();
+    let caller_saved = if f.is_leaf() && float_words <= 10 { 10..15 } else { 0..0 };
+    caller_saved.chain(16..32).take(float_pool).filter_map(SReg::new).collect()
+}
+
 /// Where a pool index lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Loc {
@@ -210,12 +227,16 @@ impl Lowerer<'_> {
         self.emit(Inst::Vfp(Vfp::Load { fd: vfp_regs::FReg::S(s), rn: Reg::Sp, offset }));
     }
 
-    /// The S registers the float pool wrote, as the run from S16 that VPUSH saves.
+    /// The callee-saved S registers the float pool wrote, as the run from S16 that VPUSH saves.
     pub(super) fn saved_s(&self) -> Option<SRun> {
-        let highest = (self.pool.len()..self.regs.len()).rev().find(|i| self.used[*i])?;
-        let count = (highest - self.pool.len() + 1) as u8;
+        let highest = (self.pool.len()..self.regs.len())
+            .filter(|i| self.used[*i])
+            .map(|i| self.s_at(i).num())
+            .filter(|n| *n >= 16)
+            .max()?;
+        let count = highest - 15;
         let count = if injected!(self.inject, FloatPoolTopRegisterNotSaved) { count - 1 } else { count };
-        SRun::new(self.spool[0], count)
+        SRun::new(SReg::new(16)?, count)
     }
 
     /// Float-pool parameter `v` arriving at `loc`: into a free float-pool register, else to
