@@ -662,9 +662,12 @@ impl<'a> Translator<'a> {
     fn local_set(&mut self, local: u32, value: Operand) {
         let local = Var(local);
         self.materialize_locals(Some(local));
-        // Retarget the instruction that just produced a temporary instead of copying it.
+        // Retarget the instruction that just produced a temporary instead of copying it, when
+        // the local has the temporary's type: after a reinterpretation (`f32.reinterpret_i32`)
+        // the producer's result is where its own type says (a call's i32 result in R0, not S0),
+        // and the copy is what moves it.
         if let Operand::Var(v) = value {
-            if !self.is_local(v) {
+            if !self.is_local(v) && self.types[v.0 as usize] == self.types[local.0 as usize] {
                 if let Some(last) = self.insts.last_mut() {
                     if last.def() == Some(v) && !self.stack.contains(&value) {
                         *last.def_mut().expect("def() is Some") = local;

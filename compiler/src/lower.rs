@@ -1188,7 +1188,11 @@ impl Lowerer<'_> {
     fn def(&mut self, dst: Var, pos: u32) -> Reg {
         if self.in_s[dst.0 as usize] {
             // `spool::classify` keeps such definitions out of the float pool.
-            self.inconsistent(format!("v{} is in the float pool but defined by integer code", dst.0));
+            let inst = &self.f.insts[pos as usize];
+            self.inconsistent(format!(
+                "v{} is in the float pool but defined by integer code ({inst:?})",
+                dst.0
+            ));
         }
         if self.returned_next(dst, pos) {
             self.in_r0 = Some(dst);

@@ -74,9 +74,18 @@ pub(super) fn classify(
                 | IrInst::FloatToInt64 { .. }
                 | IrInst::Int64ToFloat { .. }
         );
-        let defines_float_pool = float_op
-            || matches!(inst, IrInst::Copy { .. })
-            || matches!(inst, IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } if dsts.len() == 1);
+        // Only what leaves an f32 in an S register: an f32-typed variable may also be the
+        // destination of integer work reinterpreted (`i32.trunc_f32_s` + `f32.reinterpret_i32`
+        // is a FloatToInt into it: `repro/float_pool_truncation_reinterpreted_as_f32.wast`).
+        let defines_float_pool = matches!(
+            inst,
+            IrInst::FloatBin { prec: Prec::F32, .. }
+                | IrInst::FloatUn { prec: Prec::F32, .. }
+                | IrInst::IntToFloat { prec: Prec::F32, .. }
+                | IrInst::Int64ToFloat { prec: Prec::F32, .. }
+                | IrInst::FloatResize { to: Prec::F32, .. }
+                | IrInst::Copy { .. }
+        ) || matches!(inst, IrInst::Call { dsts, .. } | IrInst::CallIndirect { dsts, .. } if dsts.len() == 1);
         for d in inst.defs() {
             first_def[d.0 as usize].get_or_insert(pos as u32);
             eligible[d.0 as usize] &= defines_float_pool;
